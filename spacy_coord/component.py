@@ -1,0 +1,249 @@
+"""The `coord_chunker` pipeline component."""
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+import numpy
+from spacy.errors import Errors
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc
+from spacy.training import Example, validate_examples, validate_get_examples
+from thinc.api import Config, Model, Optimizer, set_dropout_rate
+
+from .domain import get_domain
+from .models.bilstm_crf import CoordBatch, Predictions
+from .scoring import score_coord
+from .tags import TAG_IDS, TAGS, is_valid, spans_to_tags, tags_to_spans
+
+DEFAULT_MODEL_CONFIG = """
+[model]
+@architectures = "spacy-coord.BiLSTMCRFTagger.v1"
+width = 128
+depth = 1
+dropout = 0.2
+embed_attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+embed_rows = [5000, 1000, 2500, 500]
+embed_width = 64
+char_width = 32
+max_chars = 16
+char_rows = 512
+vectors_width = 0
+word_dropout = 0.0
+decoder = "crf"
+n_domains = 0
+adversarial_weight = 0.0
+"""
+DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
+
+
+@Language.factory(
+    "coord_chunker",
+    assigns=["doc.spans"],
+    default_config={
+        "model": DEFAULT_MODEL,
+        "spans_key": "coord",
+        "groups_key": "coord_groups",
+        "scorer": {"@scorers": "spacy-coord.coord_scorer.v1"},
+    },
+    default_score_weights={
+        "spans_coord_f": 0.5,
+        "spans_coord_exact": 0.5,
+        "spans_coord_p": 0.0,
+        "spans_coord_r": 0.0,
+    },
+)
+def make_coord_chunker(
+    nlp: Language,
+    name: str,
+    model: Model,
+    spans_key: str,
+    groups_key: str,
+    scorer: Optional[Callable],
+) -> "CoordChunker":
+    """Create a CoordChunker: finds coordinations and their conjuncts.
+
+    model (Model): A tagger over B/I/C/O tags, such as
+        spacy-coord.BiLSTMCRFTagger.v1.
+    spans_key (str): `doc.spans` key of the conjuncts (label CONJUNCT).
+    groups_key (str): `doc.spans` key of the coordinations (label COORDINATION).
+    scorer (Optional[Callable]): The scoring method.
+    """
+    return CoordChunker(nlp.vocab, model, name, spans_key=spans_key, groups_key=groups_key, scorer=scorer)
+
+
+class CoordChunker(TrainablePipe):
+    """Mark coordinations and their conjuncts in `doc.spans`.
+
+    "add bananas peanut butter and paper towels to my list" gets the conjuncts
+    "bananas", "peanut butter", "paper towels" under `spans_key`, with one
+    confidence each in `doc.spans[spans_key].attrs["scores"]`, and the
+    coordination "bananas peanut butter and paper towels" under `groups_key`.
+    """
+
+    def __init__(
+        self,
+        vocab,
+        model: Model,
+        name: str = "coord_chunker",
+        *,
+        spans_key: str = "coord",
+        groups_key: str = "coord_groups",
+        scorer: Optional[Callable] = score_coord,
+    ) -> None:
+        """Initialize the component.
+
+        vocab (Vocab): The shared vocabulary.
+        model (Model): The Thinc model predicting tags.
+        name (str): The component instance name, used as key in the losses.
+        spans_key (str): `doc.spans` key of the conjuncts.
+        groups_key (str): `doc.spans` key of the coordinations.
+        scorer (Optional[Callable]): The scoring method.
+        """
+        for setting, value in (("spans_key", spans_key), ("groups_key", groups_key)):
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"[coord_chunker] setting '{setting}' must be a non-empty string, got {value!r}")
+        if spans_key == groups_key:
+            raise ValueError(
+                f"[coord_chunker] settings 'spans_key' and 'groups_key' must differ, both are {spans_key!r}"
+            )
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        # "domains": the domain labels the adversarial head tells apart.
+        self.cfg: Dict[str, Any] = {"spans_key": spans_key, "groups_key": groups_key, "domains": []}
+
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        """The tags the model predicts per token."""
+        return TAGS
+
+    def predict(self, docs: Iterable[Doc]) -> Predictions:
+        """Predict tags for a batch of docs without modifying them.
+
+        docs (Iterable[Doc]): The documents.
+        RETURNS (Predictions): Per doc, tag ids and the confidence of each tag.
+        """
+        if not self.model.has_dim("nO"):
+            raise ValueError(Errors.E109.format(name=self.name))
+        return self.model.predict(CoordBatch(list(docs)))
+
+    def set_annotations(self, docs: Iterable[Doc], predictions: Predictions) -> None:
+        """Write conjuncts and coordinations into `doc.spans`.
+
+        docs (Iterable[Doc]): The documents to modify.
+        predictions (Predictions): The output of `predict`.
+        """
+        for doc, tag_ids, confidences in zip(docs, *predictions):
+            conjuncts, scores, groups = tags_to_spans(
+                doc, self.model.ops.to_numpy(tag_ids).tolist(), self.model.ops.to_numpy(confidences)
+            )
+            doc.spans[self.cfg["spans_key"]] = conjuncts
+            doc.spans[self.cfg["spans_key"]].attrs["scores"] = numpy.asarray(scores, dtype="float32")
+            doc.spans[self.cfg["groups_key"]] = groups
+
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optional[Optimizer] = None,
+        losses: Optional[Dict[str, float]] = None,
+    ) -> Dict[str, float]:
+        """Learn from a batch of examples.
+
+        The CRF likelihood is computed inside the PyTorch module from the gold
+        tags, so the model's output in training is the loss itself.
+
+        examples (Iterable[Example]): A batch of examples.
+        drop (float): The dropout rate (the module's own dropout is set in its config).
+        sgd (Optional[Optimizer]): The optimizer.
+        losses (Optional[Dict[str, float]]): Record of the loss, updated under the
+            component's name.
+        RETURNS (Dict[str, float]): The updated losses.
+        """
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        examples = list(examples)
+        validate_examples(examples, "CoordChunker.update")
+        if not any(len(eg.predicted) for eg in examples):
+            return losses
+        set_dropout_rate(self.model, drop)
+        batch = CoordBatch(
+            [eg.predicted for eg in examples],
+            tags=[self._gold_tags(eg) for eg in examples],
+            domains=[self._domain_id(eg.reference) for eg in examples],
+        )
+        model_losses, backprop = self.model.begin_update(batch)
+        loss, d_loss = self.get_loss(examples, model_losses)
+        backprop(d_loss)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], scores: Tuple[float, float]) -> Tuple[float, float]:
+        """Total loss of a batch and the gradient scale that averages it per doc.
+
+        examples (Iterable[Example]): The batch.
+        scores (Tuple[float, float]): The model's tagging and adversarial losses.
+        RETURNS (Tuple[float, float]): The loss and d(mean loss)/d(loss).
+        """
+        n_docs = max(1, sum(1 for eg in examples if len(eg.predicted)))
+        return float(sum(scores)), 1.0 / n_docs
+
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None
+    ) -> None:
+        """Initialize the model and collect the domain labels of the data.
+
+        get_examples (Callable[[], Iterable[Example]]): Returns gold examples.
+        nlp (Optional[Language]): The pipeline the component belongs to.
+        """
+        validate_get_examples(get_examples, "CoordChunker.initialize")
+        sample: List[Doc] = []
+        domains = set()
+        for eg in get_examples():
+            domain = get_domain(eg.reference)
+            if domain is not None:
+                domains.add(domain)
+            if len(sample) < 10:
+                sample.append(eg.predicted)
+        n_domains = self.model.attrs.get("n_domains", 0)
+        if n_domains and len(domains) > n_domains:
+            raise ValueError(
+                f"[coord_chunker] the training data has {len(domains)} domains, but the "
+                f"model's setting 'n_domains' is {n_domains}: raise it to at least {len(domains)}."
+            )
+        self.cfg["domains"] = sorted(domains) if n_domains else []
+        self.model.initialize(X=sample or None)
+
+    def _domain_id(self, doc: Doc) -> int:
+        domain = get_domain(doc)
+        domains = self.cfg["domains"]
+        return domains.index(domain) if domain in domains else -1
+
+    def _gold_tags(self, example: Example) -> numpy.ndarray:
+        """Gold tag id per predicted token; -1 where unknown or misaligned."""
+        reference = example.reference
+        n_tokens = len(example.predicted)
+        unknown = numpy.full((n_tokens,), -1, dtype="int64")
+        if self.cfg["spans_key"] not in reference.spans:
+            return unknown
+        groups = reference.spans.get(self.cfg["groups_key"]) or None
+        ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, reference.spans[self.cfg["spans_key"]], groups)]
+        if not is_valid(ref_tags):
+            warnings.warn(
+                f"[coord_chunker] skipping gold spans that overlap or nest in {reference.text[:80]!r}"
+            )
+            return unknown
+        # Tokens match when they cover the same characters in both docs.
+        x2y, y2x = example.alignment.x2y, example.alignment.y2x
+        ends = numpy.cumsum(x2y.lengths) - 1
+        tags = unknown
+        for i in numpy.flatnonzero(x2y.lengths == 1):
+            j = x2y.data[ends[i]]
+            if y2x.lengths[j] == 1:
+                tags[i] = ref_tags[j]
+        return tags

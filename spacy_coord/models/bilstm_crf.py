@@ -1,0 +1,285 @@
+"""Thinc side of the tagger: the registered architecture, featurization of
+docs into padded arrays, and the conversions around the PyTorch module."""
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy
+import torch
+from spacy.attrs import IDX, LENGTH, LOWER, intify_attr
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, xp2torch
+from thinc.util import get_torch_default_device
+
+from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, TAGS
+from .pytorch.tagger import BiLSTMCRF
+
+DECODERS = ("crf", "argmax")
+NAME = "spacy-coord.BiLSTMCRFTagger.v1"
+
+
+@dataclass
+class CoordBatch:
+    """Input of the model: docs, plus gold tags and domains when training.
+
+    docs (List[Doc]): The documents.
+    tags (Optional[List[numpy.ndarray]]): Gold tag id per token, -1 unknown.
+    domains (Optional[List[int]]): Domain id per doc, -1 unknown.
+    """
+
+    docs: List[Doc]
+    tags: Optional[List[numpy.ndarray]] = None
+    domains: Optional[List[int]] = None
+
+
+# Prediction: per doc, tag ids and the confidence of each tag.
+Predictions = Tuple[List[numpy.ndarray], List[numpy.ndarray]]
+
+
+@registry.architectures(NAME)
+def build_bilstm_crf_tagger(
+    width: int = 128,
+    depth: int = 1,
+    dropout: float = 0.2,
+    embed_attrs: Sequence[str] = ("NORM", "PREFIX", "SUFFIX", "SHAPE"),
+    embed_rows: Sequence[int] = (5000, 1000, 2500, 500),
+    embed_width: int = 64,
+    char_width: int = 32,
+    max_chars: int = 16,
+    char_rows: int = 512,
+    vectors_width: int = 0,
+    word_dropout: float = 0.0,
+    decoder: str = "crf",
+    n_domains: int = 0,
+    adversarial_weight: float = 0.0,
+) -> Model[Any, Any]:
+    """Build a BiLSTM-CRF tagger over B/I/C/O tags.
+
+    width (int): BiLSTM output width (both directions).
+    depth (int): Number of BiLSTM layers.
+    dropout (float): Dropout rate on embeddings and encoder states.
+    embed_attrs (Sequence[str]): Token attributes embedded through hashing.
+    embed_rows (Sequence[int]): Hash table rows, one per attribute.
+    embed_width (int): Width of each attribute embedding.
+    char_width (int): Width of the character CNN (0 turns it off).
+    max_chars (int): Characters per token seen by the character CNN.
+    char_rows (int): Character hash buckets.
+    vectors_width (int): Width of the pipeline's static vectors
+        (`nlp.vocab.vectors`); 0 means none are used.
+    word_dropout (float): Probability of hiding a token's word identity in
+        training (attribute ids and static vector).
+    decoder (str): "crf", or "argmax" for independent per-token decisions,
+        both decoded so that the tag sequence is always valid.
+    n_domains (int): Size of the domain-adversarial classifier (0: no head).
+    adversarial_weight (float): Gradient reversal scale of that head.
+    RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
+        per doc) for a batch without gold, losses for a batch with gold.
+    """
+    _check_settings(locals())
+    attr_ids = [intify_attr(attr) for attr in embed_attrs]
+    use_chars = char_width > 0
+    torch_model = BiLSTMCRF(
+        allowed=torch.from_numpy(ALLOWED),
+        allowed_start=torch.from_numpy(ALLOWED_START),
+        allowed_end=torch.from_numpy(ALLOWED_END),
+        rows=list(embed_rows),
+        embed_width=embed_width,
+        char_rows=char_rows if use_chars else 0,
+        char_width=char_width,
+        vectors_width=vectors_width,
+        word_dropout=word_dropout,
+        hidden_width=width,
+        depth=depth,
+        dropout=dropout,
+        decoder=decoder,
+        n_domains=n_domains,
+        adversarial_weight=adversarial_weight,
+    )
+    wrapped = PyTorchWrapper_v2(torch_model, convert_inputs=_to_torch, convert_outputs=_from_torch)
+    return Model(
+        NAME,
+        forward,
+        init=init,
+        layers=[wrapped],
+        dims={"nO": None},
+        attrs={
+            "attr_ids": attr_ids,
+            "rows": list(embed_rows),
+            "max_chars": max_chars if use_chars else 0,
+            "char_rows": char_rows,
+            "vectors_width": vectors_width,
+            "n_domains": n_domains,
+        },
+    )
+
+
+def _check_settings(settings: Dict[str, Any]) -> None:
+    """Raise a ValueError that names the first bad setting."""
+
+    def fail(name: str, expected: str) -> None:
+        raise ValueError(f"[{NAME}] setting '{name}' must be {expected}, got {settings[name]!r}")
+
+    if settings["decoder"] not in DECODERS:
+        fail("decoder", " or ".join(repr(d) for d in DECODERS))
+    for name in ("width", "embed_width"):
+        if settings[name] < 2:
+            fail(name, "an integer >= 2")
+    if settings["width"] % 2:
+        fail("width", "even (it is split between the two LSTM directions)")
+    if settings["depth"] < 1:
+        fail("depth", "an integer >= 1")
+    for name in ("dropout", "word_dropout"):
+        if not 0.0 <= settings[name] < 1.0:
+            fail(name, "a number in [0, 1)")
+    for name in ("char_width", "vectors_width", "n_domains", "max_chars"):
+        if settings[name] < 0:
+            fail(name, "an integer >= 0")
+    if settings["char_width"] > 0 and (settings["max_chars"] < 1 or settings["char_rows"] < 2):
+        fail("max_chars" if settings["max_chars"] < 1 else "char_rows", "positive when char_width > 0")
+    if settings["adversarial_weight"] < 0:
+        fail("adversarial_weight", "a number >= 0")
+    if len(settings["embed_attrs"]) != len(settings["embed_rows"]) or not settings["embed_attrs"]:
+        fail("embed_rows", f"one row count per attribute in embed_attrs {list(settings['embed_attrs'])}")
+    if any(rows < 1 for rows in settings["embed_rows"]):
+        fail("embed_rows", "positive integers")
+    for attr in settings["embed_attrs"]:
+        try:
+            intify_attr(attr)
+        except Exception:
+            fail("embed_attrs", "a list of spaCy token attributes such as NORM or SHAPE")
+
+
+def init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> Model:
+    """Mark the model as initialized; check the vectors table when docs are given."""
+    if X:
+        docs = X.docs if isinstance(X, CoordBatch) else list(X)
+        _check_vectors(model, docs[0].vocab)
+    model.set_dim("nO", len(TAGS))
+    return model
+
+
+def _check_vectors(model: Model, vocab) -> None:
+    width = model.attrs["vectors_width"]
+    if width and vocab.vectors.shape[1] != width:
+        raise ValueError(
+            f"[{NAME}] setting 'vectors_width' is {width}, but the pipeline's "
+            f"vectors have width {vocab.vectors.shape[1]} "
+            f"(shape {vocab.vectors.shape}). Set vectors_width to the vectors' "
+            "width, or to 0 to train without static vectors, or add vectors "
+            "with `spacy init vectors` and `[initialize.vectors]`."
+        )
+
+
+def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
+    batch = X if isinstance(X, CoordBatch) else CoordBatch(list(X))
+    wrapped = model.layers[0]
+    keep = [i for i, doc in enumerate(batch.docs) if len(doc)]
+    if batch.tags is None:
+        if is_train:
+            raise ValueError(f"[{NAME}] training needs a CoordBatch with gold tags")
+        return _predict(model, wrapped, batch, keep), lambda d: X
+    if not keep:
+        return (0.0, 0.0), lambda d_loss: X
+    features = featurize(model, [batch.docs[i] for i in keep])
+    features["tags"] = _pad([numpy.asarray(batch.tags[i], dtype="int64") for i in keep], -1)
+    if batch.domains is not None:
+        features["domains"] = numpy.asarray([batch.domains[i] for i in keep], dtype="int64")
+    losses, backprop = wrapped(features, is_train)
+    return losses, lambda d_loss: (backprop(d_loss), X)[1]
+
+
+def _predict(model: Model, wrapped: Model, batch: CoordBatch, keep: List[int]) -> Predictions:
+    tags = [numpy.zeros((0,), dtype="int64") for _ in batch.docs]
+    confidences = [numpy.zeros((0,), dtype="float32") for _ in batch.docs]
+    if keep:
+        if model.attrs["vectors_width"]:
+            _check_vectors(model, batch.docs[keep[0]].vocab)
+        best, probs = wrapped.predict(featurize(model, [batch.docs[i] for i in keep]))
+        for row, i in enumerate(keep):
+            n = len(batch.docs[i])
+            tags[i] = best[row, :n]
+            confidences[i] = probs[row, :n]
+    return tags, confidences
+
+
+def featurize(model: Model, docs: List[Doc]) -> Dict[str, numpy.ndarray]:
+    """Padded numpy inputs of the torch module for non-empty docs."""
+    ops = NumpyOps()
+    attr_ids, rows = model.attrs["attr_ids"], model.attrs["rows"]
+    hash_ids = []
+    for doc in docs:
+        keys = doc.to_array(attr_ids).reshape(len(doc), len(attr_ids)).astype("uint64")
+        columns = [
+            ops.hash(numpy.ascontiguousarray(keys[:, i]), i)[:, 0] % n_rows
+            for i, n_rows in enumerate(rows)
+        ]
+        hash_ids.append(numpy.stack(columns, axis=1).astype("int64"))
+    features: Dict[str, Any] = {
+        "hash_ids": _pad(hash_ids, 0),
+        "lengths": numpy.asarray([len(doc) for doc in docs], dtype="int64"),
+        "char_ids": None,
+        "vectors": None,
+    }
+    if model.attrs["max_chars"]:
+        features["char_ids"] = _pad(
+            [_char_ids(doc, model.attrs["max_chars"], model.attrs["char_rows"]) for doc in docs], 0
+        )
+    if model.attrs["vectors_width"]:
+        features["vectors"] = _pad([_static_vectors(doc) for doc in docs], 0.0)
+    return features
+
+
+def _char_ids(doc: Doc, max_chars: int, n_rows: int) -> numpy.ndarray:
+    """(n_tokens, max_chars) hashed code points of each token's first characters, 0 = none."""
+    code_points = numpy.frombuffer(doc.text.encode("utf-32-le"), dtype="uint32").astype("int64")
+    starts_lengths = doc.to_array([IDX, LENGTH]).astype("int64")
+    offsets = numpy.arange(max_chars)
+    positions = starts_lengths[:, :1] + offsets
+    inside = offsets < starts_lengths[:, 1:]
+    chars = code_points[numpy.minimum(positions, len(code_points) - 1)]
+    return numpy.where(inside, chars % (n_rows - 1) + 1, 0)
+
+
+def _static_vectors(doc: Doc) -> numpy.ndarray:
+    """(n_tokens, width) vectors of the lower-cased tokens; zeros when missing."""
+    vectors = doc.vocab.vectors
+    keys = doc.to_array(LOWER)
+    if vectors.mode == "floret":
+        return NumpyOps().asarray(vectors.get_batch(keys), dtype="float32")
+    rows = vectors.find(keys=keys)
+    data = NumpyOps().asarray(vectors.data, dtype="float32")[rows]
+    data[rows < 0] = 0.0
+    return data
+
+
+def _pad(arrays: List[numpy.ndarray], value) -> numpy.ndarray:
+    """Stack arrays of different lengths (first axis) into one padded array."""
+    length = max((len(a) for a in arrays), default=0)
+    shape = (len(arrays), length) + arrays[0].shape[1:] if arrays else (0, 0)
+    dtype = arrays[0].dtype if arrays else "int64"
+    out = numpy.full(shape, value, dtype=dtype)
+    for i, array in enumerate(arrays):
+        out[i, : len(array)] = array
+    return out
+
+
+def _to_torch(model: Model, features: Dict[str, Any], is_train: bool) -> Tuple[ArgsKwargs, Callable]:
+    device = get_torch_default_device()
+    kwargs = {
+        name: None if value is None else xp2torch(value, device=device)
+        for name, value in features.items()
+    }
+    return ArgsKwargs(args=(), kwargs=kwargs), lambda d_inputs: []
+
+
+def _from_torch(model: Model, inputs_outputs: Tuple[Any, Any], is_train: bool) -> Tuple[Any, Callable]:
+    features, (first, second) = inputs_outputs
+    if "tags" not in features:
+        return (torch2xp(first), torch2xp(second)), lambda d: None
+    total = first + second
+
+    def backprop(d_loss: float) -> ArgsKwargs:
+        grad = torch.full_like(total, float(d_loss))
+        return ArgsKwargs(args=((total,),), kwargs={"grad_tensors": (grad,)})
+
+    return (float(first.detach()), float(second.detach())), backprop

@@ -1,0 +1,129 @@
+"""A linear-chain CRF with hard constraints on which tags may follow which.
+
+Written here rather than taken from pytorch-crf because the chunker needs
+three things that package lacks: hard transition constraints (so decoding
+never yields an invalid tag sequence), per-token marginals (for confidence
+scores) and partially labelled sequences (gold tokens that do not align with
+the predicted tokenization are left free in the likelihood).
+"""
+import torch
+from torch import Tensor, nn
+
+# Stands in for log(0): large enough to forbid, small enough to stay finite.
+FORBIDDEN = -1e4
+
+
+def constraint_scores(allowed: Tensor) -> Tensor:
+    """0 where `allowed` is true, FORBIDDEN elsewhere."""
+    return torch.where(allowed, 0.0, FORBIDDEN)
+
+
+def viterbi(
+    emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor
+) -> Tensor:
+    """Best tag sequence for each row of a padded batch.
+
+    emissions (Tensor): (batch, length, n_tags) scores.
+    mask (Tensor): (batch, length) bool, False on padding; each row starts
+        with at least one True.
+    transitions (Tensor): (n_tags, n_tags) scores of moving from tag i to j.
+    start, end (Tensor): (n_tags,) scores of starting / ending on a tag.
+    RETURNS (Tensor): (batch, length) tag ids; padding positions are garbage.
+    """
+    batch, length, n_tags = emissions.shape
+    score = start + emissions[:, 0]
+    keep = torch.arange(n_tags, device=emissions.device).expand(batch, n_tags)
+    backpointers = []
+    for t in range(1, length):
+        candidates = score.unsqueeze(2) + transitions  # (batch, from, to)
+        best, best_prev = candidates.max(dim=1)
+        step = mask[:, t].unsqueeze(1)
+        score = torch.where(step, best + emissions[:, t], score)
+        # On padding, point every tag at itself so backtracking passes through.
+        backpointers.append(torch.where(step, best_prev, keep))
+    current = (score + end).argmax(dim=1)
+    path = [current]
+    for pointers in reversed(backpointers):
+        current = pointers.gather(1, current.unsqueeze(1)).squeeze(1)
+        path.append(current)
+    path.reverse()
+    return torch.stack(path, dim=1)
+
+
+class ConstrainedCRF(nn.Module):
+    """Linear-chain CRF whose forbidden transitions score FORBIDDEN.
+
+    allowed (Tensor): (n_tags, n_tags) bool, allowed[i, j] if tag j may follow i.
+    allowed_start, allowed_end (Tensor): (n_tags,) bool.
+    """
+
+    def __init__(self, allowed: Tensor, allowed_start: Tensor, allowed_end: Tensor):
+        super().__init__()
+        n_tags = allowed.shape[0]
+        self.transitions = nn.Parameter(torch.zeros(n_tags, n_tags))
+        self.start = nn.Parameter(torch.zeros(n_tags))
+        self.end = nn.Parameter(torch.zeros(n_tags))
+        # Not persistent: the constraints come from the code, not the weights.
+        self.register_buffer("transition_mask", constraint_scores(allowed), persistent=False)
+        self.register_buffer("start_mask", constraint_scores(allowed_start), persistent=False)
+        self.register_buffer("end_mask", constraint_scores(allowed_end), persistent=False)
+
+    def _parameters_masked(self):
+        return (
+            self.transitions + self.transition_mask,
+            self.start + self.start_mask,
+            self.end + self.end_mask,
+        )
+
+    def _forward_scores(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Log-sum-exp of path scores up to each position: (batch, length, n_tags)."""
+        transitions, start, _ = self._parameters_masked()
+        alpha = start + emissions[:, 0]
+        alphas = [alpha]
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + transitions, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
+            alphas.append(alpha)
+        return torch.stack(alphas, dim=1)
+
+    def _backward_scores(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Log-sum-exp of path scores after each position: (batch, length, n_tags)."""
+        transitions, _, end = self._parameters_masked()
+        batch, length, n_tags = emissions.shape
+        beta = end.expand(batch, n_tags)
+        betas = [beta]
+        for t in range(length - 2, -1, -1):
+            following = emissions[:, t + 1] + beta
+            step = torch.logsumexp(transitions + following.unsqueeze(1), dim=2)
+            beta = torch.where(mask[:, t + 1].unsqueeze(1), step, end.expand(batch, n_tags))
+            betas.append(beta)
+        betas.reverse()
+        return torch.stack(betas, dim=1)
+
+    def log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """log Z per row: (batch,)."""
+        _, _, end = self._parameters_masked()
+        return torch.logsumexp(self._forward_scores(emissions, mask)[:, -1] + end, dim=1)
+
+    def negative_log_likelihood(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
+        """-log p(gold tags) per row: (batch,).
+
+        tags (Tensor): (batch, length) gold tag ids; -1 marks a token whose tag
+            is unknown (misaligned gold), which is summed over.
+        """
+        known = tags >= 0
+        gold = torch.nn.functional.one_hot(tags.clamp(min=0), emissions.shape[2]).bool()
+        # Only the gold tag is allowed where the tag is known.
+        clamped = torch.where(known.unsqueeze(2) & ~gold, FORBIDDEN, 0.0)
+        return self.log_partition(emissions, mask) - self.log_partition(emissions + clamped, mask)
+
+    def decode(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Viterbi tag ids: (batch, length)."""
+        return viterbi(emissions, mask, *self._parameters_masked())
+
+    def marginals(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """p(tag at position t | sequence): (batch, length, n_tags)."""
+        alphas = self._forward_scores(emissions, mask)
+        betas = self._backward_scores(emissions, mask)
+        log_z = torch.logsumexp(alphas[:, -1] + self._parameters_masked()[2], dim=1)
+        return torch.exp(alphas + betas - log_z.view(-1, 1, 1))

@@ -1,0 +1,81 @@
+"""Token representations: hashed attribute embeddings, a character CNN and
+projected static vectors, concatenated."""
+from typing import List, Optional, Sequence
+
+import torch
+from torch import Tensor, nn
+
+
+class CharCNN(nn.Module):
+    """Max-pooled convolution over the characters of each token.
+
+    n_rows (int): Size of the character table (row 0 is padding).
+    width (int): Character embedding and output width.
+    """
+
+    def __init__(self, n_rows: int, width: int):
+        super().__init__()
+        self.embed = nn.Embedding(n_rows, width, padding_idx=0)
+        self.conv = nn.Conv1d(width, width, kernel_size=3, padding=1)
+
+    def forward(self, char_ids: Tensor) -> Tensor:
+        """char_ids (batch, length, max_chars) -> (batch, length, width)."""
+        batch, length, n_chars = char_ids.shape
+        chars = self.embed(char_ids.view(batch * length, n_chars)).transpose(1, 2)
+        hidden = torch.relu(self.conv(chars))
+        # Padding characters must not win the max-pool.
+        pad = (char_ids.view(batch * length, 1, n_chars) == 0)
+        hidden = hidden.masked_fill(pad, 0.0)
+        return hidden.max(dim=2).values.view(batch, length, -1)
+
+
+class TokenEmbedding(nn.Module):
+    """Concatenate hashed-attribute embeddings, character features and
+    projected static vectors.
+
+    rows (Sequence[int]): Table size per hashed attribute.
+    width (int): Width of each attribute embedding and of the vector projection.
+    char_rows (int): Character table size; 0 disables character features.
+    char_width (int): Character feature width.
+    vectors_width (int): Width of the static vectors; 0 disables them.
+    word_dropout (float): In training, the probability of hiding a token's
+        word identity (attribute ids and static vector), so the network also
+        learns from context and characters.
+    """
+
+    def __init__(
+        self,
+        rows: Sequence[int],
+        width: int,
+        char_rows: int,
+        char_width: int,
+        vectors_width: int,
+        word_dropout: float,
+    ):
+        super().__init__()
+        self.tables = nn.ModuleList(nn.Embedding(n, width) for n in rows)
+        self.chars = CharCNN(char_rows, char_width) if char_rows > 0 else None
+        self.vectors = nn.Linear(vectors_width, width) if vectors_width > 0 else None
+        self.word_dropout = word_dropout
+        self.output_width = (
+            width * len(rows)
+            + (char_width if self.chars is not None else 0)
+            + (width if self.vectors is not None else 0)
+        )
+
+    def forward(
+        self, hash_ids: Tensor, char_ids: Optional[Tensor], vectors: Optional[Tensor]
+    ) -> Tensor:
+        """hash_ids (batch, length, n_attrs), char_ids (batch, length, max_chars),
+        vectors (batch, length, vectors_width) -> (batch, length, output_width)."""
+        if self.training and self.word_dropout > 0:
+            dropped = torch.rand(hash_ids.shape[:2], device=hash_ids.device) < self.word_dropout
+            hash_ids = hash_ids.masked_fill(dropped.unsqueeze(2), 0)
+            if vectors is not None:
+                vectors = vectors.masked_fill(dropped.unsqueeze(2), 0.0)
+        parts: List[Tensor] = [table(hash_ids[:, :, i]) for i, table in enumerate(self.tables)]
+        if self.chars is not None:
+            parts.append(self.chars(char_ids))
+        if self.vectors is not None:
+            parts.append(self.vectors(vectors))
+        return torch.cat(parts, dim=2)

@@ -1,0 +1,128 @@
+"""The BiLSTM-CRF tagger as a plain PyTorch module.
+
+Its constructor arguments are all plain numbers, so the shapes of every
+parameter are fixed by the config and `from_disk` can load a state dict into
+a freshly built module.
+"""
+from typing import Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .adversary import DomainAdversary
+from .crf import ConstrainedCRF, constraint_scores, viterbi
+from .embeddings import TokenEmbedding
+
+
+class BiLSTMCRF(nn.Module):
+    """Token embeddings -> BiLSTM -> dense -> CRF (or per-token softmax).
+
+    allowed, allowed_start, allowed_end: tag constraints (see tags.py).
+    rows, embed_width, char_rows, char_width, vectors_width, word_dropout:
+        see `TokenEmbedding`.
+    hidden_width (int): BiLSTM output width (both directions together).
+    depth (int): Number of BiLSTM layers.
+    dropout (float): Dropout on embeddings and encoder states.
+    decoder (str): "crf", or "argmax" for independent per-token softmaxes
+        decoded under the same constraints.
+    n_domains (int): Domain classes of the adversarial head (0: no head).
+    adversarial_weight (float): Gradient reversal scale of that head.
+    """
+
+    def __init__(
+        self,
+        *,
+        allowed: Tensor,
+        allowed_start: Tensor,
+        allowed_end: Tensor,
+        rows: Sequence[int],
+        embed_width: int,
+        char_rows: int,
+        char_width: int,
+        vectors_width: int,
+        word_dropout: float,
+        hidden_width: int,
+        depth: int,
+        dropout: float,
+        decoder: str,
+        n_domains: int,
+        adversarial_weight: float,
+    ):
+        super().__init__()
+        n_tags = allowed.shape[0]
+        self.embed = TokenEmbedding(rows, embed_width, char_rows, char_width, vectors_width, word_dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(
+            self.embed.output_width,
+            hidden_width // 2,
+            num_layers=depth,
+            bidirectional=True,
+            batch_first=True,
+            dropout=dropout if depth > 1 else 0.0,
+        )
+        self.dense = nn.Sequential(
+            nn.Linear(hidden_width, hidden_width), nn.ReLU(), nn.Linear(hidden_width, n_tags)
+        )
+        self.decoder = decoder
+        if decoder == "crf":
+            self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end)
+        else:
+            self.register_buffer("transition_mask", constraint_scores(allowed), persistent=False)
+            self.register_buffer("start_mask", constraint_scores(allowed_start), persistent=False)
+            self.register_buffer("end_mask", constraint_scores(allowed_end), persistent=False)
+        self.adversary = (
+            DomainAdversary(hidden_width, n_domains, adversarial_weight)
+            if n_domains > 0 and adversarial_weight > 0
+            else None
+        )
+
+    def encode(
+        self, hash_ids: Tensor, char_ids: Optional[Tensor], vectors: Optional[Tensor], lengths: Tensor
+    ) -> Tensor:
+        """Encoder states: (batch, length, hidden_width)."""
+        embedded = self.dropout(self.embed(hash_ids, char_ids, vectors))
+        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        states, _ = self.lstm(packed)
+        states, _ = pad_packed_sequence(states, batch_first=True, total_length=hash_ids.shape[1])
+        return self.dropout(states)
+
+    def forward(
+        self,
+        hash_ids: Tensor,
+        char_ids: Optional[Tensor],
+        vectors: Optional[Tensor],
+        lengths: Tensor,
+        tags: Optional[Tensor] = None,
+        domains: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, Tensor]:
+        """Without `tags`: (tag ids, confidence of each tag), both (batch, length).
+        With `tags` (gold ids, -1 unknown): (tagging loss, adversarial loss),
+        each summed over the batch.
+        """
+        mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+        states = self.encode(hash_ids, char_ids, vectors, lengths)
+        emissions = self.dense(states)
+        if tags is None:
+            return self._decode(emissions, mask)
+        tag_loss = self._tag_loss(emissions, mask, tags)
+        if self.adversary is None or domains is None:
+            return tag_loss, tag_loss.new_zeros(())
+        return tag_loss, self.adversary(states, mask, domains)
+
+    def _tag_loss(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
+        if self.decoder == "crf":
+            return self.crf.negative_log_likelihood(emissions, mask, tags).sum()
+        return nn.functional.cross_entropy(
+            emissions[mask], tags[mask], ignore_index=-1, reduction="sum"
+        )
+
+    def _decode(self, emissions: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
+        if self.decoder == "crf":
+            best = self.crf.decode(emissions, mask)
+            probs = self.crf.marginals(emissions, mask)
+        else:
+            log_probs = torch.log_softmax(emissions, dim=2)
+            best = viterbi(log_probs, mask, self.transition_mask, self.start_mask, self.end_mask)
+            probs = log_probs.exp()
+        return best, probs.gather(2, best.unsqueeze(2)).squeeze(2)
