@@ -142,11 +142,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
         fail("embed_rows", f"one row count per attribute in embed_attrs {list(settings['embed_attrs'])}")
     if any(rows < 1 for rows in settings["embed_rows"]):
         fail("embed_rows", "positive integers")
-    for attr in settings["embed_attrs"]:
-        try:
-            intify_attr(attr)
-        except Exception:
-            fail("embed_attrs", "a list of spaCy token attributes such as NORM or SHAPE")
+    if any(not isinstance(attr, str) or intify_attr(attr) is None for attr in settings["embed_attrs"]):
+        fail("embed_attrs", "a list of spaCy token attributes such as NORM or SHAPE")
 
 
 def init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> Model:

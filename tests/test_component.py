@@ -1,0 +1,220 @@
+import numpy
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from thinc.api import Adam
+
+from spacy_coord import get_domain, set_domain
+from spacy_coord.tags import TAG_IDS, is_valid
+
+from training_data import SMALL_MODEL, TRAIN_DATA, make_example, train_pipeline
+
+TEXTS = [text for text, _, _ in TRAIN_DATA]
+
+
+def conjuncts(doc, key="coord"):
+    return [span.text for span in doc.spans[key]]
+
+
+def test_overfits_small_data(trained_nlp):
+    for text, gold, _ in TRAIN_DATA:
+        assert conjuncts(trained_nlp(text)) == gold
+
+
+def test_groups_and_scores(trained_nlp):
+    doc = trained_nlp("add bananas peanut butter and paper towels to my list")
+    assert [s.text for s in doc.spans["coord_groups"]] == ["bananas peanut butter and paper towels"]
+    assert {s.label_ for s in doc.spans["coord"]} == {"CONJUNCT"}
+    assert {s.label_ for s in doc.spans["coord_groups"]} == {"COORDINATION"}
+    scores = doc.spans["coord"].attrs["scores"]
+    assert len(scores) == 3
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    # Confidences come from the CRF marginals, not a constant.
+    assert len(set(numpy.round(scores, 6))) > 1 or scores[0] < 1.0
+
+
+@pytest.mark.parametrize("decoder", ["crf", "argmax"])
+def test_decoders_train_and_decode_valid(decoder):
+    nlp = train_pipeline({"decoder": decoder})
+    for text, gold, _ in TRAIN_DATA:
+        assert conjuncts(nlp(text)) == gold
+    tags, _ = nlp.get_pipe("coord_chunker").predict([nlp.make_doc(t) for t in TEXTS + ["and and , and or"]])
+    assert all(is_valid(list(t)) for t in tags)
+
+
+def test_pipe_batched_equals_one_by_one(trained_nlp):
+    texts = TEXTS + ["", "and", "call mom and dad and my sister and also tom", "x " * 40]
+    batched = list(trained_nlp.pipe(texts, batch_size=3))
+    for text, doc in zip(texts, batched):
+        single = trained_nlp(text)
+        assert conjuncts(doc) == conjuncts(single)
+        numpy.testing.assert_allclose(doc.spans["coord"].attrs["scores"], single.spans["coord"].attrs["scores"], rtol=1e-4, atol=1e-5)
+
+
+def test_save_load_bytes_and_disk(trained_nlp, tmp_path):
+    expected = [conjuncts(doc) for doc in trained_nlp.pipe(TEXTS)]
+    trained_nlp.to_disk(tmp_path / "pipeline")
+    from_disk = spacy.load(tmp_path / "pipeline")
+    assert [conjuncts(doc) for doc in from_disk.pipe(TEXTS)] == expected
+    from_bytes = spacy.blank("en").from_config(trained_nlp.config)
+    from_bytes.from_bytes(trained_nlp.to_bytes())
+    assert [conjuncts(doc) for doc in from_bytes.pipe(TEXTS)] == expected
+    # The component alone, too.
+    component = trained_nlp.get_pipe("coord_chunker")
+    fresh = spacy.blank("en")
+    fresh_component = fresh.add_pipe("coord_chunker", config={"model": SMALL_MODEL})
+    fresh_component.from_bytes(component.to_bytes())
+    assert [conjuncts(doc) for doc in fresh.pipe(TEXTS)] == expected
+    component.to_disk(tmp_path / "component")
+    fresh2 = spacy.blank("en")
+    fresh2.add_pipe("coord_chunker", config={"model": SMALL_MODEL}).from_disk(tmp_path / "component")
+    assert [conjuncts(doc) for doc in fresh2.pipe(TEXTS)] == expected
+
+
+def test_uninitialized_gives_spacy_error():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker")
+    with pytest.raises(ValueError, match="E109"):
+        nlp("call mom and dad")
+    with pytest.raises(ValueError, match="E109"):
+        list(nlp.pipe(["call mom and dad"]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "and",
+        "   ",
+        "play 🎵 and 🎶 now 👍🏽",
+        "播放 周杰伦 和 王菲 的 歌",
+        "شغل موسيقى الجاز و اطفئ الأنوار",
+        "call\x00mom\x07 and \u200bdad\ufeff",
+        "e\u0301\u0301\u0301 and \U0001F468\u200d\U0001F469\u200d\U0001F467 " * 3,
+        "supercalifragilisticexpialidocious-and-more-and-more-and-more and x",
+    ],
+)
+def test_odd_input_does_not_crash(trained_nlp, text):
+    doc = trained_nlp(text)
+    assert len(doc.spans["coord"]) == len(doc.spans["coord"].attrs["scores"])
+    for span in doc.spans["coord"]:
+        assert 0 <= span.start < span.end <= len(doc)
+
+
+def test_very_long_doc(trained_nlp):
+    text = " ".join(["call mom and dad"] * 1250)  # 5,000 tokens
+    doc = trained_nlp(text)
+    assert len(doc) == 5000
+    assert len(doc.spans["coord"]) == len(doc.spans["coord"].attrs["scores"])
+
+
+def test_misaligned_gold_is_masked_not_fatal():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": SMALL_MODEL})
+    example = make_example(nlp, "call mom and dad", ["mom", "dad"])
+    # The predicted doc splits "mom" differently from the reference.
+    from spacy.tokens import Doc
+    from spacy.training import Example
+
+    predicted = Doc(nlp.vocab, words=["call", "m", "om", "and", "dad"], spaces=[True, False, True, True, False])
+    misaligned = Example(predicted, example.reference)
+    chunker = nlp.get_pipe("coord_chunker")
+    nlp.initialize(lambda: [example])
+    tags = chunker._gold_tags(misaligned)
+    assert tags.tolist() == [TAG_IDS["O"], -1, -1, TAG_IDS["C"], TAG_IDS["B"]]
+    losses = nlp.update([misaligned])
+    assert numpy.isfinite(losses["coord_chunker"])
+
+
+@pytest.mark.parametrize(
+    "setting,value",
+    [
+        ("decoder", "viterbi"),
+        ("width", 33),
+        ("depth", 0),
+        ("dropout", 1.5),
+        ("embed_rows", [10, 10]),
+        ("embed_attrs", ["NOT_AN_ATTR", "PREFIX", "SUFFIX", "SHAPE"]),
+        ("adversarial_weight", -1.0),
+    ],
+)
+def test_bad_model_setting_named(setting, value):
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match=setting):
+        nlp.add_pipe("coord_chunker", config={"model": {setting: value}})
+
+
+@pytest.mark.parametrize("setting,value", [("spans_key", ""), ("groups_key", "coord")])
+def test_bad_component_setting_named(setting, value):
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match=setting):
+        nlp.add_pipe("coord_chunker", config={setting: value})
+
+
+def test_vectors_width_mismatch_named():
+    nlp = spacy.blank("en")
+    nlp.vocab.vectors.resize((2, 5))
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, "vectors_width": 50}})
+    with pytest.raises(ValueError, match="vectors_width"):
+        nlp.initialize(lambda: [make_example(nlp, *TRAIN_DATA[0])])
+
+
+def test_static_vectors_used():
+    nlp = spacy.blank("en")
+    for i, word in enumerate(["mom", "dad", "call", "and"]):
+        nlp.vocab.set_vector(word, numpy.full((4,), i, dtype="float32"))
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, "vectors_width": 4, "word_dropout": 0.1}})
+    examples = [make_example(nlp, *row) for row in TRAIN_DATA]
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01)
+    for _ in range(80):
+        nlp.update(examples, sgd=optimizer)
+    assert conjuncts(nlp("call mom or dad")) == ["mom", "dad"]
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_adversarial_head_on_and_off(weight):
+    nlp = train_pipeline({"n_domains": 4, "adversarial_weight": weight})
+    chunker = nlp.get_pipe("coord_chunker")
+    assert chunker.cfg["domains"] == ["music", "phone", "shopping"]
+    for text, gold, _ in TRAIN_DATA:
+        assert conjuncts(nlp(text)) == gold
+
+
+def test_too_many_domains_named():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, "n_domains": 2, "adversarial_weight": 0.1}})
+    with pytest.raises(ValueError, match="n_domains"):
+        nlp.initialize(lambda: [make_example(nlp, *row) for row in TRAIN_DATA])
+
+
+def test_docs_without_domain_or_spans_still_train():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, "n_domains": 4, "adversarial_weight": 0.1}})
+    examples = [make_example(nlp, text, gold) for text, gold, _ in TRAIN_DATA]
+    unannotated = make_example(nlp, "hello there", [])
+    del unannotated.reference.spans["coord"]
+    optimizer = nlp.initialize(lambda: examples)
+    losses = nlp.update(examples + [unannotated], sgd=optimizer)
+    assert numpy.isfinite(losses["coord_chunker"])
+
+
+def test_domain_survives_docbin(tmp_path):
+    nlp = spacy.blank("en")
+    doc = make_example(nlp, *TRAIN_DATA[0]).reference
+    set_domain(doc, "shopping")
+    DocBin(docs=[doc], store_user_data=True).to_disk(tmp_path / "x.spacy")
+    (loaded,) = DocBin().from_disk(tmp_path / "x.spacy").get_docs(nlp.vocab)
+    assert get_domain(loaded) == "shopping"
+    assert conjuncts(loaded) == TRAIN_DATA[0][1]
+
+
+def test_after_other_components_and_scores(trained_nlp):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("coord_chunker", source=trained_nlp)
+    assert conjuncts(nlp("call mom or dad")) == ["mom", "dad"]
+    examples = [make_example(nlp, *row) for row in TRAIN_DATA]
+    scores = nlp.evaluate(examples)
+    assert scores["spans_coord_exact"] == 1.0
+    assert scores["spans_coord_f"] == 1.0

@@ -1,0 +1,47 @@
+"""A handful of gold utterances and helpers to train a tiny pipeline on them."""
+from typing import List, Tuple
+
+import spacy
+from thinc.api import Adam, fix_random_seed
+from spacy.language import Language
+from spacy.training import Example
+
+from spacy_coord import set_domain
+
+# (text, conjuncts, domain)
+TRAIN_DATA: List[Tuple[str, List[str], str]] = [
+    ("add bananas peanut butter and paper towels to my list", ["bananas", "peanut butter", "paper towels"], "shopping"),
+    ("play some jazz and turn off the lights", ["play some jazz", "turn off the lights"], "music"),
+    ("play simon and garfunkel", [], "music"),
+    ("call mom or dad", ["mom", "dad"], "phone"),
+]
+
+SMALL_MODEL = {"width": 32, "embed_width": 16, "char_width": 8, "embed_rows": [500, 100, 100, 50]}
+
+
+def make_example(nlp: Language, text: str, conjuncts: List[str], domain: str = None) -> Example:
+    """An Example whose reference holds `conjuncts` (found by string search)."""
+    reference = nlp.make_doc(text)
+    spans, start = [], 0
+    for conjunct in conjuncts:
+        start = text.index(conjunct, start)
+        spans.append(reference.char_span(start, start + len(conjunct)))
+        start += len(conjunct)
+    reference.spans["coord"] = spans
+    if domain:
+        set_domain(reference, domain)
+    return Example(nlp.make_doc(text), reference)
+
+
+def train_pipeline(model_config=None, n_iter=60, data=TRAIN_DATA) -> Language:
+    """A blank English pipeline with a coord_chunker overfit on `data`."""
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **(model_config or {})}})
+    examples = [make_example(nlp, *row) for row in data]
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01)
+    for _ in range(n_iter):
+        nlp.update(examples, sgd=optimizer)
+    return nlp
+
