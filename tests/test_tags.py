@@ -1,0 +1,58 @@
+import pytest
+import spacy
+
+from spacy_coord.tags import TAG_IDS, infer_groups, is_valid, spans_to_tags, tags_to_spans
+
+nlp = spacy.blank("en")
+
+
+def tag_string(text, conjuncts):
+    doc = nlp.make_doc(text)
+    spans, start = [], 0
+    for c in conjuncts:
+        start = text.index(c, start)
+        spans.append(doc.char_span(start, start + len(c)))
+        start += len(c)
+    return doc, " ".join(spans_to_tags(doc, spans))
+
+
+@pytest.mark.parametrize(
+    "text,conjuncts,expected",
+    [
+        ("add bananas peanut butter and paper towels to my list", ["bananas", "peanut butter", "paper towels"], "O B B I C B I O O O"),
+        ("apples , oranges , and pears", ["apples", "oranges", "pears"], "B C B C C B"),
+        ("pause the movie and then turn the lights on", ["pause the movie", "turn the lights on"], "B I I C C B I I I"),
+        ("from denver to miami and orlando", ["miami", "orlando"], "O O O B C B"),
+        ("play simon and garfunkel", [], "O O O O"),
+    ],
+)
+def test_spans_to_tags(text, conjuncts, expected):
+    doc, tags = tag_string(text, conjuncts)
+    assert tags == expected
+    ids = [TAG_IDS[t] for t in tags.split()]
+    assert is_valid(ids)
+    spans, scores, groups = tags_to_spans(doc, ids)
+    assert [s.text for s in spans] == conjuncts
+    assert len(groups) == (1 if conjuncts else 0)
+
+
+def test_non_coordinator_words_split_groups():
+    doc = nlp.make_doc("from denver to miami and orlando")
+    groups = infer_groups(doc, [doc[1:2], doc[3:4], doc[5:6]])
+    assert [[s.text for s in g] for g in groups] == [["denver"], ["miami", "orlando"]]
+
+
+def test_single_conjunct_is_dropped_and_two_groups_kept():
+    doc = nlp.make_doc("call mom and dad then text tom or ann x")
+    ids = [TAG_IDS[t] for t in "O B C B O O B C B B".split()]
+    spans, scores, groups = tags_to_spans(doc, ids, [0.9, 0.8, 1, 0.5, 1, 1, 1, 1, 1, 0.2])
+    assert [s.text for s in spans] == ["mom", "dad", "tom", "ann", "x"]
+    assert [g.text for g in groups] == ["mom and dad", "tom or ann x"]
+    assert scores == pytest.approx([0.8, 0.5, 1, 1, 0.2])
+    lone = [TAG_IDS[t] for t in "O B O O O O O O O O".split()]
+    assert tags_to_spans(doc, lone)[0] == []
+
+
+@pytest.mark.parametrize("tags,valid", [("C B", False), ("B C", False), ("I", False), ("O C B", False), ("B C C B I O", True), ("", True)])
+def test_validity(tags, valid):
+    assert is_valid([TAG_IDS[t] for t in tags.split()]) == valid

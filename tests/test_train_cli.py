@@ -1,0 +1,48 @@
+"""`spacy train` on configs/coord.cfg, then `spacy.load` in a fresh process."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import spacy
+from spacy.tokens import DocBin
+
+from training_data import TRAIN_DATA, make_example
+
+CONFIG = Path(__file__).parents[1] / "configs" / "coord.cfg"
+
+
+def test_spacy_train_then_load_in_fresh_process(tmp_path):
+    nlp = spacy.blank("en")
+    docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]
+    DocBin(docs=docs * 8, store_user_data=True).to_disk(tmp_path / "train.spacy")
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "dev.spacy")
+    overrides = {
+        "paths.train": tmp_path / "train.spacy",
+        "paths.dev": tmp_path / "dev.spacy",
+        "training.max_epochs": 40,
+        "training.eval_frequency": 20,
+        "training.batcher.size": 8,
+        "training.optimizer.learn_rate": 0.01,
+        "components.coord_chunker.model.width": 32,
+        "components.coord_chunker.model.embed_width": 16,
+    }
+    args = [f"--{key}={value}" for key, value in overrides.items()]
+    subprocess.run(
+        [sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(tmp_path / "out"), *args],
+        check=True,
+    )
+    model_best = tmp_path / "out" / "model-best"
+    meta = json.loads((model_best / "meta.json").read_text())
+    assert meta["performance"]["spans_coord_exact"] > 0.5
+    script = (
+        "import spacy, json, sys\n"
+        "nlp = spacy.load(sys.argv[1])\n"
+        "docs = [nlp(text) for text in sys.argv[2:]]\n"
+        "print(json.dumps([[s.text for s in doc.spans['coord']] for doc in docs]))\n"
+    )
+    texts = [text for text, _, _ in TRAIN_DATA]
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(model_best), *texts], check=True, capture_output=True, text=True
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [gold for _, gold, _ in TRAIN_DATA]
