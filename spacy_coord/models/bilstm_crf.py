@@ -5,7 +5,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 import torch
-from spacy.attrs import IDX, LENGTH, LOWER, intify_attr
+from spacy.attrs import IDX, LENGTH, LOWER, ORTH, intify_attr
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, xp2torch
@@ -215,15 +215,27 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, numpy.ndarray]:
         "hash_ids": _pad(hash_ids, 0),
         "lengths": numpy.asarray([len(doc) for doc in docs], dtype="int64"),
         "char_ids": None,
+        "char_index": None,
         "vectors": None,
     }
     if model.attrs["max_chars"]:
-        features["char_ids"] = _pad(
-            [_char_ids(doc, model.attrs["max_chars"], model.attrs["char_rows"]) for doc in docs], 0
+        features["char_ids"], features["char_index"] = _distinct_word_chars(
+            docs, model.attrs["max_chars"], model.attrs["char_rows"]
         )
     if model.attrs["vectors_width"]:
         features["vectors"] = _pad([_static_vectors(doc) for doc in docs], 0.0)
     return features
+
+
+def _distinct_word_chars(docs: List[Doc], max_chars: int, n_rows: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Character ids of each distinct word of the batch (n_words, max_chars),
+    and the padded (batch, length) index of each token's word."""
+    words = numpy.concatenate([doc.to_array(ORTH).astype("uint64") for doc in docs])
+    chars = numpy.concatenate([_char_ids(doc, max_chars, n_rows) for doc in docs])
+    distinct, first, inverse = numpy.unique(words, return_index=True, return_inverse=True)
+    offsets = numpy.cumsum([0] + [len(doc) for doc in docs])
+    index = [inverse[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
+    return chars[first], _pad(index, 0)
 
 
 def _char_ids(doc: Doc, max_chars: int, n_rows: int) -> numpy.ndarray:

@@ -19,14 +19,11 @@ class CharCNN(nn.Module):
         self.conv = nn.Conv1d(width, width, kernel_size=3, padding=1)
 
     def forward(self, char_ids: Tensor) -> Tensor:
-        """char_ids (batch, length, max_chars) -> (batch, length, width)."""
-        batch, length, n_chars = char_ids.shape
-        chars = self.embed(char_ids.view(batch * length, n_chars)).transpose(1, 2)
-        hidden = torch.relu(self.conv(chars))
-        # Padding characters must not win the max-pool.
-        pad = (char_ids.view(batch * length, 1, n_chars) == 0)
-        hidden = hidden.masked_fill(pad, 0.0)
-        return hidden.max(dim=2).values.view(batch, length, -1)
+        """char_ids (n_words, max_chars) -> (n_words, width)."""
+        hidden = torch.relu(self.conv(self.embed(char_ids).transpose(1, 2)))
+        # ReLU outputs are >= 0, so zeroing padding keeps it from winning the max-pool.
+        hidden = hidden.masked_fill((char_ids == 0).unsqueeze(1), 0.0)
+        return hidden.max(dim=2).values
 
 
 class TokenEmbedding(nn.Module):
@@ -64,10 +61,17 @@ class TokenEmbedding(nn.Module):
         )
 
     def forward(
-        self, hash_ids: Tensor, char_ids: Optional[Tensor], vectors: Optional[Tensor]
+        self,
+        hash_ids: Tensor,
+        char_ids: Optional[Tensor],
+        char_index: Optional[Tensor],
+        vectors: Optional[Tensor],
     ) -> Tensor:
-        """hash_ids (batch, length, n_attrs), char_ids (batch, length, max_chars),
-        vectors (batch, length, vectors_width) -> (batch, length, output_width)."""
+        """hash_ids (batch, length, n_attrs); char_ids (n_words, max_chars), the
+        characters of each distinct word of the batch, and char_index (batch,
+        length), the word of each token, so that the character CNN runs once
+        per distinct word; vectors (batch, length, vectors_width)
+        -> (batch, length, output_width)."""
         if self.training and self.word_dropout > 0:
             dropped = torch.rand(hash_ids.shape[:2], device=hash_ids.device) < self.word_dropout
             hash_ids = hash_ids.masked_fill(dropped.unsqueeze(2), 0)
@@ -75,7 +79,7 @@ class TokenEmbedding(nn.Module):
                 vectors = vectors.masked_fill(dropped.unsqueeze(2), 0.0)
         parts: List[Tensor] = [table(hash_ids[:, :, i]) for i, table in enumerate(self.tables)]
         if self.chars is not None:
-            parts.append(self.chars(char_ids))
+            parts.append(self.chars(char_ids)[char_index])
         if self.vectors is not None:
             parts.append(self.vectors(vectors))
         return torch.cat(parts, dim=2)

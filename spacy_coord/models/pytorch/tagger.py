@@ -78,10 +78,15 @@ class BiLSTMCRF(nn.Module):
         )
 
     def encode(
-        self, hash_ids: Tensor, char_ids: Optional[Tensor], vectors: Optional[Tensor], lengths: Tensor
+        self,
+        hash_ids: Tensor,
+        char_ids: Optional[Tensor],
+        char_index: Optional[Tensor],
+        vectors: Optional[Tensor],
+        lengths: Tensor,
     ) -> Tensor:
         """Encoder states: (batch, length, hidden_width)."""
-        embedded = self.dropout(self.embed(hash_ids, char_ids, vectors))
+        embedded = self.dropout(self.embed(hash_ids, char_ids, char_index, vectors))
         packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
         states, _ = self.lstm(packed)
         states, _ = pad_packed_sequence(states, batch_first=True, total_length=hash_ids.shape[1])
@@ -91,17 +96,20 @@ class BiLSTMCRF(nn.Module):
         self,
         hash_ids: Tensor,
         char_ids: Optional[Tensor],
+        char_index: Optional[Tensor],
         vectors: Optional[Tensor],
         lengths: Tensor,
         tags: Optional[Tensor] = None,
         domains: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
-        """Without `tags`: (tag ids, confidence of each tag), both (batch, length).
+        """Inputs: see `TokenEmbedding.forward`; lengths (batch,) tokens per row.
+
+        Without `tags`: (tag ids, confidence of each tag), both (batch, length).
         With `tags` (gold ids, -1 unknown): (tagging loss, adversarial loss),
         each summed over the batch.
         """
         mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
-        states = self.encode(hash_ids, char_ids, vectors, lengths)
+        states = self.encode(hash_ids, char_ids, char_index, vectors, lengths)
         emissions = self.dense(states)
         if tags is None:
             return self._decode(emissions, mask)
