@@ -110,6 +110,8 @@ def tags_to_spans(
     RETURNS (Tuple[List[Span], List[float], List[Span]]): The conjuncts, their
         scores and the coordination spans.
     """
+    if B not in tag_ids:  # the common case: no coordination at all
+        return [], [], []
     if confidences is None:
         confidences = [1.0] * len(tag_ids)
     groups: List[List[Tuple[int, int]]] = []
