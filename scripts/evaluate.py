@@ -1,7 +1,6 @@
 """Score the trained pipeline and the broad-parser baseline on every
 evaluation bucket, in one run, and write metrics/evaluation.{md,json,png}."""
 import json
-import os
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional

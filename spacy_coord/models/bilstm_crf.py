@@ -178,7 +178,11 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     if not keep:
         return (0.0, 0.0), lambda d_loss: X
     features = featurize(model, [batch.docs[i] for i in keep])
-    features["tags"] = _pad([numpy.asarray(batch.tags[i], dtype="int64") for i in keep], -1)
+    features["tags"] = _scatter(
+        numpy.concatenate([numpy.asarray(batch.tags[i], dtype="int64") for i in keep]),
+        _token_mask(features["lengths"]),
+        -1,
+    )
     if batch.domains is not None:
         features["domains"] = numpy.asarray([batch.domains[i] for i in keep], dtype="int64")
     losses, backprop = wrapped(features, is_train)
@@ -199,60 +203,57 @@ def _predict(model: Model, wrapped: Model, batch: CoordBatch, keep: List[int]) -
     return tags, confidences
 
 
-def featurize(model: Model, docs: List[Doc]) -> Dict[str, numpy.ndarray]:
-    """Padded numpy inputs of the torch module for non-empty docs."""
-    ops = NumpyOps()
+def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
+    """Padded numpy inputs of the torch module for non-empty docs.
+
+    Works on the tokens of the whole batch at once: one `to_array` call per
+    doc, then vectorized hashing, character lookup and padding.
+    """
     attr_ids, rows = model.attrs["attr_ids"], model.attrs["rows"]
-    hash_ids = []
-    for doc in docs:
-        keys = doc.to_array(attr_ids).reshape(len(doc), len(attr_ids)).astype("uint64")
-        columns = [
-            ops.hash(numpy.ascontiguousarray(keys[:, i]), i)[:, 0] % n_rows
-            for i, n_rows in enumerate(rows)
-        ]
-        hash_ids.append(numpy.stack(columns, axis=1).astype("int64"))
+    columns = attr_ids + [ORTH, LOWER, IDX, LENGTH]
+    tokens = numpy.concatenate([doc.to_array(columns).reshape(len(doc), len(columns)) for doc in docs])
+    lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
+    mask = _token_mask(lengths)
+    ops = NumpyOps()
+    hash_ids = numpy.stack(
+        [ops.hash(numpy.ascontiguousarray(tokens[:, i]), i)[:, 0] % n for i, n in enumerate(rows)], axis=1
+    )
     features: Dict[str, Any] = {
-        "hash_ids": _pad(hash_ids, 0),
-        "lengths": numpy.asarray([len(doc) for doc in docs], dtype="int64"),
+        "hash_ids": _scatter(hash_ids.astype("int64"), mask, 0),
+        "lengths": lengths,
         "char_ids": None,
         "char_index": None,
         "vectors": None,
     }
+    orth, lower, idx, length = (tokens[:, len(attr_ids) + i] for i in range(4))
     if model.attrs["max_chars"]:
-        features["char_ids"], features["char_index"] = _distinct_word_chars(
-            docs, model.attrs["max_chars"], model.attrs["char_rows"]
+        # The character CNN runs once per distinct word of the batch.
+        _, first, inverse = numpy.unique(orth, return_index=True, return_inverse=True)
+        doc_starts = numpy.repeat(numpy.cumsum([0] + [len(doc.text) for doc in docs[:-1]]), lengths)
+        features["char_ids"] = _char_ids(
+            "".join(doc.text for doc in docs),
+            (doc_starts + idx.astype("int64"))[first],
+            length.astype("int64")[first],
+            model.attrs["max_chars"],
+            model.attrs["char_rows"],
         )
+        features["char_index"] = _scatter(inverse.reshape(-1).astype("int64"), mask, 0)
     if model.attrs["vectors_width"]:
-        features["vectors"] = _pad([_static_vectors(doc) for doc in docs], 0.0)
+        features["vectors"] = _scatter(_static_vectors(docs[0].vocab, lower), mask, 0.0)
     return features
 
 
-def _distinct_word_chars(docs: List[Doc], max_chars: int, n_rows: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
-    """Character ids of each distinct word of the batch (n_words, max_chars),
-    and the padded (batch, length) index of each token's word."""
-    words = numpy.concatenate([doc.to_array(ORTH).astype("uint64") for doc in docs])
-    chars = numpy.concatenate([_char_ids(doc, max_chars, n_rows) for doc in docs])
-    distinct, first, inverse = numpy.unique(words, return_index=True, return_inverse=True)
-    offsets = numpy.cumsum([0] + [len(doc) for doc in docs])
-    index = [inverse[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
-    return chars[first], _pad(index, 0)
-
-
-def _char_ids(doc: Doc, max_chars: int, n_rows: int) -> numpy.ndarray:
-    """(n_tokens, max_chars) hashed code points of each token's first characters, 0 = none."""
-    code_points = numpy.frombuffer(doc.text.encode("utf-32-le"), dtype="uint32").astype("int64")
-    starts_lengths = doc.to_array([IDX, LENGTH]).astype("int64")
+def _char_ids(text: str, starts: numpy.ndarray, lengths: numpy.ndarray, max_chars: int, n_rows: int) -> numpy.ndarray:
+    """(n_words, max_chars) hashed code points of each word's first characters, 0 = none."""
+    code_points = numpy.frombuffer(text.encode("utf-32-le"), dtype="uint32").astype("int64")
     offsets = numpy.arange(max_chars)
-    positions = starts_lengths[:, :1] + offsets
-    inside = offsets < starts_lengths[:, 1:]
-    chars = code_points[numpy.minimum(positions, len(code_points) - 1)]
-    return numpy.where(inside, chars % (n_rows - 1) + 1, 0)
+    positions = numpy.minimum(starts[:, None] + offsets, len(code_points) - 1)
+    return numpy.where(offsets < lengths[:, None], code_points[positions] % (n_rows - 1) + 1, 0)
 
 
-def _static_vectors(doc: Doc) -> numpy.ndarray:
+def _static_vectors(vocab, keys: numpy.ndarray) -> numpy.ndarray:
     """(n_tokens, width) vectors of the lower-cased tokens; zeros when missing."""
-    vectors = doc.vocab.vectors
-    keys = doc.to_array(LOWER)
+    vectors = vocab.vectors
     if vectors.mode == "floret":
         return NumpyOps().asarray(vectors.get_batch(keys), dtype="float32")
     rows = vectors.find(keys=keys)
@@ -261,14 +262,15 @@ def _static_vectors(doc: Doc) -> numpy.ndarray:
     return data
 
 
-def _pad(arrays: List[numpy.ndarray], value) -> numpy.ndarray:
-    """Stack arrays of different lengths (first axis) into one padded array."""
-    length = max((len(a) for a in arrays), default=0)
-    shape = (len(arrays), length) + arrays[0].shape[1:] if arrays else (0, 0)
-    dtype = arrays[0].dtype if arrays else "int64"
-    out = numpy.full(shape, value, dtype=dtype)
-    for i, array in enumerate(arrays):
-        out[i, : len(array)] = array
+def _token_mask(lengths: numpy.ndarray) -> numpy.ndarray:
+    """(batch, max length) bool, True on real tokens."""
+    return numpy.arange(lengths.max()) < lengths[:, None]
+
+
+def _scatter(flat: numpy.ndarray, mask: numpy.ndarray, value) -> numpy.ndarray:
+    """Place per-token rows into a padded (batch, length, ...) array."""
+    out = numpy.full(mask.shape + flat.shape[1:], value, dtype=flat.dtype)
+    out[mask] = flat
     return out
 
 
