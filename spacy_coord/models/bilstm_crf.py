@@ -11,7 +11,7 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.util import get_torch_default_device
 
-from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, TAGS
+from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, TAGS
 from .pytorch.tagger import BiLSTMCRF
 
 DECODERS = ("crf", "argmax")
@@ -82,6 +82,7 @@ def build_bilstm_crf_tagger(
         allowed=torch.from_numpy(ALLOWED),
         allowed_start=torch.from_numpy(ALLOWED_START),
         allowed_end=torch.from_numpy(ALLOWED_END),
+        begin_tag=B,
         rows=list(embed_rows),
         embed_width=embed_width,
         char_rows=char_rows if use_chars else 0,

@@ -19,6 +19,7 @@ class BiLSTMCRF(nn.Module):
     """Token embeddings -> BiLSTM -> dense -> CRF (or per-token softmax).
 
     allowed, allowed_start, allowed_end: tag constraints (see tags.py).
+    begin_tag (int): Id of the tag that starts a conjunct.
     rows, embed_width, char_rows, char_width, vectors_width, word_dropout:
         see `TokenEmbedding`.
     hidden_width (int): BiLSTM output width (both directions together).
@@ -36,6 +37,7 @@ class BiLSTMCRF(nn.Module):
         allowed: Tensor,
         allowed_start: Tensor,
         allowed_end: Tensor,
+        begin_tag: int,
         rows: Sequence[int],
         embed_width: int,
         char_rows: int,
@@ -51,6 +53,7 @@ class BiLSTMCRF(nn.Module):
     ):
         super().__init__()
         n_tags = allowed.shape[0]
+        self.begin_tag = begin_tag
         self.embed = TokenEmbedding(rows, embed_width, char_rows, char_width, vectors_width, word_dropout)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(
@@ -126,11 +129,16 @@ class BiLSTMCRF(nn.Module):
         )
 
     def _decode(self, emissions: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
-        if self.decoder == "crf":
-            best = self.crf.decode(emissions, mask)
-            probs = self.crf.marginals(emissions, mask)
-        else:
+        if self.decoder == "argmax":
             log_probs = torch.log_softmax(emissions, dim=2)
             best = viterbi(log_probs, mask, self.transition_mask, self.start_mask, self.end_mask)
-            probs = log_probs.exp()
-        return best, probs.gather(2, best.unsqueeze(2)).squeeze(2)
+            return best, log_probs.exp().gather(2, best.unsqueeze(2)).squeeze(2)
+        best = self.crf.decode(emissions, mask)
+        # Confidences only matter where a conjunct begins: most utterances
+        # hold none, so forward-backward runs on the others alone.
+        confidences = torch.ones(best.shape, dtype=emissions.dtype, device=emissions.device)
+        rows = ((best == self.begin_tag) & mask).any(dim=1).nonzero().squeeze(1)
+        if len(rows):
+            marginals = self.crf.marginals(emissions[rows], mask[rows])
+            confidences[rows] = marginals.gather(2, best[rows].unsqueeze(2)).squeeze(2)
+        return best, confidences
