@@ -3,6 +3,7 @@ from .component import CoordChunker, make_coord_chunker
 from .domain import get_domain, set_domain
 from .models.bilstm_crf import build_bilstm_crf_tagger
 from .scoring import make_coord_scorer, score_coord
+from .split import SplitUtterance, split_docs, split_utterances
 
 __all__ = [
     "CoordChunker",
@@ -12,4 +13,7 @@ __all__ = [
     "score_coord",
     "get_domain",
     "set_domain",
+    "split_utterances",
+    "split_docs",
+    "SplitUtterance",
 ]

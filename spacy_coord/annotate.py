@@ -12,6 +12,7 @@ OUTPUT is not the output of INPUT and nothing is overwritten). The errors
 file is rewritten from INPUT up to that point, so that it never holds
 duplicates. Processing then continues right after that line.
 """
+import functools
 import json
 import os
 import time
@@ -22,6 +23,8 @@ from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, 
 
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from .split import split_records
 
 INPUT_FORMATS = ("auto", "jsonl", "text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -243,13 +246,9 @@ def dumps(record: Dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def load_split_fn() -> Callable[[Doc], List[Dict[str, Any]]]:
-    """Import `spacy_coord.split.split_records` (only when --splits is used)."""
-    try:
-        from .split import split_records
-    except ImportError as err:
-        raise AnnotateError(f"--splits needs spacy_coord.split.split_records, which could not be imported: {err}") from err
-    return split_records
+def make_split_fn(spans_key: str, groups_key: str) -> Callable[[Doc], List[Dict[str, Any]]]:
+    """`split_records` bound to the component's span keys (for --splits)."""
+    return functools.partial(split_records, spans_key=spans_key, groups_key=groups_key)
 
 
 # ---------------------------------------------------------------------------
@@ -513,7 +512,7 @@ def annotate_file(
     """
     fmt = resolve_format(input_path, input_format)
     check_paths(input_path, output_path)
-    split_fn = load_split_fn() if splits else None
+    split_fn = make_split_fn(spans_key, groups_key) if splits else None
     state = prepare_resume(input_path, output_path, field=field, input_format=fmt, overwrite=overwrite)
     if on_start is not None:
         on_start(state)

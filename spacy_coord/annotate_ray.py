@@ -34,7 +34,7 @@ from .annotate import (
     dumps,
     error_record,
     errors_path_for,
-    load_split_fn,
+    make_split_fn,
     parse_line,
     prepare_resume,
     resolve_format,
@@ -127,7 +127,7 @@ class CoordAnnotator:
         self.batch_size = batch_size
         self.spans_key = spans_key
         self.groups_key = groups_key
-        self.split_fn = load_split_fn() if splits else None
+        self.split_fn = make_split_fn(spans_key, groups_key) if splits else None
 
     def __call__(self, batch: Dict[str, numpy.ndarray]) -> Dict[str, numpy.ndarray]:
         """Read and annotate a batch of chunks {"path", "start", "end", "line_no"}.
@@ -214,8 +214,6 @@ def annotate_file_ray(
 
     fmt = resolve_format(input_path, input_format)
     check_paths(input_path, output_path)
-    if splits:
-        load_split_fn()  # fail early in the driver
     state = prepare_resume(input_path, output_path, field=field, input_format=fmt, overwrite=overwrite)
     if on_start is not None:
         on_start(state)

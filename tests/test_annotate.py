@@ -236,7 +236,6 @@ def test_kill_and_resume(tmp_path, slow_model, fake_model):
 
 
 def test_splits_option(tmp_path, fake_model):
-    pytest.importorskip("spacy_coord.split")
     src = tmp_path / "in.txt"
     src.write_text("call mom and dad\n", encoding="utf8")
     out = tmp_path / "out.jsonl"
