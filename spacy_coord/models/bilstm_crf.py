@@ -5,7 +5,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 import torch
-from spacy.attrs import IDX, LENGTH, LOWER, ORTH, intify_attr
+from spacy.attrs import LOWER, ORTH, intify_attr
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, xp2torch
@@ -211,7 +211,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
     doc, then vectorized hashing, character lookup and padding.
     """
     attr_ids, rows = model.attrs["attr_ids"], model.attrs["rows"]
-    columns = attr_ids + [ORTH, LOWER, IDX, LENGTH]
+    columns = attr_ids + [ORTH, LOWER]
     tokens = numpy.concatenate([doc.to_array(columns).reshape(len(doc), len(columns)) for doc in docs])
     lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
     mask = _token_mask(lengths)
@@ -226,15 +226,12 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "char_index": None,
         "vectors": None,
     }
-    orth, lower, idx, length = (tokens[:, len(attr_ids) + i] for i in range(4))
+    orth, lower = tokens[:, len(attr_ids)], tokens[:, len(attr_ids) + 1]
     if model.attrs["max_chars"]:
         # The character CNN runs once per distinct word of the batch.
-        _, first, inverse = numpy.unique(orth, return_index=True, return_inverse=True)
-        doc_starts = numpy.repeat(numpy.cumsum([0] + [len(doc.text) for doc in docs[:-1]]), lengths)
+        words, inverse = numpy.unique(orth, return_inverse=True)
         features["char_ids"] = _char_ids(
-            "".join(doc.text for doc in docs),
-            (doc_starts + idx.astype("int64"))[first],
-            length.astype("int64")[first],
+            [docs[0].vocab.strings[word] for word in words.tolist()],
             model.attrs["max_chars"],
             model.attrs["char_rows"],
         )
@@ -244,12 +241,11 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
     return features
 
 
-def _char_ids(text: str, starts: numpy.ndarray, lengths: numpy.ndarray, max_chars: int, n_rows: int) -> numpy.ndarray:
+def _char_ids(words: List[str], max_chars: int, n_rows: int) -> numpy.ndarray:
     """(n_words, max_chars) hashed code points of each word's first characters, 0 = none."""
-    code_points = numpy.frombuffer(text.encode("utf-32-le"), dtype="uint32").astype("int64")
-    offsets = numpy.arange(max_chars)
-    positions = numpy.minimum(starts[:, None] + offsets, len(code_points) - 1)
-    return numpy.where(offsets < lengths[:, None], code_points[positions] % (n_rows - 1) + 1, 0)
+    # Fixed-width UTF-32 strings give every word's code points in one array.
+    code_points = numpy.asarray(words, dtype=f"<U{max_chars}").view("uint32").reshape(len(words), max_chars)
+    return numpy.where(code_points > 0, code_points.astype("int64") % (n_rows - 1) + 1, 0)
 
 
 def _static_vectors(vocab, keys: numpy.ndarray) -> numpy.ndarray:
