@@ -19,6 +19,7 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 
 from .domain import set_domain
+from .msgpack_hooks import cached_msgpack_hooks
 from .tags import CONJUNCT_LABEL, GROUP_LABEL, infer_groups
 
 # A slot value: (start_char, end_char, slot_type), end exclusive.
@@ -401,24 +402,29 @@ def create_bracket_reader(path: Path, domain: str = NATURAL_DOMAIN) -> Callable[
 
 
 @spacy.registry.readers("spacy-coord.InMemoryCorpus.v1")
-def create_in_memory_reader(path: Path, limit: int = 0) -> Callable[[Language], Iterator[Example]]:
+def create_in_memory_reader(path: Optional[Path], limit: int = 0) -> Callable[[Language], Iterator[Example]]:
     """`spacy.Corpus.v1` over a `.spacy` file, read from disk once.
 
-    `spacy train` asks for the training data on every epoch and twice more
-    while initializing. `spacy.Corpus.v1` deserializes the DocBin each time,
-    and every doc's span groups and user data go through msgpack, whose
-    decoder lookup walks all installed entry points (about 0.6 ms a call
-    here, so minutes per pass over 60,000 docs). This reader keeps the gold
-    docs and makes fresh predicted docs on each pass.
+    `spacy train` asks for the training data on every epoch and more than
+    once while initializing, and `spacy.Corpus.v1` deserializes the DocBin
+    each time (slowly: see `msgpack_hooks`). This reader deserializes it once,
+    keeps the gold docs and makes fresh predicted docs on each pass.
 
-    path (Path): The `.spacy` file.
+    path (Optional[Path]): The `.spacy` file (`null` in a config until set,
+        e.g. with `--paths.train`).
     limit (int): Read at most this many docs (0: all).
     """
+    if path is None:
+        raise ValueError(
+            "[spacy-coord.InMemoryCorpus.v1] no 'path' given: set it in the config "
+            "or on the command line, e.g. `--paths.train corpus/train.spacy`."
+        )
     references: List[Doc] = []
 
     def read(nlp: Language) -> Iterator[Example]:
         if not references:
-            references.extend(eg.reference for eg in spacy.training.Corpus(path, limit=limit)(nlp))
+            with cached_msgpack_hooks():
+                references.extend(eg.reference for eg in spacy.training.Corpus(path, limit=limit)(nlp))
         for reference in references:
             yield Example(nlp.make_doc(reference.text), reference)
 
@@ -491,9 +497,10 @@ def write_docbin(docs: Iterable[Doc], path: Union[str, Path]) -> int:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     docbin = DocBin(store_user_data=True)
-    for doc in docs:
-        docbin.add(doc)
-    data = docbin.to_bytes()
+    with cached_msgpack_hooks():
+        for doc in docs:
+            docbin.add(doc)
+        data = docbin.to_bytes()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file_:
@@ -517,7 +524,8 @@ def _umask() -> int:
 def read_docbin(path: Union[str, Path], nlp: Optional[Language] = None) -> List[Doc]:
     """The docs of a `.spacy` file."""
     nlp = nlp or spacy.blank("en")
-    return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    with cached_msgpack_hooks():
+        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
 
 
 _COORDINATOR_RE = re.compile(r"(?<![\w'])(?:and|or|nor|plus|&)(?![\w'])", re.IGNORECASE)

