@@ -23,6 +23,7 @@ from spacy_coord.readers import (
     utterance_from_segments,
     write_docbin,
 )
+from spacy_coord.msgpack_hooks import cached_msgpack_hooks
 from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags
 
 CORPORA = Path(__file__).parents[2] / "shared" / "corpora"
@@ -191,6 +192,34 @@ def test_registered_bracket_reader(tmp_path, nlp):
     assert all(isinstance(eg, Example) for eg in examples)
     assert [[s.text for s in eg.reference.spans["coord"]] for eg in examples] == [["mom", "dad"], []]
     assert get_domain(examples[0].reference) == "natural"
+
+
+def test_in_memory_reader_reads_once_and_makes_fresh_docs(tmp_path, nlp):
+    path = tmp_path / "train.spacy"
+    write_docbin([make_gold_doc(nlp, "call mom or dad", groups=[[(5, 8), (12, 15)]], domain="phone")], path)
+    reader = spacy.registry.readers.get("spacy-coord.InMemoryCorpus.v1")(path)
+    first = list(reader(nlp))
+    path.unlink()  # a second pass must not need the file
+    second = list(reader(nlp))
+    assert [s.text for s in second[0].reference.spans["coord"]] == ["mom", "dad"]
+    assert get_domain(second[0].reference) == "phone"
+    assert second[0].predicted is not first[0].predicted
+    assert second[0].reference is first[0].reference
+
+
+def test_in_memory_reader_without_path():
+    with pytest.raises(ValueError, match="paths.train"):
+        spacy.registry.readers.get("spacy-coord.InMemoryCorpus.v1")(None)
+
+
+def test_cached_msgpack_hooks_restores_lookup():
+    from srsly.msgpack import msgpack_decoders
+
+    before = msgpack_decoders.get_all()
+    with cached_msgpack_hooks():
+        assert msgpack_decoders.get_all() == before
+        assert "get_all" in vars(msgpack_decoders)
+    assert "get_all" not in vars(msgpack_decoders)
 
 
 def test_segments_round_trip():
