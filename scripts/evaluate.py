@@ -32,10 +32,7 @@ def main(
     """Print and write the evaluation table of the project vs the parser."""
     import spacy
     import torch
-    from spacy.tokens import DocBin
-    from spacy.training import Example
 
-    from spacy_coord.scoring import score_coord
     from spacy_coord.silver import parser_conjunct_doc
 
     torch.set_num_threads(1)
@@ -47,28 +44,14 @@ def main(
             parser_conjunct_doc(doc) for doc in parser.pipe(texts, batch_size=batch_size)
         ],
     }
-    results: Dict[str, Dict] = {name: {"buckets": {}} for name in systems}
-    all_texts: List[str] = []
-    for bucket, label in BUCKETS.items():
-        path = eval_dir / f"{bucket}.spacy"
-        if not path.exists():
-            msg.warn(f"No {path}: bucket '{bucket}' skipped")
-            continue
-        gold = list(DocBin().from_disk(path).get_docs(nlp.vocab))
-        texts = [doc.text for doc in gold]
-        all_texts.extend(texts)
-        for name, run in systems.items():
-            examples = [Example(pred, ref) for pred, ref in zip(run(texts), gold)]
-            scores = score_coord(examples)
-            results[name]["buckets"][bucket] = {
-                "n": len(examples),
-                "exact": scores["spans_coord_exact"],
-                "f": scores["spans_coord_f"],
-            }
-        msg.info(
-            f"{label:<26} n={len(gold):<5} "
-            + "  ".join(f"{name}: {results[name]['buckets'][bucket]['exact']:.3f}" for name in systems)
-        )
+    for bucket in BUCKETS:
+        if not (eval_dir / f"{bucket}.spacy").exists():
+            msg.warn(f"No {eval_dir / bucket}.spacy: bucket '{bucket}' skipped")
+    results: Dict[str, Dict] = {}
+    for name, run in systems.items():
+        results[name] = {"buckets": score_buckets(run, eval_dir, nlp.vocab)}
+        msg.info(f"{name}: " + "  ".join(f"{b} {s['exact']:.3f}" for b, s in results[name]["buckets"].items()))
+    all_texts = [doc.text for bucket in results["spacy-coord"]["buckets"] for doc in _gold(eval_dir, bucket, nlp.vocab)]
     for name, run in systems.items():
         run(all_texts[:200])  # warm up
         start = time.perf_counter()
@@ -85,6 +68,36 @@ def main(
     _plot(results, output_dir / "evaluation.png")
     print(table)
     msg.good(f"Wrote {output_dir}/evaluation.md, .json and .png")
+
+
+def score_buckets(run: Callable[[List[str]], List], eval_dir: Path, vocab) -> Dict[str, Dict]:
+    """Exact match and conjunct F1 per bucket of `run` (texts -> annotated docs)."""
+    from spacy.training import Example
+
+    from spacy_coord.scoring import score_coord
+
+    scores = {}
+    for bucket in BUCKETS:
+        if not (eval_dir / f"{bucket}.spacy").exists():
+            continue
+        gold = _gold(eval_dir, bucket, vocab)
+        examples = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in gold]), gold)]
+        bucket_scores = score_coord(examples)
+        scores[bucket] = {
+            "n": len(examples),
+            "exact": bucket_scores["spans_coord_exact"],
+            "f": bucket_scores["spans_coord_f"],
+        }
+    return scores
+
+
+def _gold(eval_dir: Path, bucket: str, vocab) -> List:
+    from spacy.tokens import DocBin
+
+    from spacy_coord.msgpack_hooks import cached_msgpack_hooks
+
+    with cached_msgpack_hooks():
+        return list(DocBin().from_disk(eval_dir / f"{bucket}.spacy").get_docs(vocab))
 
 
 def _size_mb(path: Path, exclude=()) -> float:

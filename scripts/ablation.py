@@ -1,0 +1,116 @@
+"""Train one variant of the default config per lever and score each on the
+evaluation buckets: metrics/ablation.{md,json,png}.
+
+Every variant is the default config with a few `spacy train` overrides, on a
+shorter schedule than the full run (`--max-epochs`, `--limit`) so that the
+table is affordable on a laptop; compare rows with each other, not with
+metrics/evaluation.md.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import typer
+from wasabi import msg
+
+from evaluate import BUCKETS, score_buckets
+
+MODEL = "components.coord_chunker.model"
+# name -> `spacy train` overrides on top of the default config (GloVe, characters, CRF).
+VARIANTS: Dict[str, Dict[str, str]] = {
+    "default (GloVe, characters, CRF)": {},
+    "random embeddings only (no GloVe)": {"paths.vectors": "null", f"{MODEL}.vectors_width": "0"},
+    "no character CNN": {f"{MODEL}.char_rows": "0", f"{MODEL}.max_chars": "0"},
+    "argmax decoder": {f"{MODEL}.decoder": '"argmax"'},
+    "domain-adversarial head (0.1)": {f"{MODEL}.n_domains": "128", f"{MODEL}.adversarial_weight": "0.1"},
+    "word dropout 0.15": {f"{MODEL}.word_dropout": "0.15"},
+    "width 64": {f"{MODEL}.width": "64"},
+}
+
+
+def main(
+    config: Path = typer.Argument(..., exists=True, help="Default training config"),
+    train: Path = typer.Argument(..., exists=True, help="Training .spacy file"),
+    dev: Path = typer.Argument(..., exists=True, help="Dev .spacy file"),
+    eval_dir: Path = typer.Argument(..., exists=True, help="Folder of <bucket>.spacy gold files"),
+    output_dir: Path = typer.Argument(..., help="Where ablation.{md,json,png} go"),
+    vectors: str = typer.Option("vectors/glove", help="Vectors pipeline of the default config"),
+    vectors_width: int = typer.Option(50, help="Width of those vectors"),
+    max_epochs: int = typer.Option(2, help="Epochs per variant"),
+    limit: int = typer.Option(30000, help="Training docs per variant (0: all)"),
+    work_dir: Path = typer.Option(Path("training/ablation"), help="Where the variants are trained"),
+    only: List[str] = typer.Option([], help="Train only these variants (by name)"),
+) -> None:
+    """Train and score every variant, then write the table and the plot."""
+    import spacy
+
+    results_path = output_dir / "ablation.json"
+    results: Dict[str, Dict] = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for i, (name, overrides) in enumerate(VARIANTS.items()):
+        if only and name not in only:
+            continue
+        out = work_dir / f"variant{i}"
+        settings = {
+            "paths.train": str(train),
+            "paths.dev": str(dev),
+            "paths.vectors": vectors,
+            f"{MODEL}.vectors_width": str(vectors_width),
+            "training.max_epochs": str(max_epochs),
+            "corpora.train.limit": str(limit),
+            **overrides,
+        }
+        msg.divider(f"{i + 1}/{len(VARIANTS)}: {name}")
+        args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
+        subprocess.run([sys.executable, "-m", "spacy", "train", str(config), "--output", str(out), *args], check=True)
+        nlp = spacy.load(out / "model-best")
+        results[name] = {"overrides": overrides, "buckets": score_buckets(lambda texts: list(nlp.pipe(texts)), eval_dir, nlp.vocab)}
+        output_dir.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later variant fails
+    table = _markdown(results, max_epochs, limit)
+    (output_dir / "ablation.md").write_text(table)
+    _plot(results, output_dir / "ablation.png")
+    print(table)
+
+
+def _markdown(results: Dict[str, Dict], max_epochs: int, limit: int) -> str:
+    buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
+    lines = [
+        f"Exact match per bucket; each variant trained for {max_epochs} epochs on {limit or 'all'} docs.",
+        "",
+        "| variant | " + " | ".join(BUCKETS[b] for b in buckets) + " |",
+        "|---|" + "---|" * len(buckets),
+    ]
+    for name, result in results.items():
+        cells = [f"{result['buckets'][b]['exact']:.3f}" if b in result["buckets"] else "-" for b in buckets]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _plot(results: Dict[str, Dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    for name, result in results.items():
+        ax.plot(
+            [BUCKETS[b] for b in buckets],
+            [result["buckets"].get(b, {}).get("exact", float("nan")) for b in buckets],
+            marker="o",
+            label=name,
+        )
+    ax.set_ylabel("exact match")
+    ax.set_ylim(0, 1)
+    ax.tick_params(axis="x", rotation=30)
+    ax.legend(fontsize=8)
+    ax.set_title("Ablation: exact match per bucket")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    typer.run(main)
