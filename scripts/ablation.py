@@ -22,11 +22,12 @@ MODEL = "components.coord_chunker.model"
 VARIANTS: Dict[str, Dict[str, str]] = {
     "default (GloVe, characters, CRF)": {},
     "random embeddings only (no GloVe)": {"paths.vectors": "null", f"{MODEL}.vectors_width": "0"},
-    "no character CNN": {f"{MODEL}.char_rows": "0", f"{MODEL}.max_chars": "0"},
+    "no character CNN": {f"{MODEL}.char_width": "0"},
     "argmax decoder": {f"{MODEL}.decoder": '"argmax"'},
     "domain-adversarial head (0.1)": {f"{MODEL}.n_domains": "128", f"{MODEL}.adversarial_weight": "0.1"},
     "word dropout 0.15": {f"{MODEL}.word_dropout": "0.15"},
-    "width 64": {f"{MODEL}.width": "64"},
+    "BiLSTM width 64": {f"{MODEL}.width": "64"},
+    "embedding width 32": {f"{MODEL}.embed_width": "32"},
 }
 
 

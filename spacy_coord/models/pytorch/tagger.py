@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .adversary import DomainAdversary
 from .crf import ConstrainedCRF, constraint_scores, viterbi
@@ -87,13 +87,12 @@ class BiLSTMCRF(nn.Module):
         char_index: Optional[Tensor],
         vectors: Optional[Tensor],
         lengths: Tensor,
-    ) -> Tensor:
-        """Encoder states: (batch, length, hidden_width)."""
+    ) -> PackedSequence:
+        """Encoder states of the real tokens, packed: data (n_tokens, hidden_width)."""
         embedded = self.dropout(self.embed(hash_ids, char_ids, char_index, vectors))
         packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
         states, _ = self.lstm(packed)
-        states, _ = pad_packed_sequence(states, batch_first=True, total_length=hash_ids.shape[1])
-        return self.dropout(states)
+        return states._replace(data=self.dropout(states.data))
 
     def forward(
         self,
@@ -113,13 +112,17 @@ class BiLSTMCRF(nn.Module):
         """
         mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
         states = self.encode(hash_ids, char_ids, char_index, vectors, lengths)
-        emissions = self.dense(states)
+        # The dense layer sees real tokens only; padding comes back as zeros.
+        emissions, _ = pad_packed_sequence(
+            states._replace(data=self.dense(states.data)), batch_first=True, total_length=hash_ids.shape[1]
+        )
         if tags is None:
             return self._decode(emissions, mask)
         tag_loss = self._tag_loss(emissions, mask, tags)
         if self.adversary is None or domains is None:
             return tag_loss, tag_loss.new_zeros(())
-        return tag_loss, self.adversary(states, mask, domains)
+        padded_states, _ = pad_packed_sequence(states, batch_first=True, total_length=hash_ids.shape[1])
+        return tag_loss, self.adversary(padded_states, mask, domains)
 
     def _tag_loss(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
         if self.decoder == "crf":
