@@ -92,12 +92,9 @@ def score_buckets(run: Callable[[List[str]], List], eval_dir: Path, vocab) -> Di
 
 
 def _gold(eval_dir: Path, bucket: str, vocab) -> List:
-    from spacy.tokens import DocBin
+    from spacy_coord.readers import read_docbin
 
-    from spacy_coord.msgpack_hooks import cached_msgpack_hooks
-
-    with cached_msgpack_hooks():
-        return list(DocBin().from_disk(eval_dir / f"{bucket}.spacy").get_docs(vocab))
+    return read_docbin(eval_dir / f"{bucket}.spacy", vocab)
 
 
 def _size_mb(path: Path, exclude=()) -> float:

@@ -55,7 +55,6 @@ from spacy_coord.silver import filter_silver_groups, parser_conjunct_char_groups
 
 # Shares of the generated (non-silver) training examples per kind.
 TRAIN_MIX = {"list": 0.42, "between": 0.03, "compound": 0.12, "names_and": 0.08, "plain": 0.35}
-BUCKETS = ("two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "plain", "natural_dev")
 
 app = typer.Typer(add_completion=False)
 

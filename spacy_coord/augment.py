@@ -70,14 +70,12 @@ class AugExample:
     kind: str
     sources: Tuple[str, ...]
 
-    @property
-    def n_conjuncts(self) -> int:
-        """Conjuncts in its largest coordination (0 for a negative)."""
-        return max((len(g) for g in self.groups), default=0)
-
     def conjunct_texts(self) -> List[str]:
         """The conjuncts as strings."""
         return [self.text[s:e] for group in self.groups for s, e in group]
+
+
+LIST_COMMAS = ("none", "commas", "oxford")
 
 
 @dataclass(frozen=True)
@@ -96,6 +94,10 @@ class ListStyle:
     polysyndeton: bool = False
     asr: bool = False
     determiner: bool = False
+
+    def __post_init__(self) -> None:
+        if self.commas not in LIST_COMMAS:
+            raise ValueError(f"ListStyle setting 'commas' must be one of {LIST_COMMAS}, got {self.commas!r}")
 
 
 @dataclass

@@ -17,6 +17,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
+from spacy.vocab import Vocab
 
 from .domain import set_domain
 from .msgpack_hooks import cached_msgpack_hooks
@@ -85,7 +86,7 @@ def utterance_from_segments(
 # Text decoding
 
 
-def decode_text(data: bytes, path: Union[str, Path] = "<bytes>") -> str:
+def decode_text(data: bytes) -> str:
     """Decode a corpus file robustly.
 
     UTF-8 (with or without BOM) first; then UTF-8 whose astral characters were
@@ -114,7 +115,7 @@ def decode_text(data: bytes, path: Union[str, Path] = "<bytes>") -> str:
 def read_text(path: Union[str, Path]) -> str:
     """The text of `path`, decoded with `decode_text`."""
     path = Path(path)
-    return decode_text(path.read_bytes(), path)
+    return decode_text(path.read_bytes())
 
 
 def _load_json(path: Path) -> object:
@@ -361,7 +362,6 @@ def read_bracket_file(path: Union[str, Path]) -> Iterator[Tuple[int, str, List[C
     bracket-format file; lines starting with '#' are comments."""
     path = Path(path)
     for lineno, line in enumerate(read_text(path).splitlines(), start=1):
-        line = line.rstrip("\r\n")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         text, spans = parse_bracket_line(line, f"{path}:{lineno}")
@@ -521,11 +521,16 @@ def _umask() -> int:
     return mask
 
 
-def read_docbin(path: Union[str, Path], nlp: Optional[Language] = None) -> List[Doc]:
-    """The docs of a `.spacy` file."""
-    nlp = nlp or spacy.blank("en")
+def read_docbin(path: Union[str, Path], vocab: Optional[Vocab] = None) -> List[Doc]:
+    """The docs of a `.spacy` file.
+
+    path (Union[str, Path]): The file.
+    vocab (Optional[Vocab]): The vocab to give the docs (a new English one if None).
+    RETURNS (List[Doc]): The docs, with their spans and user data.
+    """
+    vocab = vocab or spacy.blank("en").vocab
     with cached_msgpack_hooks():
-        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+        return list(DocBin().from_disk(path).get_docs(vocab))
 
 
 _COORDINATOR_RE = re.compile(r"(?<![\w'])(?:and|or|nor|plus|&)(?![\w'])", re.IGNORECASE)

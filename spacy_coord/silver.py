@@ -199,11 +199,7 @@ def _drop_overlapping_groups(groups: List[List[TokenSpan]]) -> List[List[TokenSp
 def parser_conjuncts(doc: Doc) -> List[Tuple[int, int]]:
     """Character offsets (start, end) of every conjunct found by the parse,
     in text order ("apples, oranges and pears" -> three)."""
-    return [
-        (doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text))
-        for group in parser_conjunct_groups(doc)
-        for s, e in group
-    ]
+    return [span for group in parser_conjunct_char_groups(doc) for span in group]
 
 
 def parser_conjunct_char_groups(doc: Doc) -> List[List[Tuple[int, int]]]:
