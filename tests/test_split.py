@@ -7,6 +7,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from training_data import find_spans
+
 from spacy_coord.split import SplitUtterance, split_docs, split_records, split_utterances
 
 nlp = spacy.blank("en")
@@ -15,16 +17,11 @@ nlp = spacy.blank("en")
 def annotate(doc: Doc, *groups, spans_key="coord", groups_key="coord_groups", with_groups=True) -> Doc:
     """Set conjuncts (and coordinations) by text: each group is a list of
     conjunct strings, found left to right in the text."""
-    conjuncts, group_spans, start = [], [], 0
+    conjuncts = find_spans(doc, [text for group in groups for text in group], label="CONJUNCT")
+    group_spans, start = [], 0
     for group in groups:
-        spans = []
-        for text in group:
-            start = doc.text.index(text, start)
-            span = doc.char_span(start, start + len(text), label="CONJUNCT")
-            assert span is not None, text
-            spans.append(span)
-            start += len(text)
-        conjuncts.extend(spans)
+        spans = conjuncts[start : start + len(group)]
+        start += len(group)
         group_spans.append(doc[spans[0].start : spans[-1].end])
     doc.spans[spans_key] = conjuncts
     doc.spans[spans_key].attrs["scores"] = [1.0] * len(conjuncts)

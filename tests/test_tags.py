@@ -1,6 +1,8 @@
 import pytest
 import spacy
 
+from training_data import find_spans
+
 from spacy_coord.tags import TAG_IDS, infer_groups, is_valid, spans_to_tags, tags_to_spans
 
 nlp = spacy.blank("en")
@@ -8,12 +10,7 @@ nlp = spacy.blank("en")
 
 def tag_string(text, conjuncts):
     doc = nlp.make_doc(text)
-    spans, start = [], 0
-    for c in conjuncts:
-        start = text.index(c, start)
-        spans.append(doc.char_span(start, start + len(c)))
-        start += len(c)
-    return doc, " ".join(spans_to_tags(doc, spans))
+    return doc, " ".join(spans_to_tags(doc, find_spans(doc, conjuncts)))
 
 
 @pytest.mark.parametrize(

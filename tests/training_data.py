@@ -4,6 +4,7 @@ from typing import List, Tuple
 import spacy
 from thinc.api import Adam, fix_random_seed
 from spacy.language import Language
+from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 from spacy_coord import set_domain
@@ -19,15 +20,22 @@ TRAIN_DATA: List[Tuple[str, List[str], str]] = [
 SMALL_MODEL = {"width": 32, "embed_width": 16, "char_width": 8, "embed_rows": [500, 100, 100, 50]}
 
 
+def find_spans(doc: Doc, texts: List[str], label: str = "") -> List[Span]:
+    """Spans of `texts`, found left to right in the doc's text."""
+    spans, start = [], 0
+    for text in texts:
+        start = doc.text.index(text, start)
+        span = doc.char_span(start, start + len(text), label=label)
+        assert span is not None, f"{text!r} does not align to tokens"
+        spans.append(span)
+        start += len(text)
+    return spans
+
+
 def make_example(nlp: Language, text: str, conjuncts: List[str], domain: str = None) -> Example:
     """An Example whose reference holds `conjuncts` (found by string search)."""
     reference = nlp.make_doc(text)
-    spans, start = [], 0
-    for conjunct in conjuncts:
-        start = text.index(conjunct, start)
-        spans.append(reference.char_span(start, start + len(conjunct)))
-        start += len(conjunct)
-    reference.spans["coord"] = spans
+    reference.spans["coord"] = find_spans(reference, conjuncts)
     if domain:
         set_domain(reference, domain)
     return Example(nlp.make_doc(text), reference)
