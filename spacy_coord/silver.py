@@ -269,3 +269,38 @@ def _joins_number(text: str, group: Sequence[Tuple[int, int]]) -> bool:
     return any(
         has_number_and(text[max(0, left[1] - 12) : right[0] + 4]) for left, right in zip(group, group[1:])
     )
+
+
+# Noun phrases that may become a list: objects of a verb or preposition.
+_LISTABLE_DEPS = {"dobj", "pobj", "attr", "oprd"}
+NOUN_PHRASE_SLOT = "noun_phrase"
+
+
+def noun_phrase_slot(doc: Doc, max_words: int = 3) -> Optional[Tuple[int, int, str]]:
+    """A slot over an object noun phrase of a parsed utterance, so that
+    augmentation can turn it into a list of noun phrases ("add [eggs] to my
+    list" -> "add bananas peanut butter and eggs to my list"): common nouns
+    in carrier phrases, which the slot corpora hardly coordinate.
+
+    doc (Doc): A parsed utterance with no coordination.
+    max_words (int): Longest noun phrase taken, without its determiner.
+    RETURNS (Optional[Tuple[int, int, str]]): (start_char, end_char,
+        "noun_phrase"), or None when the utterance has no such phrase.
+    """
+    candidates = []
+    for chunk in doc.noun_chunks:
+        words = [t for t in chunk if t.pos_ not in ("DET", "PRON")]
+        # Determiners and possessives may only lead ("my [shopping list]").
+        if (
+            chunk.root.dep_ in _LISTABLE_DEPS
+            and chunk.root.pos_ == "NOUN"
+            and 0 < len(words) <= max_words
+            and words == list(doc[words[0].i : chunk.end])
+        ):
+            candidates.append((chunk.root.dep_ == "dobj", words[0].idx, chunk.end_char))
+    if not candidates:
+        return None
+    # The direct object if there is one ("add [eggs] to my list"), else the last object.
+    direct = [c for c in candidates if c[0]]
+    _, start, end = direct[0] if direct else candidates[-1]
+    return start, end, NOUN_PHRASE_SLOT

@@ -10,7 +10,9 @@ from spacy.tokens import Doc
 
 from spacy_coord.readers import Utterance, read_docbin
 from spacy_coord.silver import (
+    NOUN_PHRASE_SLOT,
     filter_silver_groups,
+    noun_phrase_slot,
     parser_conjunct_char_groups,
     parser_conjunct_doc,
     parser_conjuncts,
@@ -130,6 +132,21 @@ def parser():
 )
 def test_en_core_web_sm(parser, text, expected):
     assert _texts(parser(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("add eggs to my shopping list", "eggs"),
+        ("please put paper towels on the list", "paper towels"),
+        ("how do i change the oil in my car", "oil"),
+        ("what is the weather like", None),
+    ],
+)
+def test_noun_phrase_slot(parser, text, expected):
+    slot = noun_phrase_slot(parser(text))
+    assert (slot and text[slot[0] : slot[1]]) == expected
+    assert slot is None or slot[2] == NOUN_PHRASE_SLOT
 
 
 @pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")

@@ -187,7 +187,12 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     if batch.domains is not None:
         features["domains"] = numpy.asarray([batch.domains[i] for i in keep], dtype="int64")
     losses, backprop = wrapped(features, is_train)
-    return losses, lambda d_loss: (backprop(d_loss), X)[1]
+
+    def backprop_losses(d_loss: float) -> Any:
+        backprop(d_loss)
+        return X
+
+    return losses, backprop_losses
 
 
 def _predict(model: Model, wrapped: Model, batch: CoordBatch, keep: List[int]) -> Predictions:
@@ -290,13 +295,15 @@ def _to_torch(model: Model, features: Dict[str, Any], is_train: bool) -> Tuple[A
 
 
 def _from_torch(model: Model, inputs_outputs: Tuple[Any, Any], is_train: bool) -> Tuple[Any, Callable]:
-    features, (first, second) = inputs_outputs
+    features, outputs = inputs_outputs
     if "tags" not in features:
-        return (torch2xp(first), torch2xp(second)), lambda d: None
-    total = first + second
+        tag_ids, confidences = outputs
+        return (torch2xp(tag_ids), torch2xp(confidences)), lambda d: None
+    tag_loss, adversarial_loss = outputs
+    total = tag_loss + adversarial_loss
 
     def backprop(d_loss: float) -> ArgsKwargs:
         grad = torch.full_like(total, float(d_loss))
         return ArgsKwargs(args=((total,),), kwargs={"grad_tensors": (grad,)})
 
-    return (float(first.detach()), float(second.detach())), backprop
+    return (float(tag_loss.detach()), float(adversarial_loss.detach())), backprop

@@ -18,6 +18,16 @@ def constraint_scores(allowed: Tensor) -> Tensor:
     return torch.where(allowed, 0.0, FORBIDDEN)
 
 
+def register_constraints(module: nn.Module, allowed: Tensor, allowed_start: Tensor, allowed_end: Tensor) -> None:
+    """Give `module` the buffers transition_mask, start_mask and end_mask.
+
+    Not persistent: the constraints come from the code, not the weights.
+    """
+    module.register_buffer("transition_mask", constraint_scores(allowed), persistent=False)
+    module.register_buffer("start_mask", constraint_scores(allowed_start), persistent=False)
+    module.register_buffer("end_mask", constraint_scores(allowed_end), persistent=False)
+
+
 def viterbi(
     emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor
 ) -> Tensor:
@@ -63,10 +73,7 @@ class ConstrainedCRF(nn.Module):
         self.transitions = nn.Parameter(torch.zeros(n_tags, n_tags))
         self.start = nn.Parameter(torch.zeros(n_tags))
         self.end = nn.Parameter(torch.zeros(n_tags))
-        # Not persistent: the constraints come from the code, not the weights.
-        self.register_buffer("transition_mask", constraint_scores(allowed), persistent=False)
-        self.register_buffer("start_mask", constraint_scores(allowed_start), persistent=False)
-        self.register_buffer("end_mask", constraint_scores(allowed_end), persistent=False)
+        register_constraints(self, allowed, allowed_start, allowed_end)
 
     def _parameters_masked(self):
         return (

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .adversary import DomainAdversary
-from .crf import ConstrainedCRF, constraint_scores, viterbi
+from .crf import ConstrainedCRF, register_constraints, viterbi
 from .embeddings import TokenEmbedding
 
 
@@ -71,9 +71,7 @@ class BiLSTMCRF(nn.Module):
         if decoder == "crf":
             self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end)
         else:
-            self.register_buffer("transition_mask", constraint_scores(allowed), persistent=False)
-            self.register_buffer("start_mask", constraint_scores(allowed_start), persistent=False)
-            self.register_buffer("end_mask", constraint_scores(allowed_end), persistent=False)
+            register_constraints(self, allowed, allowed_start, allowed_end)
         self.adversary = (
             DomainAdversary(hidden_width, n_domains, adversarial_weight)
             if n_domains > 0 and adversarial_weight > 0
