@@ -88,7 +88,11 @@ class BiLSTMCRF(nn.Module):
     ) -> PackedSequence:
         """Encoder states of the real tokens, packed: data (n_tokens, hidden_width)."""
         embedded = self.dropout(self.embed(hash_ids, char_ids, char_index, vectors))
-        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        lengths = lengths.cpu()
+        if len(lengths) == 1:  # one utterance (the latency case): no padding to pack away
+            packed = PackedSequence(embedded[0], torch.ones(int(lengths[0]), dtype=torch.int64))
+        else:
+            packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
         states, _ = self.lstm(packed)
         return states._replace(data=self.dropout(states.data))
 
