@@ -40,7 +40,7 @@ def main(
     vectors: str = typer.Option("vectors/glove", help="Vectors pipeline of the default config"),
     vectors_width: int = typer.Option(50, help="Width of those vectors"),
     max_epochs: int = typer.Option(2, help="Epochs per variant"),
-    limit: int = typer.Option(30000, help="Training docs per variant (0: all)"),
+    limit: int = typer.Option(20000, help="Training docs per variant (0: all)"),
     work_dir: Path = typer.Option(Path("training/ablation"), help="Where the variants are trained"),
     only: List[str] = typer.Option([], help="Train only these variants (by name)"),
 ) -> None:

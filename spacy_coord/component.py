@@ -65,11 +65,14 @@ def make_coord_chunker(
 ) -> "CoordChunker":
     """Create a CoordChunker: finds coordinations and their conjuncts.
 
+    nlp (Language): The pipeline the component is added to.
+    name (str): The component's name in the pipeline.
     model (Model): A tagger over B/I/C/O tags, such as
         spacy-coord.BiLSTMCRFTagger.v1.
     spans_key (str): `doc.spans` key of the conjuncts (label CONJUNCT).
     groups_key (str): `doc.spans` key of the coordinations (label COORDINATION).
     scorer (Optional[Callable]): The scoring method.
+    RETURNS (CoordChunker): The component.
     """
     return CoordChunker(nlp.vocab, model, name, spans_key=spans_key, groups_key=groups_key, scorer=scorer)
 

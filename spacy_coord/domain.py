@@ -11,7 +11,11 @@ DOMAIN_KEY = "spacy_coord.domain"
 
 
 def set_domain(doc: Doc, domain: Optional[str]) -> None:
-    """Label `doc` with the domain it was drawn from (None removes the label)."""
+    """Label `doc` with the domain it was drawn from.
+
+    doc (Doc): A training doc.
+    domain (Optional[str]): Its domain, e.g. a SNIPS intent; None removes the label.
+    """
     if domain is None:
         doc.user_data.pop(DOMAIN_KEY, None)
     else:
@@ -19,5 +23,9 @@ def set_domain(doc: Doc, domain: Optional[str]) -> None:
 
 
 def get_domain(doc: Doc) -> Optional[str]:
-    """The domain label of `doc`, or None when it has none."""
+    """The domain label of a doc.
+
+    doc (Doc): A doc.
+    RETURNS (Optional[str]): Its domain, or None when it has none.
+    """
     return doc.user_data.get(DOMAIN_KEY)

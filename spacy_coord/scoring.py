@@ -65,5 +65,8 @@ def score_coord(examples: Iterable[Example], *, spans_key: str = "coord", **kwar
 
 @registry.scorers("spacy-coord.coord_scorer.v1")
 def make_coord_scorer() -> Callable[..., Dict[str, Any]]:
-    """The scorer of `coord_chunker` (see `score_coord`)."""
+    """The scorer of `coord_chunker`.
+
+    RETURNS (Callable[..., Dict[str, Any]]): `score_coord`.
+    """
     return score_coord

@@ -40,7 +40,11 @@ def is_coordinator_token(token) -> bool:
 
 
 def is_valid(tag_ids: Sequence[int]) -> bool:
-    """Whether a sequence of tag ids can be decoded into conjuncts unambiguously."""
+    """Whether a sequence of tag ids can be decoded into conjuncts unambiguously.
+
+    tag_ids (Sequence[int]): Ids into TAGS, one per token.
+    RETURNS (bool): True when every transition, the first and the last tag are allowed.
+    """
     if len(tag_ids) == 0:
         return True
     if not ALLOWED_START[tag_ids[0]] or not ALLOWED_END[tag_ids[-1]]:
@@ -51,6 +55,10 @@ def is_valid(tag_ids: Sequence[int]) -> bool:
 def infer_groups(doc: Doc, conjuncts: Iterable[Span]) -> List[List[Span]]:
     """Group conjuncts into coordinations: two neighbouring conjuncts belong
     to one group when only coordinator tokens (or nothing) stand between them.
+
+    doc (Doc): The doc of the conjuncts.
+    conjuncts (Iterable[Span]): Non-overlapping conjunct spans.
+    RETURNS (List[List[Span]]): The conjuncts of each coordination, in text order.
     """
     groups: List[List[Span]] = []
     for span in sorted(conjuncts, key=lambda s: (s.start, s.end)):
