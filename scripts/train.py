@@ -2,7 +2,7 @@
 import json
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from spacy.cli._util import parse_config_overrides

@@ -246,6 +246,66 @@ def dumps(record: Dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
+def begin_run(
+    input_path: Union[str, Path],
+    output_path: Union[str, Path],
+    field: str,
+    input_format: str,
+    overwrite: bool,
+    on_start: Optional[Callable[["ResumeState"], None]],
+) -> Tuple[str, "ResumeState", "AnnotateSummary"]:
+    """Check the paths and find where to resume; the start of every engine's run.
+
+    RETURNS (Tuple[str, ResumeState, AnnotateSummary]): The input format
+        ("jsonl" or "text"), the resume state and the summary to fill in.
+    """
+    fmt = resolve_format(input_path, input_format)
+    check_paths(input_path, output_path)
+    state = prepare_resume(input_path, output_path, field=field, input_format=fmt, overwrite=overwrite)
+    if on_start is not None:
+        on_start(state)
+    return fmt, state, AnnotateSummary(n_done_before=state.n_done, n_errors=state.n_errors)
+
+
+def find_pipeline(model: str) -> None:
+    """Raise an AnnotateError unless `model` is a pipeline folder or an installed package.
+
+    model (str): A path or a package name.
+    """
+    from spacy.util import is_package
+
+    if not is_package(model) and not Path(model).exists():
+        raise AnnotateError(
+            f"Can't find pipeline '{model}': give the path of a trained pipeline (e.g. "
+            "training/model-best) or the name of an installed pipeline package (pip install it first)."
+        )
+
+
+def load_pipeline(model: str, code_path: Optional[Union[str, Path]] = None) -> Language:
+    """Load the pipeline to annotate with.
+
+    model (str): A pipeline folder or an installed package name.
+    code_path (Optional[Union[str, Path]]): Python file to import first
+        (custom components that are not installed packages).
+    RETURNS (Language): The loaded pipeline.
+    """
+    import spacy
+    from spacy.util import import_file
+
+    if code_path is not None:
+        if not Path(code_path).exists():
+            raise AnnotateError(f"Code file not found: {code_path}")
+        import_file("spacy_coord_code", str(code_path))
+    find_pipeline(model)
+    try:
+        return spacy.load(model)
+    except (OSError, ValueError, KeyError) as err:
+        raise AnnotateError(
+            f"Can't load pipeline '{model}': {err}\nIf it uses a custom component, install the "
+            "package that provides it (pip install spacy-coord) or pass --code with the file that registers it."
+        ) from err
+
+
 def make_split_fn(spans_key: str, groups_key: str) -> Callable[[Doc], List[Dict[str, Any]]]:
     """`split_records` bound to the component's span keys (for --splits)."""
     return functools.partial(split_records, spans_key=spans_key, groups_key=groups_key)
@@ -510,13 +570,8 @@ def annotate_file(
         resume state before annotation starts.
     RETURNS (AnnotateSummary): What the run did.
     """
-    fmt = resolve_format(input_path, input_format)
-    check_paths(input_path, output_path)
+    fmt, state, summary = begin_run(input_path, output_path, field, input_format, overwrite, on_start)
     split_fn = make_split_fn(spans_key, groups_key) if splits else None
-    state = prepare_resume(input_path, output_path, field=field, input_format=fmt, overwrite=overwrite)
-    if on_start is not None:
-        on_start(state)
-    summary = AnnotateSummary(n_done_before=state.n_done, n_errors=state.n_errors)
     pending: Deque[Tuple[int, Dict[str, Any]]] = deque()
     start = time.perf_counter()
     with LineWriter(output_path, flush_every=batch_size) as out, LineWriter(errors_path_for(output_path), flush_every=64) as errors:

@@ -29,15 +29,14 @@ from .annotate import (
     AnnotateSummary,
     LineWriter,
     ResumeState,
-    check_paths,
+    begin_run,
     doc_to_record,
     dumps,
     error_record,
     errors_path_for,
+    load_pipeline,
     make_split_fn,
     parse_line,
-    prepare_resume,
-    resolve_format,
 )
 
 KIND_OK, KIND_ERROR, KIND_BLANK = 0, 1, 2
@@ -116,12 +115,7 @@ class CoordAnnotator:
         splits: bool = False,
         code_path: Optional[str] = None,
     ):
-        import spacy
-        from spacy.util import import_file
-
-        if code_path:
-            import_file("spacy_coord_code", code_path)
-        self.nlp = spacy.load(model)
+        self.nlp = load_pipeline(model, code_path or None)
         self.field = field
         self.input_format = input_format
         self.batch_size = batch_size
@@ -212,12 +206,7 @@ def annotate_file_ray(
     """
     import ray
 
-    fmt = resolve_format(input_path, input_format)
-    check_paths(input_path, output_path)
-    state = prepare_resume(input_path, output_path, field=field, input_format=fmt, overwrite=overwrite)
-    if on_start is not None:
-        on_start(state)
-    summary = AnnotateSummary(n_done_before=state.n_done, n_errors=state.n_errors)
+    fmt, state, summary = begin_run(input_path, output_path, field, input_format, overwrite, on_start)
     chunks = plan_chunks(input_path, start_offset=state.offset, start_line=state.line_no, lines_per_chunk=lines_per_chunk)
     if not chunks:
         return summary

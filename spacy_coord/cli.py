@@ -31,30 +31,6 @@ def main() -> None:
     """spacy-coord: find coordinations and their conjuncts in spoken-language utterances."""
 
 
-def _load_pipeline(model: str, code_path: Optional[Path]):
-    import spacy
-    from spacy.util import import_file, is_package
-
-    if code_path is not None:
-        import_file("spacy_coord_code", code_path)
-    if not is_package(model) and not Path(model).exists():
-        msg.fail(
-            f"Can't find pipeline '{model}'",
-            "Give the path of a trained pipeline (e.g. training/model-best) or the name of an installed "
-            "pipeline package (pip install it first).",
-            exits=1,
-        )
-    try:
-        return spacy.load(model)
-    except (OSError, ValueError, KeyError) as err:
-        msg.fail(
-            f"Can't load pipeline '{model}'",
-            f"{err}\n\nIf it uses a custom component, install the package that provides it "
-            "(pip install spacy-coord) or pass --code with the file that registers it.",
-            exits=1,
-        )
-
-
 @app.command("annotate")
 def annotate_cli(
     input_path: Path = typer.Argument(..., help="JSONL (one object a line) or plain text (one utterance a line)", metavar="INPUT"),
@@ -83,17 +59,17 @@ def annotate_cli(
     (coordinations: start, end, text), with character offsets. Rerun the same
     command after a crash or kill to resume where it stopped.
     """
-    from .annotate import AnnotateError, count_newlines, errors_path_for, resolve_format
+    from .annotate import AnnotateError, check_paths, count_newlines, errors_path_for, find_pipeline, resolve_format
 
     try:
         resolve_format(input_path, input_format.value)
-        from .annotate import check_paths
-
         check_paths(input_path, output_path)
+        if code_path is not None and not code_path.exists():
+            raise AnnotateError(f"Code file not found: {code_path}")
+        if engine == Engine.local or address is None:  # a cluster may hold the model at its own path
+            find_pipeline(model)
     except AnnotateError as err:
         msg.fail(str(err), exits=1)
-    if code_path is not None and not code_path.exists():
-        msg.fail(f"Code file not found: {code_path}", exits=1)
     if engine == Engine.ray and n_process > 1:
         msg.warn("--n-process is for the local engine; the ray engine uses --workers")
     if engine == Engine.local and (address is not None or workers is not None):
@@ -127,16 +103,11 @@ def annotate_cli(
                 from .annotate_ray import annotate_file_ray
             except ImportError as err:
                 msg.fail("The ray engine needs Ray Data", f"pip install 'spacy-coord[ray]' ({err})", exits=1)
-            if address is None and not Path(model).exists():
-                from spacy.util import is_package
-
-                if not is_package(model):
-                    msg.fail(f"Can't find pipeline '{model}'", "Give a pipeline path or an installed package name.", exits=1)
             summary = annotate_file_ray(model, input_path, output_path, workers=workers, address=address, code_path=code_path, lines_per_chunk=chunk_lines, **kwargs)
         else:
-            from .annotate import annotate_file
+            from .annotate import annotate_file, load_pipeline
 
-            nlp = _load_pipeline(model, code_path)
+            nlp = load_pipeline(model, code_path)
             summary = annotate_file(nlp, input_path, output_path, n_process=n_process, **kwargs)
     except AnnotateError as err:
         if bar is not None:
