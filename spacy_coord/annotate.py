@@ -25,6 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .split import split_records
+from .tags import GROUPS_KEY, SPANS_KEY
 
 INPUT_FORMATS = ("auto", "jsonl", "text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -218,8 +219,8 @@ def doc_to_record(
     doc: Doc,
     record: Dict[str, Any],
     *,
-    spans_key: str = "coord",
-    groups_key: str = "coord_groups",
+    spans_key: str = SPANS_KEY,
+    groups_key: str = GROUPS_KEY,
     split_fn: Optional[Callable[[Doc], List[Dict[str, Any]]]] = None,
 ) -> Dict[str, Any]:
     """The output record of one utterance: its input fields plus the annotation.
@@ -541,8 +542,8 @@ def annotate_file(
     input_format: str = "auto",
     batch_size: int = 256,
     n_process: int = 1,
-    spans_key: str = "coord",
-    groups_key: str = "coord_groups",
+    spans_key: str = SPANS_KEY,
+    groups_key: str = GROUPS_KEY,
     splits: bool = False,
     overwrite: bool = False,
     on_progress: Optional[Callable[[int], None]] = None,

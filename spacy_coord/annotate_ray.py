@@ -38,6 +38,7 @@ from .annotate import (
     make_split_fn,
     parse_line,
 )
+from .tags import GROUPS_KEY, SPANS_KEY
 
 KIND_OK, KIND_ERROR, KIND_BLANK = 0, 1, 2
 
@@ -110,8 +111,8 @@ class CoordAnnotator:
         field: str = "text",
         input_format: str = "jsonl",
         batch_size: int = 256,
-        spans_key: str = "coord",
-        groups_key: str = "coord_groups",
+        spans_key: str = SPANS_KEY,
+        groups_key: str = GROUPS_KEY,
         splits: bool = False,
         code_path: Optional[str] = None,
     ):
@@ -170,8 +171,8 @@ def annotate_file_ray(
     batch_size: int = 256,
     workers: Optional[int] = None,
     address: Optional[str] = None,
-    spans_key: str = "coord",
-    groups_key: str = "coord_groups",
+    spans_key: str = SPANS_KEY,
+    groups_key: str = GROUPS_KEY,
     splits: bool = False,
     overwrite: bool = False,
     code_path: Optional[Union[str, Path]] = None,

@@ -7,6 +7,8 @@ from typing import Optional
 import typer
 from wasabi import msg
 
+from .tags import GROUPS_KEY, SPANS_KEY
+
 app = typer.Typer(
     name="spacy-coord",
     help="spacy-coord: find coordinations and their conjuncts in spoken-language utterances.",
@@ -45,8 +47,8 @@ def annotate_cli(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Ray annotator actors, one CPU each (default: all CPUs of the cluster)"),
     chunk_lines: int = typer.Option(10000, "--chunk-lines", min=1, help="Lines per unit of work on Ray"),
     code_path: Optional[Path] = typer.Option(None, "--code", "-c", help="Python file to import first, registering custom components (also imported on Ray workers)"),
-    spans_key: str = typer.Option("coord", "--spans-key", help="doc.spans key of the conjuncts"),
-    groups_key: str = typer.Option("coord_groups", "--groups-key", help="doc.spans key of the coordinations"),
+    spans_key: str = typer.Option(SPANS_KEY, "--spans-key", help="doc.spans key of the conjuncts"),
+    groups_key: str = typer.Option(GROUPS_KEY, "--groups-key", help="doc.spans key of the coordinations"),
     splits: bool = typer.Option(False, "--splits", help="Add 'splits' (one {text, char_map} per split utterance) from spacy_coord.split"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start over instead of resuming an existing OUTPUT"),
     strict: bool = typer.Option(False, "--strict", help="Exit with status 1 if any input line was invalid"),

@@ -14,7 +14,7 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from .domain import get_domain
 from .models.bilstm_crf import CoordBatch, Predictions
 from .scoring import score_coord
-from .tags import TAG_IDS, TAGS, is_valid, spans_to_tags, tags_to_spans
+from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, is_valid, spans_to_tags, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -44,8 +44,8 @@ _CHAR_OFFSETS = [IDX, LENGTH]
     assigns=["doc.spans"],
     default_config={
         "model": DEFAULT_MODEL,
-        "spans_key": "coord",
-        "groups_key": "coord_groups",
+        "spans_key": SPANS_KEY,
+        "groups_key": GROUPS_KEY,
         "scorer": {"@scorers": "spacy-coord.coord_scorer.v1"},
     },
     default_score_weights={
@@ -92,8 +92,8 @@ class CoordChunker(TrainablePipe):
         model: Model,
         name: str = "coord_chunker",
         *,
-        spans_key: str = "coord",
-        groups_key: str = "coord_groups",
+        spans_key: str = SPANS_KEY,
+        groups_key: str = GROUPS_KEY,
         scorer: Optional[Callable] = score_coord,
     ) -> None:
         """Initialize the component.

@@ -21,15 +21,13 @@ from spacy.vocab import Vocab
 
 from .domain import set_domain
 from .msgpack_hooks import cached_msgpack_hooks
-from .tags import CONJUNCT_LABEL, GROUP_LABEL, infer_groups
+from .tags import CONJUNCT_LABEL, GROUP_LABEL, GROUPS_KEY, SPANS_KEY, infer_groups
 
 # A slot value: (start_char, end_char, slot_type), end exclusive.
 Slot = Tuple[int, int, str]
 # A conjunct as character offsets (start, end), end exclusive.
 CharSpan = Tuple[int, int]
 
-SPANS_KEY = "coord"
-GROUPS_KEY = "coord_groups"
 NATURAL_DOMAIN = "natural"
 
 

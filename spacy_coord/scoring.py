@@ -7,6 +7,8 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import registry
 
+from .tags import SPANS_KEY
+
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 # Words that may lead a conjunct in one annotation and not in another.
 _LEADING_WORDS = {"the", "a", "an", "please"}
@@ -35,7 +37,7 @@ def _conjunct_texts(doc: Doc, spans_key: str) -> List[str]:
     return [span.text for span in doc.spans.get(spans_key, [])]
 
 
-def score_coord(examples: Iterable[Example], *, spans_key: str = "coord", **kwargs: Any) -> Dict[str, Any]:
+def score_coord(examples: Iterable[Example], *, spans_key: str = SPANS_KEY, **kwargs: Any) -> Dict[str, Any]:
     """Score conjunct spans of `examples`.
 
     examples (Iterable[Example]): Examples with predicted and gold conjuncts.

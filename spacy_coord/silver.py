@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .augment import has_number_and, real_coordinators
 from .readers import COORDINATING_SLOTS, Utterance
-from .tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL
+from .tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL, GROUPS_KEY, SPANS_KEY
 
 # Dependents of a member that join it to the next one, not part of it.
 _COORD_DEPS = {"cc", "preconj", "punct"}
@@ -210,7 +210,7 @@ def parser_conjunct_char_groups(doc: Doc) -> List[List[Tuple[int, int]]]:
     ]
 
 
-def parser_conjunct_doc(doc: Doc, spans_key: str = "coord", groups_key: str = "coord_groups") -> Doc:
+def parser_conjunct_doc(doc: Doc, spans_key: str = SPANS_KEY, groups_key: str = GROUPS_KEY) -> Doc:
     """Set the parser's conjuncts and coordinations on `doc` (in place) under
     the keys `coord_chunker` uses, so the baseline can be scored like it.
 

@@ -57,7 +57,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, Span
 
-from .tags import infer_groups
+from .tags import GROUPS_KEY, SPANS_KEY, infer_groups
 
 DETERMINERS = frozenset(
     {
@@ -122,8 +122,8 @@ class _Group:
 def split_utterances(
     doc: Doc,
     *,
-    spans_key: str = "coord",
-    groups_key: str = "coord_groups",
+    spans_key: str = SPANS_KEY,
+    groups_key: str = GROUPS_KEY,
     max_variants: int = 64,
     keep_ranges: bool = True,
 ) -> List[SplitUtterance]:
@@ -172,8 +172,8 @@ def split_utterances(
 def split_docs(
     doc: Doc,
     *,
-    spans_key: str = "coord",
-    groups_key: str = "coord_groups",
+    spans_key: str = SPANS_KEY,
+    groups_key: str = GROUPS_KEY,
     max_variants: int = 64,
     keep_ranges: bool = True,
 ) -> List[Doc]:

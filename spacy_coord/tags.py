@@ -14,6 +14,9 @@ TAGS: Tuple[str, ...] = ("O", "B", "I", "C")
 O, B, I, C = range(len(TAGS))
 TAG_IDS = {tag: i for i, tag in enumerate(TAGS)}
 
+# Default `doc.spans` keys of the conjuncts and of the coordinations.
+SPANS_KEY = "coord"
+GROUPS_KEY = "coord_groups"
 CONJUNCT_LABEL = "CONJUNCT"
 GROUP_LABEL = "COORDINATION"
 
