@@ -50,7 +50,7 @@ def main(
     results: Dict[str, Dict] = {}
     for name, run in systems.items():
         results[name] = {"buckets": score_buckets(run, eval_dir, nlp.vocab)}
-        msg.info(f"{name}: " + "  ".join(f"{b} {s['exact']:.3f}" for b, s in results[name]["buckets"].items()))
+        msg.info(f"{name}: " + "  ".join(f"{b} {_fmt(s['exact'])}" for b, s in results[name]["buckets"].items()))
     all_texts = [doc.text for bucket in results["spacy-coord"]["buckets"] for doc in _gold(eval_dir, bucket, nlp.vocab)]
     for name, run in systems.items():
         run(all_texts[:200])  # warm up
