@@ -16,6 +16,8 @@ from typing import Dict, List, Optional
 import typer
 from wasabi import msg
 
+from evaluate import size_mb, train_minutes
+
 app = typer.Typer()
 BATCH_SIZES = (1, 32, 256, 1000)
 
@@ -118,23 +120,17 @@ def run(
             check=True, capture_output=True, text=True,
         ).stdout
         results[name] = json.loads(output.strip().splitlines()[-1])
-    with_vectors = _size_mb(model)
-    without_vectors = _size_mb(model, exclude="vocab")
+    with_vectors = size_mb(model)
+    without_vectors = size_mb(model, exclude=("vocab",))
     results["spacy-coord"]["size_mb"] = {"with_vectors": with_vectors, "without_vectors": without_vectors}
-    if train_time and train_time.exists():
-        results["spacy-coord"]["train_minutes"] = json.loads(train_time.read_text())["seconds"] / 60
+    if train_minutes(train_time) is not None:
+        results["spacy-coord"]["train_minutes"] = train_minutes(train_time)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "benchmark.json").write_text(json.dumps(results, indent=2))
     table = _markdown(results, n)
     (output_dir / "benchmark.md").write_text(table)
     _plot(results, output_dir / "benchmark.png")
     print(table)
-
-
-def _size_mb(path: Path, exclude: str = "") -> float:
-    return sum(
-        p.stat().st_size for p in path.rglob("*") if p.is_file() and not (exclude and exclude in p.relative_to(path).parts)
-    ) / 1e6
 
 
 def _markdown(results: Dict, n: int) -> str:

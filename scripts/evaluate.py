@@ -3,7 +3,7 @@ evaluation bucket, in one run, and write metrics/evaluation.{md,json,png}."""
 import json
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import typer
 from wasabi import msg
@@ -57,10 +57,10 @@ def main(
         start = time.perf_counter()
         run(all_texts)
         results[name]["utterances_per_second"] = len(all_texts) / (time.perf_counter() - start)
-    results["spacy-coord"]["model_mb"] = _size_mb(model, exclude=("vocab",))
-    results["spacy-coord"]["model_mb_with_vectors"] = _size_mb(model)
-    if train_time and train_time.exists():
-        results["spacy-coord"]["train_minutes"] = json.loads(train_time.read_text())["seconds"] / 60
+    results["spacy-coord"]["model_mb"] = size_mb(model, exclude=("vocab",))
+    results["spacy-coord"]["model_mb_with_vectors"] = size_mb(model)
+    if train_minutes(train_time) is not None:
+        results["spacy-coord"]["train_minutes"] = train_minutes(train_time)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
     table = _markdown(results)
@@ -97,9 +97,17 @@ def _gold(eval_dir: Path, bucket: str, vocab) -> List:
     return read_docbin(eval_dir / f"{bucket}.spacy", vocab)
 
 
-def _size_mb(path: Path, exclude=()) -> float:
+def size_mb(path: Path, exclude: Tuple[str, ...] = ()) -> float:
+    """Size of a pipeline folder in MB, without the subfolders named in `exclude`."""
     files = [p for p in path.rglob("*") if p.is_file() and not any(part in exclude for part in p.relative_to(path).parts)]
     return sum(p.stat().st_size for p in files) / 1e6
+
+
+def train_minutes(train_time: Optional[Path]) -> Optional[float]:
+    """Training time from the train_time.json of scripts/train.py, if there is one."""
+    if train_time is None or not train_time.exists():
+        return None
+    return json.loads(train_time.read_text())["seconds"] / 60
 
 
 def _markdown(results: Dict) -> str:
