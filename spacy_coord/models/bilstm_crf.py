@@ -202,7 +202,8 @@ def _predict(model: Model, wrapped: Model, batch: CoordBatch, keep: List[int]) -
         return tags, confidences
     if model.attrs["vectors_width"]:
         _check_vectors(model, batch.docs[keep[0]].vocab)
-    # Longest first: measured 20-30% faster than input order on CPU.
+    # Longest first, the order pack_padded_sequence works in: measured faster
+    # than input order on CPU (less reordering of the padded batch).
     by_length = sorted(keep, key=lambda i: -len(batch.docs[i]))
     best, probs = wrapped.predict(featurize(model, [batch.docs[i] for i in by_length]))
     for row, i in enumerate(by_length):
