@@ -53,8 +53,8 @@ def viterbi(
         backpointers.append(torch.where(step, best_prev, keep))
     current = (score + end).argmax(dim=1)
     path = [current]
-    for t in range(len(backpointers) - 1, -1, -1):
-        current = backpointers[t].gather(1, current.unsqueeze(1)).squeeze(1)
+    for pointers in reversed(backpointers):
+        current = pointers.gather(1, current.unsqueeze(1)).squeeze(1)
         path.append(current)
     path.reverse()
     return torch.stack(path, dim=1)
