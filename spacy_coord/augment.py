@@ -36,6 +36,10 @@ from .readers import (
 
 COORDINATORS: Dict[str, float] = {"and": 0.6, "or": 0.2, "as well as": 0.07, "plus": 0.06, "and also": 0.07}
 JOINERS: Dict[str, float] = {"and": 0.6, "and then": 0.25, "and also": 0.15}
+# Words around a compound request that belong to neither command ("can you
+# [turn off the lights] and [lock the door] please"): hand-written, generic.
+COMPOUND_PREFIXES = ("please", "can you", "could you", "would you", "hey", "ok", "i need you to", "i want you to", "go ahead and")
+COMPOUND_SUFFIXES = ("please", "for me", "thanks", "now", "right now")
 N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
 DETERMINERS = ("the", "a", "an", "my", "some")
 # Slot types (by name) that "between X and Y" suits.
@@ -112,6 +116,8 @@ class AugmentConfig:
     asr_share: float = 0.4
     polysyndeton_share: float = 0.05
     determiner_share: float = 0.3
+    # Share of compound requests framed by a prefix and/or suffix (COMPOUND_PREFIXES).
+    compound_frame_share: float = 0.0
     # Share of list values drawn from other slot types' short values (DESIGN §6: hurts names with "and").
     other_slot_share: float = 0.0
     max_value_words: int = 6
@@ -119,7 +125,7 @@ class AugmentConfig:
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -394,10 +400,25 @@ class Augmenter:
         right_core = right[: len(right) - len(end_punct)]
         if not left or not right_core:
             return None
-        text = f"{left} {joiner} {right_core}{end_punct}"
-        second_start = len(left) + len(joiner) + 2
-        groups = (((0, len(left)), (second_start, second_start + len(right_core))),)
+        prefix, suffix = self._compound_frame()
+        if prefix:
+            left = _lower_first(left)
+        if suffix:
+            end_punct = f" {suffix}" + ("" if asr else end_punct.strip())
+        first_start = len(prefix) + 1 if prefix else 0
+        text = f"{prefix} " * bool(prefix) + f"{left} {joiner} {right_core}{end_punct}"
+        second_start = first_start + len(left) + len(joiner) + 2
+        groups = (((first_start, first_start + len(left)), (second_start, second_start + len(right_core))),)
         return AugExample(text, groups, first.domain, COMPOUND, (first.uid, second.uid))
+
+    def _compound_frame(self) -> Tuple[str, str]:
+        """A (prefix, suffix) around a compound request; either may be empty."""
+        rng = self.rng
+        if rng.random() >= self.config.compound_frame_share:
+            return "", ""
+        prefix = rng.choice(COMPOUND_PREFIXES) if rng.random() < 0.7 else ""
+        suffix = rng.choice(COMPOUND_SUFFIXES) if not prefix or rng.random() < 0.3 else ""
+        return prefix, suffix
 
     # -- negatives ----------------------------------------------------------
 

@@ -44,11 +44,12 @@ def test_decoders_train_and_decode_valid(decoder):
 
 def test_pipe_batched_equals_one_by_one(trained_nlp):
     texts = TEXTS + ["", "and", "call mom and dad and my sister and also tom", "x " * 40]
-    batched = list(trained_nlp.pipe(texts, batch_size=3))
-    for text, doc in zip(texts, batched):
-        single = trained_nlp(text)
-        assert conjuncts(doc) == conjuncts(single)
-        numpy.testing.assert_allclose(doc.spans["coord"].attrs["scores"], single.spans["coord"].attrs["scores"], rtol=1e-4, atol=1e-5)
+    singles = [trained_nlp(text) for text in texts]
+    # Batches of 3 and one batch of all: the second is large enough for the folded encoder.
+    for batch_size in (3, len(texts)):
+        for doc, single in zip(trained_nlp.pipe(texts, batch_size=batch_size), singles):
+            assert conjuncts(doc) == conjuncts(single)
+            numpy.testing.assert_allclose(doc.spans["coord"].attrs["scores"], single.spans["coord"].attrs["scores"], rtol=1e-4, atol=1e-5)
 
 
 def test_save_load_bytes_and_disk(trained_nlp, tmp_path):

@@ -232,21 +232,22 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "hash_ids": _scatter(hash_ids.astype("int64"), mask, 0),
         "lengths": lengths,
         "char_ids": None,
-        "char_index": None,
+        "word_index": None,
         "vectors": None,
     }
-    orth, lower = tokens[:, len(attr_ids)], tokens[:, len(attr_ids) + 1]
-    if model.attrs["max_chars"]:
-        # The character CNN runs once per distinct word of the batch.
-        words, inverse = numpy.unique(orth, return_inverse=True)
-        features["char_ids"] = _char_ids(
-            [docs[0].vocab.strings[word] for word in words.tolist()],
-            model.attrs["max_chars"],
-            model.attrs["char_rows"],
-        )
-        features["char_index"] = _scatter(inverse.reshape(-1).astype("int64"), mask, 0)
-    if model.attrs["vectors_width"]:
-        features["vectors"] = _scatter(_static_vectors(docs[0].vocab, lower), mask, 0.0)
+    if model.attrs["max_chars"] or model.attrs["vectors_width"]:
+        # Characters and static vectors are looked up once per distinct word.
+        orth, lower = tokens[:, len(attr_ids)], tokens[:, len(attr_ids) + 1]
+        words, first, inverse = numpy.unique(orth, return_index=True, return_inverse=True)
+        features["word_index"] = _scatter(inverse.reshape(-1).astype("int64"), mask, 0)
+        if model.attrs["max_chars"]:
+            features["char_ids"] = _char_ids(
+                [docs[0].vocab.strings[word] for word in words.tolist()],
+                model.attrs["max_chars"],
+                model.attrs["char_rows"],
+            )
+        if model.attrs["vectors_width"]:
+            features["vectors"] = _static_vectors(docs[0].vocab, lower[first])
     return features
 
 
@@ -258,7 +259,7 @@ def _char_ids(words: List[str], max_chars: int, n_rows: int) -> numpy.ndarray:
 
 
 def _static_vectors(vocab, keys: numpy.ndarray) -> numpy.ndarray:
-    """(n_tokens, width) vectors of the lower-cased tokens; zeros when missing.
+    """(n_keys, width) vectors of lower-cased words; zeros when missing.
 
     Looks each distinct key up once, on the table's own device (the vectors
     move to the GPU when spaCy uses one), and returns a numpy array.

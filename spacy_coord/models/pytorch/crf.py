@@ -6,8 +6,12 @@ never yields an invalid tag sequence), per-token marginals (for confidence
 scores) and partially labelled sequences (gold tokens that do not align with
 the predicted tokenization are left free in the likelihood).
 """
+from typing import Tuple
+
 import torch
 from torch import Tensor, nn
+
+from .. import decoding
 
 # Stands in for log(0): large enough to forbid, small enough to stay finite.
 FORBIDDEN = -1e4
@@ -31,7 +35,7 @@ def register_constraints(module: nn.Module, allowed: Tensor, allowed_start: Tens
 def viterbi(
     emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor
 ) -> Tensor:
-    """Best tag sequence for each row of a padded batch.
+    """Best tag sequence for each row of a padded batch (decoded in numpy).
 
     emissions (Tensor): (batch, length, n_tags) scores.
     mask (Tensor): (batch, length) bool, False on padding; each row starts
@@ -40,24 +44,12 @@ def viterbi(
     start, end (Tensor): (n_tags,) scores of starting / ending on a tag.
     RETURNS (Tensor): (batch, length) tag ids; padding positions are garbage.
     """
-    batch, length, n_tags = emissions.shape
-    score = start + emissions[:, 0]
-    keep = torch.arange(n_tags, device=emissions.device).expand(batch, n_tags)
-    backpointers = []
-    for t in range(1, length):
-        candidates = score.unsqueeze(2) + transitions  # (batch, from, to)
-        best, best_prev = candidates.max(dim=1)
-        step = mask[:, t].unsqueeze(1)
-        score = torch.where(step, best + emissions[:, t], score)
-        # On padding, point every tag at itself so backtracking passes through.
-        backpointers.append(torch.where(step, best_prev, keep))
-    current = (score + end).argmax(dim=1)
-    path = [current]
-    for pointers in reversed(backpointers):
-        current = pointers.gather(1, current.unsqueeze(1)).squeeze(1)
-        path.append(current)
-    path.reverse()
-    return torch.stack(path, dim=1)
+    best = decoding.viterbi(*_to_numpy(emissions, mask.sum(dim=1), transitions, start, end))
+    return torch.from_numpy(best).to(emissions.device)
+
+
+def _to_numpy(*tensors: Tensor):
+    return [tensor.detach().cpu().numpy() for tensor in tensors]
 
 
 class ConstrainedCRF(nn.Module):
@@ -93,20 +85,6 @@ class ConstrainedCRF(nn.Module):
             alphas.append(alpha)
         return torch.stack(alphas, dim=1)
 
-    def _backward_scores(self, emissions: Tensor, mask: Tensor) -> Tensor:
-        """Log-sum-exp of path scores after each position: (batch, length, n_tags)."""
-        transitions, _, end = self._parameters_masked()
-        batch, length, n_tags = emissions.shape
-        beta = end.expand(batch, n_tags)
-        betas = [beta]
-        for t in range(length - 2, -1, -1):
-            following = emissions[:, t + 1] + beta
-            step = torch.logsumexp(transitions + following.unsqueeze(1), dim=2)
-            beta = torch.where(mask[:, t + 1].unsqueeze(1), step, end.expand(batch, n_tags))
-            betas.append(beta)
-        betas.reverse()
-        return torch.stack(betas, dim=1)
-
     def log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
         """log Z per row: (batch,)."""
         _, _, end = self._parameters_masked()
@@ -128,9 +106,15 @@ class ConstrainedCRF(nn.Module):
         """Viterbi tag ids: (batch, length)."""
         return viterbi(emissions, mask, *self._parameters_masked())
 
+    def decode_with_confidences(self, emissions: Tensor, mask: Tensor, begin_tag: int) -> Tuple[Tensor, Tensor]:
+        """Viterbi tag ids and the marginal probability of each, where a row
+        holds `begin_tag` (else 1.0): two (batch, length) tensors, from numpy."""
+        best, confidences = decoding.decode_with_confidences(
+            *_to_numpy(emissions, mask.sum(dim=1), *self._parameters_masked()), begin_tag
+        )
+        return torch.from_numpy(best).to(emissions.device), torch.from_numpy(confidences).to(emissions.device)
+
     def marginals(self, emissions: Tensor, mask: Tensor) -> Tensor:
-        """p(tag at position t | sequence): (batch, length, n_tags)."""
-        alphas = self._forward_scores(emissions, mask)
-        betas = self._backward_scores(emissions, mask)
-        log_z = torch.logsumexp(alphas[:, -1] + self._parameters_masked()[2], dim=1)
-        return torch.exp(alphas + betas - log_z.view(-1, 1, 1))
+        """p(tag at position t | sequence): (batch, length, n_tags), computed in numpy."""
+        probs = decoding.marginals(*_to_numpy(emissions, mask.sum(dim=1), *self._parameters_masked()))
+        return torch.from_numpy(probs).to(device=emissions.device, dtype=emissions.dtype)

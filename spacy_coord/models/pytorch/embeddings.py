@@ -64,22 +64,23 @@ class TokenEmbedding(nn.Module):
         self,
         hash_ids: Tensor,
         char_ids: Optional[Tensor],
-        char_index: Optional[Tensor],
+        word_index: Optional[Tensor],
         vectors: Optional[Tensor],
     ) -> Tensor:
-        """hash_ids (batch, length, n_attrs); char_ids (n_words, max_chars), the
-        characters of each distinct word of the batch, and char_index (batch,
-        length), the word of each token, so that the character CNN runs once
-        per distinct word; vectors (batch, length, vectors_width)
-        -> (batch, length, output_width)."""
+        """hash_ids (batch, length, n_attrs); char_ids (n_words, max_chars) and
+        vectors (n_words, vectors_width), the characters and static vector of
+        each distinct word of the batch; word_index (batch, length), the word
+        of each token. The character CNN and the vector projection run once
+        per distinct word. RETURNS (batch, length, output_width)."""
+        dropped = None
         if self.training and self.word_dropout > 0:
-            dropped = torch.rand(hash_ids.shape[:2], device=hash_ids.device) < self.word_dropout
-            hash_ids = hash_ids.masked_fill(dropped.unsqueeze(2), 0)
-            if vectors is not None:
-                vectors = vectors.masked_fill(dropped.unsqueeze(2), 0.0)
+            dropped = (torch.rand(hash_ids.shape[:2], device=hash_ids.device) < self.word_dropout).unsqueeze(2)
+            hash_ids = hash_ids.masked_fill(dropped, 0)
         parts: List[Tensor] = [table(hash_ids[:, :, i]) for i, table in enumerate(self.tables)]
         if self.chars is not None:
-            parts.append(self.chars(char_ids)[char_index])
+            parts.append(self.chars(char_ids)[word_index])
         if self.vectors is not None:
-            parts.append(self.vectors(vectors))
+            projected = self.vectors(vectors)[word_index]
+            # A hidden word's vector is zero, so its projection is the bias.
+            parts.append(projected if dropped is None else torch.where(dropped, self.vectors.bias, projected))
         return torch.cat(parts, dim=2)

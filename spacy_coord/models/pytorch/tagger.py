@@ -13,6 +13,11 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from .adversary import DomainAdversary
 from .crf import ConstrainedCRF, register_constraints, viterbi
 from .embeddings import TokenEmbedding
+from .folded import can_fold, folded_bilstm
+
+# Batches with at least this many tokens take the folded encoder at
+# inference: faster on large batches, slower on a single utterance.
+FOLD_MIN_TOKENS = 64
 
 
 class BiLSTMCRF(nn.Module):
@@ -53,6 +58,7 @@ class BiLSTMCRF(nn.Module):
     ):
         super().__init__()
         n_tags = allowed.shape[0]
+        self.n_tags = n_tags
         self.begin_tag = begin_tag
         self.embed = TokenEmbedding(rows, embed_width, char_rows, char_width, vectors_width, word_dropout)
         self.dropout = nn.Dropout(dropout)
@@ -68,6 +74,7 @@ class BiLSTMCRF(nn.Module):
             nn.Linear(hidden_width, hidden_width), nn.ReLU(), nn.Linear(hidden_width, n_tags)
         )
         self.decoder = decoder
+        self.fold = can_fold(self.lstm)
         if decoder == "crf":
             self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end)
         else:
@@ -82,25 +89,25 @@ class BiLSTMCRF(nn.Module):
         self,
         hash_ids: Tensor,
         char_ids: Optional[Tensor],
-        char_index: Optional[Tensor],
+        word_index: Optional[Tensor],
         vectors: Optional[Tensor],
         lengths: Tensor,
     ) -> PackedSequence:
         """Encoder states of the real tokens, packed: data (n_tokens, hidden_width)."""
-        embedded = self.dropout(self.embed(hash_ids, char_ids, char_index, vectors))
+        embedded = self.dropout(self.embed(hash_ids, char_ids, word_index, vectors))
         lengths = lengths.cpu()
         if len(lengths) == 1:  # one utterance (the latency case): no padding to pack away
-            packed = PackedSequence(embedded[0], torch.ones(int(lengths[0]), dtype=torch.int64))
+            states, _ = self.lstm(embedded)
+            states = PackedSequence(states[0], torch.ones(int(lengths[0]), dtype=torch.int64))
         else:
-            packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        states, _ = self.lstm(packed)
+            states, _ = self.lstm(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))
         return states._replace(data=self.dropout(states.data))
 
     def forward(
         self,
         hash_ids: Tensor,
         char_ids: Optional[Tensor],
-        char_index: Optional[Tensor],
+        word_index: Optional[Tensor],
         vectors: Optional[Tensor],
         lengths: Tensor,
         tags: Optional[Tensor] = None,
@@ -113,7 +120,12 @@ class BiLSTMCRF(nn.Module):
         each summed over the batch.
         """
         mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
-        states = self.encode(hash_ids, char_ids, char_index, vectors, lengths)
+        if tags is None and not self.training and self.fold and int(lengths.sum()) >= FOLD_MIN_TOKENS:
+            states = folded_bilstm(self.embed, self.lstm, hash_ids, char_ids, word_index, vectors, lengths)
+            emissions = states.new_zeros(mask.shape + (self.n_tags,))
+            emissions[mask] = self.dense(states)
+            return self._decode(emissions, mask)
+        states = self.encode(hash_ids, char_ids, word_index, vectors, lengths)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
             states._replace(data=self.dense(states.data)), batch_first=True, total_length=hash_ids.shape[1]
@@ -138,12 +150,4 @@ class BiLSTMCRF(nn.Module):
             log_probs = torch.log_softmax(emissions, dim=2)
             best = viterbi(log_probs, mask, self.transition_mask, self.start_mask, self.end_mask)
             return best, log_probs.exp().gather(2, best.unsqueeze(2)).squeeze(2)
-        best = self.crf.decode(emissions, mask)
-        # Confidences only matter where a conjunct begins: most utterances
-        # hold none, so forward-backward runs on the others alone.
-        confidences = torch.ones(best.shape, dtype=emissions.dtype, device=emissions.device)
-        rows = ((best == self.begin_tag) & mask).any(dim=1).nonzero().squeeze(1)
-        if len(rows):
-            marginals = self.crf.marginals(emissions[rows], mask[rows])
-            confidences[rows] = marginals.gather(2, best[rows].unsqueeze(2)).squeeze(2)
-        return best, confidences
+        return self.crf.decode_with_confidences(emissions, mask, self.begin_tag)

@@ -1,0 +1,55 @@
+"""The folded encoder (large inference batches) against the module's own
+TokenEmbedding + nn.LSTM."""
+import pytest
+import torch
+from torch.nn.utils.rnn import pad_packed_sequence
+
+from spacy_coord.models.pytorch.folded import can_fold, folded_bilstm
+from spacy_coord.models.pytorch.tagger import BiLSTMCRF
+from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START
+
+ROWS = [50, 20, 30, 10]
+
+
+def build(char_width, vectors_width, depth=1):
+    torch.manual_seed(0)
+    return BiLSTMCRF(
+        allowed=torch.from_numpy(ALLOWED),
+        allowed_start=torch.from_numpy(ALLOWED_START),
+        allowed_end=torch.from_numpy(ALLOWED_END),
+        begin_tag=0,
+        rows=ROWS,
+        embed_width=8,
+        char_rows=40 if char_width else 0,
+        char_width=char_width,
+        vectors_width=vectors_width,
+        word_dropout=0.0,
+        hidden_width=12,
+        depth=depth,
+        dropout=0.2,
+        decoder="crf",
+        n_domains=0,
+        adversarial_weight=0.0,
+    ).eval()
+
+
+@pytest.mark.parametrize("char_width,vectors_width", [(6, 5), (0, 5), (6, 0), (0, 0)])
+def test_folded_states_equal_lstm_states(char_width, vectors_width):
+    model = build(char_width, vectors_width)
+    lengths = torch.tensor([3, 7, 1, 5, 7, 2])  # not sorted: the encoder sorts
+    batch, length, n_words = len(lengths), int(lengths.max()), 9
+    hash_ids = torch.stack([torch.randint(0, n, (batch, length)) for n in ROWS], dim=2)
+    char_ids = torch.randint(0, 40, (n_words, 4)) if char_width else None
+    word_index = torch.randint(0, n_words, (batch, length))
+    vectors = torch.randn(n_words, vectors_width) if vectors_width else None
+    with torch.no_grad():
+        packed = model.encode(hash_ids, char_ids, word_index, vectors, lengths)
+        expected, _ = pad_packed_sequence(packed, batch_first=True, total_length=length)
+        folded = folded_bilstm(model.embed, model.lstm, hash_ids, char_ids, word_index, vectors, lengths)
+    mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
+    assert torch.allclose(folded, expected[mask], atol=1e-5)
+
+
+def test_only_one_bidirectional_layer_folds():
+    assert can_fold(build(6, 5).lstm)
+    assert not can_fold(build(6, 5, depth=2).lstm)
