@@ -184,6 +184,15 @@ def test_compound_example():
     assert not is_command(Utterance("thanks a lot, bye"))
 
 
+def test_framed_compound_keeps_frame_out_of_conjuncts():
+    augmenter = _augmenter(compound_frame_share=1.0)
+    first, second = UTTERANCES[15], UTTERANCES[16]
+    for _ in range(20):
+        example = augmenter.compound_example(first, second, joiner="and", asr=False)
+        assert example.conjunct_texts() == ["tell me a joke", "set a timer for ten minutes"]
+        assert example.text != "tell me a joke and set a timer for ten minutes"  # framed
+
+
 def test_names_and_negatives_have_no_conjuncts(nlp):
     augmenter = _augmenter(seed=5)
     made = [augmenter.names_and_example(u) for u in UTTERANCES for _ in range(3)]
