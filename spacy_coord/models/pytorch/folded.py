@@ -17,9 +17,17 @@ from torch.nn import functional as F
 from .embeddings import TokenEmbedding
 
 
-def can_fold(lstm: nn.LSTM) -> bool:
-    """Whether `folded_bilstm` supports this LSTM (one bidirectional layer)."""
-    return lstm.num_layers == 1 and lstm.bidirectional and lstm.bias and lstm.batch_first and lstm.proj_size == 0
+def can_fold(lstm: nn.Module) -> bool:
+    """Whether `folded_bilstm` supports this LSTM: a plain float `nn.LSTM`
+    (not a quantized one) with one bidirectional layer."""
+    return (
+        type(lstm) is nn.LSTM
+        and lstm.num_layers == 1
+        and lstm.bidirectional
+        and lstm.bias
+        and lstm.batch_first
+        and lstm.proj_size == 0
+    )
 
 
 def folded_bilstm(

@@ -1,5 +1,5 @@
-"""The folded encoder (large inference batches) against the module's own
-TokenEmbedding + nn.LSTM."""
+"""The PyTorch module: the folded encoder (large inference batches) against
+TokenEmbedding + nn.LSTM, and the train/eval switch."""
 import pytest
 import torch
 from torch.nn.utils.rnn import pad_packed_sequence
@@ -53,3 +53,11 @@ def test_folded_states_equal_lstm_states(char_width, vectors_width):
 def test_only_one_bidirectional_layer_folds():
     assert can_fold(build(6, 5).lstm)
     assert not can_fold(build(6, 5, depth=2).lstm)
+
+
+def test_train_and_eval_reach_every_submodule():
+    model = build(6, 5)
+    model.train()
+    assert all(module.training for module in model.modules())
+    model.eval()
+    assert not any(module.training for module in model.modules())
