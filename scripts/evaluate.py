@@ -14,10 +14,19 @@ BUCKETS = {
     "four_plus": "4+ conjuncts",
     "commas": "lists with commas",
     "unseen_domain": "unseen domain",
+    "unseen_domain_2": "unseen domain, 2",
+    "unseen_domain_3": "unseen domain, 3",
+    "unseen_domain_4_plus": "unseen domain, 4+",
     "compound": "compound intents",
     "names_and": 'names with "and"',
     "plain": "plain (no coordination)",
     "natural_dev": "natural dev",
+}
+# Rows scored on part of a bucket: name -> (bucket, test on the gold conjunct count).
+SUB_BUCKETS = {
+    "unseen_domain_2": ("unseen_domain", lambda n: n == 2),
+    "unseen_domain_3": ("unseen_domain", lambda n: n == 3),
+    "unseen_domain_4_plus": ("unseen_domain", lambda n: n >= 4),
 }
 
 
@@ -76,19 +85,22 @@ def score_buckets(run: Callable[[List[str]], List], eval_dir: Path, vocab) -> Di
 
     from spacy_coord.scoring import score_coord
 
-    scores = {}
+    def summary(examples: List[Example]) -> Dict:
+        bucket_scores = score_coord(examples)
+        return {"n": len(examples), "exact": bucket_scores["spans_coord_exact"], "f": bucket_scores["spans_coord_f"]}
+
+    scores, examples = {}, {}
     for bucket in BUCKETS:
-        if not (eval_dir / f"{bucket}.spacy").exists():
+        if bucket in SUB_BUCKETS or not (eval_dir / f"{bucket}.spacy").exists():
             continue
         gold = _gold(eval_dir, bucket, vocab)
-        examples = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in gold]), gold)]
-        bucket_scores = score_coord(examples)
-        scores[bucket] = {
-            "n": len(examples),
-            "exact": bucket_scores["spans_coord_exact"],
-            "f": bucket_scores["spans_coord_f"],
-        }
-    return scores
+        examples[bucket] = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in gold]), gold)]
+        scores[bucket] = summary(examples[bucket])
+    for name, (bucket, wanted) in SUB_BUCKETS.items():
+        part = [eg for eg in examples.get(bucket, []) if wanted(len(eg.reference.spans["coord"]))]
+        if part:
+            scores[name] = summary(part)
+    return {bucket: scores[bucket] for bucket in BUCKETS if bucket in scores}
 
 
 def _gold(eval_dir: Path, bucket: str, vocab) -> List:
