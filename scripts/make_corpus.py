@@ -54,7 +54,8 @@ from spacy_coord.readers import (
 )
 from spacy_coord.silver import filter_silver_groups, noun_phrase_slot, parser_conjunct_char_groups
 
-# Shares of the generated (non-silver) training examples per kind.
+# Shares of the generated (non-silver) training examples per kind; the
+# --compound-share and --names-and-share options move share from or to "plain".
 TRAIN_MIX = {"list": 0.42, "between": 0.03, "compound": 0.12, "names_and": 0.08, "plain": 0.35}
 
 app = typer.Typer(add_completion=False)
@@ -77,6 +78,8 @@ def main(
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
     compound_frame_share: float = typer.Option(0.0, help="Share of compound requests framed by a prefix or suffix ('can you ... please')"),
+    compound_share: float = typer.Option(TRAIN_MIX["compound"], help="Share of compound requests among generated training examples"),
+    names_and_share: float = typer.Option(TRAIN_MIX["names_and"], help="Share of names-with-'and' negatives among generated training examples"),
     noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
@@ -98,9 +101,10 @@ def main(
     n_dev = n_dev or max(100, n_train // 20)
     config = AugmentConfig(other_slot_share=other_slot_share, compound_frame_share=compound_frame_share)
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
+    mix = training_mix(compound_share, names_and_share)
     outputs: Dict[str, List[AugExample]] = {
-        "train": build_training(parts["train"], silver_examples["train"], n_train, config, max_silver_share, seed),
-        "dev": build_training(parts["dev"], silver_examples["dev"], n_dev, config, max_silver_share, seed + 1),
+        "train": build_training(parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, seed),
+        "dev": build_training(parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, seed + 1),
     }
     # A few spare examples per bucket replace those that drop_seen leaves out.
     buckets = build_buckets(parts["test"], parts["unseen"], n_eval + max(5, n_eval // 20), seed + 2)
@@ -208,21 +212,31 @@ def add_noun_phrase_slots(parts: Dict[str, List[Utterance]], parser: Language, b
 # Training and dev data
 
 
+def training_mix(compound_share: float, names_and_share: float) -> Dict[str, float]:
+    """TRAIN_MIX with the compound and names_and shares set, "plain" taking up the difference."""
+    mix = dict(TRAIN_MIX, compound=compound_share, names_and=names_and_share)
+    mix["plain"] = 1.0 - sum(share for kind, share in mix.items() if kind != "plain")
+    if min(mix.values()) < 0:
+        msg.fail(f"--compound-share {compound_share} and --names-and-share {names_and_share} leave no room: {mix}", exits=1)
+    return mix
+
+
 def build_training(
     utterances: Sequence[Utterance],
     silver: Sequence[AugExample],
     n: int,
     config: AugmentConfig,
+    mix: Dict[str, float],
     max_silver_share: float,
     seed: int,
 ) -> List[AugExample]:
     """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`),
-    then generated ones by `TRAIN_MIX`, shuffled."""
+    then generated ones by `mix` (see TRAIN_MIX), shuffled."""
     rng = random.Random(seed)
     silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
     silver = silver[: int(n * max_silver_share)]
     augmenter = Augmenter(ValuePool(utterances, config.max_value_words, config.short_value_words), config, seed)
-    generated = augmenter.generate(utterances, max(0, n - len(silver)), TRAIN_MIX)
+    generated = augmenter.generate(utterances, max(0, n - len(silver)), mix)
     examples = list(silver) + generated
     rng.shuffle(examples)
     return examples
