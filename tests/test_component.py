@@ -137,6 +137,7 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("embed_rows", [10, 10]),
         ("embed_attrs", ["NOT_AN_ATTR", "PREFIX", "SUFFIX", "SHAPE"]),
         ("adversarial_weight", -1.0),
+        ("neighbor_similarity", True),  # without static vectors
     ],
 )
 def test_bad_model_setting_named(setting, value):
@@ -160,17 +161,22 @@ def test_vectors_width_mismatch_named():
         nlp.initialize(lambda: [make_example(nlp, *TRAIN_DATA[0])])
 
 
-def test_static_vectors_used():
+@pytest.mark.parametrize("neighbor_similarity", [False, True])
+def test_static_vectors_used(neighbor_similarity):
     nlp = spacy.blank("en")
     for i, word in enumerate(["mom", "dad", "call", "and"]):
-        nlp.vocab.set_vector(word, numpy.full((4,), i, dtype="float32"))
-    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, "vectors_width": 4, "word_dropout": 0.1}})
+        nlp.vocab.set_vector(word, numpy.full((4,), i + 1, dtype="float32"))
+    model = {**SMALL_MODEL, "vectors_width": 4, "word_dropout": 0.1, "neighbor_similarity": neighbor_similarity}
+    nlp.add_pipe("coord_chunker", config={"model": model})
     examples = [make_example(nlp, *row) for row in TRAIN_DATA]
     nlp.initialize(lambda: examples)
     optimizer = Adam(0.01)
     for _ in range(80):
         nlp.update(examples, sgd=optimizer)
     assert conjuncts(nlp("call mom or dad")) == ["mom", "dad"]
+    # The folded encoder (large batches) agrees with one-by-one prediction.
+    texts = TEXTS * 3
+    assert [conjuncts(doc) for doc in nlp.pipe(texts, batch_size=len(texts))] == [conjuncts(nlp(t)) for t in texts]
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.5])

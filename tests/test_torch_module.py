@@ -1,5 +1,6 @@
 """The PyTorch module: the folded encoder (large inference batches) against
 TokenEmbedding + nn.LSTM, and the train/eval switch."""
+import numpy
 import pytest
 import torch
 from torch.nn.utils.rnn import pad_packed_sequence
@@ -11,7 +12,7 @@ from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START
 ROWS = [50, 20, 30, 10]
 
 
-def build(char_width, vectors_width, depth=1):
+def build(char_width, vectors_width, depth=1, similarity_width=0):
     torch.manual_seed(0)
     return BiLSTMCRF(
         allowed=torch.from_numpy(ALLOWED),
@@ -23,6 +24,7 @@ def build(char_width, vectors_width, depth=1):
         char_rows=40 if char_width else 0,
         char_width=char_width,
         vectors_width=vectors_width,
+        similarity_width=similarity_width,
         word_dropout=0.0,
         hidden_width=12,
         depth=depth,
@@ -33,19 +35,22 @@ def build(char_width, vectors_width, depth=1):
     ).eval()
 
 
-@pytest.mark.parametrize("char_width,vectors_width", [(6, 5), (0, 5), (6, 0), (0, 0)])
-def test_folded_states_equal_lstm_states(char_width, vectors_width):
-    model = build(char_width, vectors_width)
+@pytest.mark.parametrize(
+    "char_width,vectors_width,similarity_width", [(6, 5, 0), (0, 5, 0), (6, 0, 0), (0, 0, 0), (6, 5, 2)]
+)
+def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_width):
+    model = build(char_width, vectors_width, similarity_width=similarity_width)
     lengths = torch.tensor([3, 7, 1, 5, 7, 2])  # not sorted: the encoder sorts
     batch, length, n_words = len(lengths), int(lengths.max()), 9
     hash_ids = torch.stack([torch.randint(0, n, (batch, length)) for n in ROWS], dim=2)
     char_ids = torch.randint(0, 40, (n_words, 4)) if char_width else None
     word_index = torch.randint(0, n_words, (batch, length))
     vectors = torch.randn(n_words, vectors_width) if vectors_width else None
+    similarity = torch.rand(batch, length, similarity_width) if similarity_width else None
     with torch.no_grad():
-        packed = model.encode(hash_ids, char_ids, word_index, vectors, lengths)
+        packed = model.encode(hash_ids, char_ids, word_index, vectors, lengths, similarity)
         expected, _ = pad_packed_sequence(packed, batch_first=True, total_length=length)
-        folded = folded_bilstm(model.embed, model.lstm, hash_ids, char_ids, word_index, vectors, lengths)
+        folded = folded_bilstm(model.embed, model.lstm, hash_ids, char_ids, word_index, vectors, lengths, similarity)
     mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
     assert torch.allclose(folded, expected[mask], atol=1e-5)
 
@@ -61,3 +66,13 @@ def test_train_and_eval_reach_every_submodule():
     assert all(module.training for module in model.modules())
     model.eval()
     assert not any(module.training for module in model.modules())
+
+
+def test_neighbor_similarity_stays_inside_each_doc():
+    from spacy_coord.models.bilstm_crf import _neighbor_similarity
+
+    vectors = numpy.array([[1, 0], [1, 0], [0, 1], [1, 0], [0, 0]], dtype="float32")
+    similarity = _neighbor_similarity(vectors, numpy.array([3, 2]))
+    # doc 1: a a b; doc 2: a <no vector>
+    assert similarity[:, 0].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
+    assert similarity[:, 1].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]

@@ -15,6 +15,8 @@ from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, TAGS
 from .pytorch.tagger import BiLSTMCRF
 
 DECODERS = ("crf", "argmax")
+# Similarity features per token: with the previous and with the next token.
+N_SIMILARITIES = 2
 NAME = "spacy-coord.BiLSTMCRFTagger.v1"
 
 
@@ -48,6 +50,7 @@ def build_bilstm_crf_tagger(
     max_chars: int = 16,
     char_rows: int = 512,
     vectors_width: int = 0,
+    neighbor_similarity: bool = False,
     word_dropout: float = 0.0,
     decoder: str = "crf",
     n_domains: int = 0,
@@ -66,6 +69,10 @@ def build_bilstm_crf_tagger(
     char_rows (int): Character hash buckets.
     vectors_width (int): Width of the pipeline's static vectors
         (`nlp.vocab.vectors`); 0 means none are used.
+    neighbor_similarity (bool): Give each token the cosine similarity of its
+        static vector with the previous and the next token's: values of one
+        list are alike ("monday wednesday"), the words of one value less so.
+        Needs static vectors.
     word_dropout (float): Probability of hiding a token's word identity in
         training (attribute ids and static vector).
     decoder (str): "crf", or "argmax" for independent per-token decisions,
@@ -88,6 +95,7 @@ def build_bilstm_crf_tagger(
         char_rows=char_rows if use_chars else 0,
         char_width=char_width,
         vectors_width=vectors_width,
+        similarity_width=N_SIMILARITIES if neighbor_similarity else 0,
         word_dropout=word_dropout,
         hidden_width=width,
         depth=depth,
@@ -109,6 +117,7 @@ def build_bilstm_crf_tagger(
             "max_chars": max_chars if use_chars else 0,
             "char_rows": char_rows,
             "vectors_width": vectors_width,
+            "neighbor_similarity": neighbor_similarity,
             "n_domains": n_domains,
         },
     )
@@ -137,6 +146,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
             fail(name, "an integer >= 0")
     if settings["char_width"] > 0 and (settings["max_chars"] < 1 or settings["char_rows"] < 2):
         fail("max_chars" if settings["max_chars"] < 1 else "char_rows", "positive when char_width > 0")
+    if settings["neighbor_similarity"] and settings["vectors_width"] <= 0:
+        fail("neighbor_similarity", "false when there are no static vectors (vectors_width 0)")
     if settings["adversarial_weight"] < 0:
         fail("adversarial_weight", "a number >= 0")
     if len(settings["embed_attrs"]) != len(settings["embed_rows"]) or not settings["embed_attrs"]:
@@ -234,6 +245,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "char_ids": None,
         "word_index": None,
         "vectors": None,
+        "similarity": None,
     }
     if model.attrs["max_chars"] or model.attrs["vectors_width"]:
         # Characters and static vectors are looked up once per distinct word.
@@ -248,6 +260,8 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
             )
         if model.attrs["vectors_width"]:
             features["vectors"] = _static_vectors(docs[0].vocab, lower[first])
+        if model.attrs["neighbor_similarity"]:
+            features["similarity"] = _scatter(_neighbor_similarity(features["vectors"][inverse.reshape(-1)], lengths), mask, 0.0)
     return features
 
 
@@ -273,6 +287,22 @@ def _static_vectors(vocab, keys: numpy.ndarray) -> numpy.ndarray:
         table = vectors.data[rows]
         table[rows < 0] = 0.0
     return to_numpy(table).astype("float32", copy=False)[inverse.reshape(-1)]
+
+
+def _neighbor_similarity(vectors: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
+    """(n_tokens, 2) cosine similarity of each token's vector with the previous
+    and the next token's in the same doc (0 at the doc's edges and for words
+    without a vector). vectors: (n_tokens, width), docs one after another."""
+    norms = numpy.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / numpy.where(norms > 0, norms, 1.0)
+    with_previous = numpy.zeros(len(vectors), dtype="float32")
+    with_previous[1:] = (unit[1:] * unit[:-1]).sum(axis=1)
+    starts = numpy.cumsum(lengths) - lengths
+    with_previous[starts] = 0.0
+    with_next = numpy.zeros_like(with_previous)
+    with_next[:-1] = with_previous[1:]
+    with_next[starts[1:] - 1] = 0.0
+    return numpy.stack([with_previous, with_next], axis=1)
 
 
 def _token_mask(lengths: numpy.ndarray) -> numpy.ndarray:

@@ -35,6 +35,8 @@ class TokenEmbedding(nn.Module):
     char_rows (int): Character table size; 0 disables character features.
     char_width (int): Character feature width.
     vectors_width (int): Width of the static vectors; 0 disables them.
+    similarity_width (int): Width of per-token similarity features passed in
+        as they are (0: none).
     word_dropout (float): In training, the probability of hiding a token's
         word identity (attribute ids and static vector), so the network also
         learns from context and characters.
@@ -47,17 +49,20 @@ class TokenEmbedding(nn.Module):
         char_rows: int,
         char_width: int,
         vectors_width: int,
+        similarity_width: int,
         word_dropout: float,
     ):
         super().__init__()
         self.tables = nn.ModuleList(nn.Embedding(n, width) for n in rows)
         self.chars = CharCNN(char_rows, char_width) if char_rows > 0 else None
         self.vectors = nn.Linear(vectors_width, width) if vectors_width > 0 else None
+        self.similarity_width = similarity_width
         self.word_dropout = word_dropout
         self.output_width = (
             width * len(rows)
             + (char_width if self.chars is not None else 0)
             + (width if self.vectors is not None else 0)
+            + similarity_width
         )
 
     def forward(
@@ -66,12 +71,14 @@ class TokenEmbedding(nn.Module):
         char_ids: Optional[Tensor],
         word_index: Optional[Tensor],
         vectors: Optional[Tensor],
+        similarity: Optional[Tensor] = None,
     ) -> Tensor:
         """hash_ids (batch, length, n_attrs); char_ids (n_words, max_chars) and
         vectors (n_words, vectors_width), the characters and static vector of
         each distinct word of the batch; word_index (batch, length), the word
-        of each token. The character CNN and the vector projection run once
-        per distinct word. RETURNS (batch, length, output_width)."""
+        of each token; similarity (batch, length, similarity_width). The
+        character CNN and the vector projection run once per distinct word.
+        RETURNS (batch, length, output_width)."""
         dropped = None
         if self.training and self.word_dropout > 0:
             dropped = (torch.rand(hash_ids.shape[:2], device=hash_ids.device) < self.word_dropout).unsqueeze(2)
@@ -83,4 +90,6 @@ class TokenEmbedding(nn.Module):
             projected = self.vectors(vectors)[word_index]
             # A hidden word's vector is zero, so its projection is the bias.
             parts.append(projected if dropped is None else torch.where(dropped, self.vectors.bias, projected))
+        if self.similarity_width:
+            parts.append(similarity)
         return torch.cat(parts, dim=2)

@@ -38,6 +38,7 @@ def folded_bilstm(
     word_index: Optional[Tensor],
     vectors: Optional[Tensor],
     lengths: Tensor,
+    similarity: Optional[Tensor] = None,
 ) -> Tensor:
     """BiLSTM states of the real tokens of a padded batch, in inference mode
     (no dropout).
@@ -47,7 +48,8 @@ def folded_bilstm(
     """
     mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
     words = None if word_index is None else word_index[mask]
-    gates = _input_gates(embed, lstm, hash_ids[mask], char_ids, words, vectors)
+    similarity = None if similarity is None else similarity[mask]
+    gates = _input_gates(embed, lstm, hash_ids[mask], char_ids, words, vectors, similarity)
     return _recurrence(lstm, gates, lengths)
 
 
@@ -58,12 +60,14 @@ def _input_gates(
     char_ids: Optional[Tensor],
     word_index: Optional[Tensor],
     vectors: Optional[Tensor],
+    similarity: Optional[Tensor],
 ) -> Tensor:
     """(n_tokens, 8 * hidden) input projections plus biases of a flat list
     of tokens, forward direction first.
 
     Each input part is projected once per distinct row it uses (table row or
     word); one `embedding_bag` then sums each token's projected rows.
+    Similarity features are per token and are projected as they are.
     """
     weight = torch.cat([lstm.weight_ih_l0, lstm.weight_ih_l0_reverse])
     bias = torch.cat([lstm.bias_ih_l0 + lstm.bias_hh_l0, lstm.bias_ih_l0_reverse + lstm.bias_hh_l0_reverse])
@@ -83,7 +87,11 @@ def _input_gates(
         indices.append(word_index)
     offsets = torch.tensor([0] + [len(rows) for rows in projected[:-1]], device=hash_ids.device).cumsum(0)
     bags = torch.stack(indices, dim=1) + offsets
-    return F.embedding_bag(bags, torch.cat(projected), mode="sum") + bias
+    gates = F.embedding_bag(bags, torch.cat(projected), mode="sum") + bias
+    if embed.similarity_width:
+        # Per-token features, not table rows: projected token by token.
+        gates = gates + F.linear(similarity, next(blocks))
+    return gates
 
 
 def _part_widths(embed: TokenEmbedding):
@@ -93,6 +101,8 @@ def _part_widths(embed: TokenEmbedding):
         widths.append(embed.chars.conv.out_channels)
     if embed.vectors is not None:
         widths.append(embed.vectors.out_features)
+    if embed.similarity_width:
+        widths.append(embed.similarity_width)
     return widths
 
 

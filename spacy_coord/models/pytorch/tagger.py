@@ -25,7 +25,7 @@ class BiLSTMCRF(nn.Module):
 
     allowed, allowed_start, allowed_end: tag constraints (see tags.py).
     begin_tag (int): Id of the tag that starts a conjunct.
-    rows, embed_width, char_rows, char_width, vectors_width, word_dropout:
+    rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout:
         see `TokenEmbedding`.
     hidden_width (int): BiLSTM output width (both directions together).
     depth (int): Number of BiLSTM layers.
@@ -48,6 +48,7 @@ class BiLSTMCRF(nn.Module):
         char_rows: int,
         char_width: int,
         vectors_width: int,
+        similarity_width: int,
         word_dropout: float,
         hidden_width: int,
         depth: int,
@@ -60,7 +61,9 @@ class BiLSTMCRF(nn.Module):
         n_tags = allowed.shape[0]
         self.n_tags = n_tags
         self.begin_tag = begin_tag
-        self.embed = TokenEmbedding(rows, embed_width, char_rows, char_width, vectors_width, word_dropout)
+        self.embed = TokenEmbedding(
+            rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout
+        )
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(
             self.embed.output_width,
@@ -103,9 +106,10 @@ class BiLSTMCRF(nn.Module):
         word_index: Optional[Tensor],
         vectors: Optional[Tensor],
         lengths: Tensor,
+        similarity: Optional[Tensor] = None,
     ) -> PackedSequence:
         """Encoder states of the real tokens, packed: data (n_tokens, hidden_width)."""
-        embedded = self.dropout(self.embed(hash_ids, char_ids, word_index, vectors))
+        embedded = self.dropout(self.embed(hash_ids, char_ids, word_index, vectors, similarity))
         lengths = lengths.cpu()
         if len(lengths) == 1:  # one utterance (the latency case): no padding to pack away
             states, _ = self.lstm(embedded)
@@ -123,6 +127,7 @@ class BiLSTMCRF(nn.Module):
         lengths: Tensor,
         tags: Optional[Tensor] = None,
         domains: Optional[Tensor] = None,
+        similarity: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """Inputs: see `TokenEmbedding.forward`; lengths (batch,) tokens per row.
 
@@ -132,11 +137,11 @@ class BiLSTMCRF(nn.Module):
         """
         mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
         if tags is None and not self.training and can_fold(self.lstm) and int(lengths.sum()) >= FOLD_MIN_TOKENS:
-            states = folded_bilstm(self.embed, self.lstm, hash_ids, char_ids, word_index, vectors, lengths)
+            states = folded_bilstm(self.embed, self.lstm, hash_ids, char_ids, word_index, vectors, lengths, similarity)
             emissions = states.new_zeros(mask.shape + (self.n_tags,))
             emissions[mask] = self.dense(states)
             return self._decode(emissions, mask)
-        states = self.encode(hash_ids, char_ids, word_index, vectors, lengths)
+        states = self.encode(hash_ids, char_ids, word_index, vectors, lengths, similarity)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
             states._replace(data=self.dense(states.data)), batch_first=True, total_length=hash_ids.shape[1]
