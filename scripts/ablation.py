@@ -69,16 +69,18 @@ def main(
         results[name] = {"overrides": overrides, "buckets": score_buckets(lambda texts: list(nlp.pipe(texts)), eval_dir, nlp.vocab)}
         output_dir.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later variant fails
-    table = _markdown(results, max_epochs, limit)
+    caption = f"Exact match per bucket; each variant trained for {max_epochs} epochs on {limit or 'all'} docs."
+    table = to_markdown(results, caption)
     (output_dir / "ablation.md").write_text(table)
-    _plot(results, output_dir / "ablation.png")
+    plot(results, output_dir / "ablation.png", "Ablation: exact match per bucket")
     print(table)
 
 
-def _markdown(results: Dict[str, Dict], max_epochs: int, limit: int) -> str:
+def to_markdown(results: Dict[str, Dict], caption: str) -> str:
+    """A table of exact match, one row per variant and one column per bucket."""
     buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
     lines = [
-        f"Exact match per bucket; each variant trained for {max_epochs} epochs on {limit or 'all'} docs.",
+        caption,
         "",
         "| variant | " + " | ".join(BUCKETS[b] for b in buckets) + " |",
         "|---|" + "---|" * len(buckets),
@@ -89,7 +91,8 @@ def _markdown(results: Dict[str, Dict], max_epochs: int, limit: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plot(results: Dict[str, Dict], path: Path) -> None:
+def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
+    """Exact match per bucket, one line per variant."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,7 +111,7 @@ def _plot(results: Dict[str, Dict], path: Path) -> None:
     ax.set_ylim(0, 1)
     ax.tick_params(axis="x", rotation=30)
     ax.legend(fontsize=8)
-    ax.set_title("Ablation: exact match per bucket")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
