@@ -26,6 +26,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "compound requests framed ('can you ... please'), 50%": (["--compound-frame-share", "0.5"], {}),
     "names-with-'and' negatives 15% (default 8%)": (["--names-and-share", "0.15"], {}),
     "neighbor similarity of static vectors": ([], {f"{MODEL}.neighbor_similarity": "true"}),
+    "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
 }
 

@@ -138,6 +138,7 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("embed_attrs", ["NOT_AN_ATTR", "PREFIX", "SUFFIX", "SHAPE"]),
         ("adversarial_weight", -1.0),
         ("neighbor_similarity", True),  # without static vectors
+        ("coordination_similarity", True),
     ],
 )
 def test_bad_model_setting_named(setting, value):
@@ -161,12 +162,18 @@ def test_vectors_width_mismatch_named():
         nlp.initialize(lambda: [make_example(nlp, *TRAIN_DATA[0])])
 
 
-@pytest.mark.parametrize("neighbor_similarity", [False, True])
-def test_static_vectors_used(neighbor_similarity):
+@pytest.mark.parametrize("neighbor_similarity,coordination_similarity", [(False, False), (True, True)])
+def test_static_vectors_used(neighbor_similarity, coordination_similarity):
     nlp = spacy.blank("en")
     for i, word in enumerate(["mom", "dad", "call", "and"]):
         nlp.vocab.set_vector(word, numpy.full((4,), i + 1, dtype="float32"))
-    model = {**SMALL_MODEL, "vectors_width": 4, "word_dropout": 0.1, "neighbor_similarity": neighbor_similarity}
+    model = {
+        **SMALL_MODEL,
+        "vectors_width": 4,
+        "word_dropout": 0.1,
+        "neighbor_similarity": neighbor_similarity,
+        "coordination_similarity": coordination_similarity,
+    }
     nlp.add_pipe("coord_chunker", config={"model": model})
     examples = [make_example(nlp, *row) for row in TRAIN_DATA]
     nlp.initialize(lambda: examples)

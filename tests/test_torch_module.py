@@ -66,13 +66,3 @@ def test_train_and_eval_reach_every_submodule():
     assert all(module.training for module in model.modules())
     model.eval()
     assert not any(module.training for module in model.modules())
-
-
-def test_neighbor_similarity_stays_inside_each_doc():
-    from spacy_coord.models.bilstm_crf import _neighbor_similarity
-
-    vectors = numpy.array([[1, 0], [1, 0], [0, 1], [1, 0], [0, 0]], dtype="float32")
-    similarity = _neighbor_similarity(vectors, numpy.array([3, 2]))
-    # doc 1: a a b; doc 2: a <no vector>
-    assert similarity[:, 0].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
-    assert similarity[:, 1].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]

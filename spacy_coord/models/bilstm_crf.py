@@ -6,17 +6,18 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy
 import torch
 from spacy.attrs import LOWER, ORTH, intify_attr
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.util import get_torch_default_device, to_numpy
 
+from . import similarity
 from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, TAGS
 from .pytorch.tagger import BiLSTMCRF
 
 DECODERS = ("crf", "argmax")
-# Similarity features per token: with the previous and with the next token.
-N_SIMILARITIES = 2
+SEPARATOR_KEYS = [get_string_id(word) for word in similarity.SEPARATORS]
 NAME = "spacy-coord.BiLSTMCRFTagger.v1"
 
 
@@ -51,6 +52,7 @@ def build_bilstm_crf_tagger(
     char_rows: int = 512,
     vectors_width: int = 0,
     neighbor_similarity: bool = False,
+    coordination_similarity: bool = False,
     word_dropout: float = 0.0,
     decoder: str = "crf",
     n_domains: int = 0,
@@ -73,6 +75,10 @@ def build_bilstm_crf_tagger(
         static vector with the previous and the next token's: values of one
         list are alike ("monday wednesday"), the words of one value less so.
         Needs static vectors.
+    coordination_similarity (bool): Give each token the cosine similarity of
+        its static vector with the word after the next "and"/"or"/comma and
+        with the word before the previous one: where parallel conjuncts may
+        start or end. Needs static vectors.
     word_dropout (float): Probability of hiding a token's word identity in
         training (attribute ids and static vector).
     decoder (str): "crf", or "argmax" for independent per-token decisions,
@@ -95,7 +101,7 @@ def build_bilstm_crf_tagger(
         char_rows=char_rows if use_chars else 0,
         char_width=char_width,
         vectors_width=vectors_width,
-        similarity_width=N_SIMILARITIES if neighbor_similarity else 0,
+        similarity_width=similarity.N_FEATURES * (neighbor_similarity + coordination_similarity),
         word_dropout=word_dropout,
         hidden_width=width,
         depth=depth,
@@ -118,6 +124,7 @@ def build_bilstm_crf_tagger(
             "char_rows": char_rows,
             "vectors_width": vectors_width,
             "neighbor_similarity": neighbor_similarity,
+            "coordination_similarity": coordination_similarity,
             "n_domains": n_domains,
         },
     )
@@ -146,8 +153,9 @@ def _check_settings(settings: Dict[str, Any]) -> None:
             fail(name, "an integer >= 0")
     if settings["char_width"] > 0 and (settings["max_chars"] < 1 or settings["char_rows"] < 2):
         fail("max_chars" if settings["max_chars"] < 1 else "char_rows", "positive when char_width > 0")
-    if settings["neighbor_similarity"] and settings["vectors_width"] <= 0:
-        fail("neighbor_similarity", "false when there are no static vectors (vectors_width 0)")
+    for name in ("neighbor_similarity", "coordination_similarity"):
+        if settings[name] and settings["vectors_width"] <= 0:
+            fail(name, "false when there are no static vectors (vectors_width 0)")
     if settings["adversarial_weight"] < 0:
         fail("adversarial_weight", "a number >= 0")
     if len(settings["embed_attrs"]) != len(settings["embed_rows"]) or not settings["embed_attrs"]:
@@ -260,8 +268,14 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
             )
         if model.attrs["vectors_width"]:
             features["vectors"] = _static_vectors(docs[0].vocab, lower[first])
-        if model.attrs["neighbor_similarity"]:
-            features["similarity"] = _scatter(_neighbor_similarity(features["vectors"][inverse.reshape(-1)], lengths), mask, 0.0)
+        if model.attrs["neighbor_similarity"] or model.attrs["coordination_similarity"]:
+            unit = similarity.unit_rows(features["vectors"])[inverse.reshape(-1)]
+            parts = []
+            if model.attrs["neighbor_similarity"]:
+                parts.append(similarity.neighbor_similarity(unit, lengths))
+            if model.attrs["coordination_similarity"]:
+                parts.append(similarity.coordination_similarity(unit, numpy.isin(lower, SEPARATOR_KEYS), lengths))
+            features["similarity"] = _scatter(numpy.concatenate(parts, axis=1), mask, 0.0)
     return features
 
 
@@ -287,22 +301,6 @@ def _static_vectors(vocab, keys: numpy.ndarray) -> numpy.ndarray:
         table = vectors.data[rows]
         table[rows < 0] = 0.0
     return to_numpy(table).astype("float32", copy=False)[inverse.reshape(-1)]
-
-
-def _neighbor_similarity(vectors: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
-    """(n_tokens, 2) cosine similarity of each token's vector with the previous
-    and the next token's in the same doc (0 at the doc's edges and for words
-    without a vector). vectors: (n_tokens, width), docs one after another."""
-    norms = numpy.linalg.norm(vectors, axis=1, keepdims=True)
-    unit = vectors / numpy.where(norms > 0, norms, 1.0)
-    with_previous = numpy.zeros(len(vectors), dtype="float32")
-    with_previous[1:] = (unit[1:] * unit[:-1]).sum(axis=1)
-    starts = numpy.cumsum(lengths) - lengths
-    with_previous[starts] = 0.0
-    with_next = numpy.zeros_like(with_previous)
-    with_next[:-1] = with_previous[1:]
-    with_next[starts[1:] - 1] = 0.0
-    return numpy.stack([with_previous, with_next], axis=1)
 
 
 def _token_mask(lengths: numpy.ndarray) -> numpy.ndarray:
