@@ -63,6 +63,8 @@ def main(
               "--vectors-width", str(vectors_width), *args])
         nlp = spacy.load(out / "training" / "model-best")
         buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
+        # Re-read before writing: rows finished meanwhile by another run stay.
+        results = json.loads(results_path.read_text()) if results_path.exists() else {}
         results[name] = {"corpus_options": corpus_options, "overrides": overrides, "buckets": buckets}
         output_dir.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later variant fails
