@@ -22,6 +22,8 @@ from evaluate import score_buckets
 # name -> (make_corpus.py options, `spacy train` overrides); no options: the default corpus.
 VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "default": ([], {}),
+    # The same data and config with another seed: how far rows move by chance.
+    "default, training seed 1": ([], {"system.seed": "1"}),
     "without noun-phrase lists": (["--no-noun-phrase-lists"], {}),
     "compound requests framed ('can you ... please'), 50%": (["--compound-frame-share", "0.5"], {}),
     "names-with-'and' negatives 15% (default 8%)": (["--names-and-share", "0.15"], {}),
