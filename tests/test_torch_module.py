@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pad_packed_sequence
 
+from spacy_coord.models.pytorch.embeddings import TokenFeatures
 from spacy_coord.models.pytorch.folded import can_fold, folded_bilstm
 from spacy_coord.models.pytorch.tagger import BiLSTMCRF
 from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START
@@ -47,10 +48,10 @@ def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_w
     word_index = torch.randint(0, n_words, (batch, length))
     vectors = torch.randn(n_words, vectors_width) if vectors_width else None
     similarity = torch.rand(batch, length, similarity_width) if similarity_width else None
+    features = TokenFeatures(hash_ids, char_ids, word_index, vectors, similarity)
     with torch.no_grad():
-        packed = model.encode(hash_ids, char_ids, word_index, vectors, lengths, similarity)
-        expected, _ = pad_packed_sequence(packed, batch_first=True, total_length=length)
-        folded = folded_bilstm(model.embed, model.lstm, hash_ids, char_ids, word_index, vectors, lengths, similarity)
+        expected, _ = pad_packed_sequence(model.encode(features, lengths), batch_first=True, total_length=length)
+        folded = folded_bilstm(model.embed, model.lstm, features, lengths)
     mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
     assert torch.allclose(folded, expected[mask], atol=1e-5)
 

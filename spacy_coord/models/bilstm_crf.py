@@ -14,6 +14,7 @@ from thinc.util import get_torch_default_device, to_numpy
 
 from . import similarity
 from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, TAGS
+from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
 
 DECODERS = ("crf", "argmax")
@@ -317,11 +318,12 @@ def _scatter(flat: numpy.ndarray, mask: numpy.ndarray, value) -> numpy.ndarray:
 
 def _to_torch(model: Model, features: Dict[str, Any], is_train: bool) -> Tuple[ArgsKwargs, Callable]:
     device = get_torch_default_device()
-    kwargs = {
+    tensors = {
         name: None if value is None else xp2torch(value, device=device)
         for name, value in features.items()
     }
-    return ArgsKwargs(args=(), kwargs=kwargs), lambda d_inputs: []
+    inputs = TokenFeatures(**{name: tensors.pop(name) for name in TokenFeatures._fields})
+    return ArgsKwargs(args=(inputs, tensors.pop("lengths")), kwargs=tensors), lambda d_inputs: []
 
 
 def _from_torch(model: Model, inputs_outputs: Tuple[Any, Any], is_train: bool) -> Tuple[Any, Callable]:

@@ -1,6 +1,6 @@
 """Token representations: hashed attribute embeddings, a character CNN and
 projected static vectors, concatenated."""
-from typing import List, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -24,6 +24,25 @@ class CharCNN(nn.Module):
         # ReLU outputs are >= 0, so zeroing padding keeps it from winning the max-pool.
         hidden = hidden.masked_fill((char_ids == 0).unsqueeze(1), 0.0)
         return hidden.max(dim=2).values
+
+
+class TokenFeatures(NamedTuple):
+    """The inputs of `TokenEmbedding` for a padded batch. Characters and
+    static vectors come once per distinct word of the batch, so that the
+    character CNN and the vector projection run once per word.
+
+    hash_ids (Tensor): (batch, length, n_attrs) hashed attribute ids.
+    char_ids (Optional[Tensor]): (n_words, max_chars) hashed characters.
+    word_index (Optional[Tensor]): (batch, length) the word of each token.
+    vectors (Optional[Tensor]): (n_words, vectors_width) static vectors.
+    similarity (Optional[Tensor]): (batch, length, similarity_width) features.
+    """
+
+    hash_ids: Tensor
+    char_ids: Optional[Tensor] = None
+    word_index: Optional[Tensor] = None
+    vectors: Optional[Tensor] = None
+    similarity: Optional[Tensor] = None
 
 
 class TokenEmbedding(nn.Module):
@@ -65,31 +84,20 @@ class TokenEmbedding(nn.Module):
             + similarity_width
         )
 
-    def forward(
-        self,
-        hash_ids: Tensor,
-        char_ids: Optional[Tensor],
-        word_index: Optional[Tensor],
-        vectors: Optional[Tensor],
-        similarity: Optional[Tensor] = None,
-    ) -> Tensor:
-        """hash_ids (batch, length, n_attrs); char_ids (n_words, max_chars) and
-        vectors (n_words, vectors_width), the characters and static vector of
-        each distinct word of the batch; word_index (batch, length), the word
-        of each token; similarity (batch, length, similarity_width). The
-        character CNN and the vector projection run once per distinct word.
-        RETURNS (batch, length, output_width)."""
+    def forward(self, features: TokenFeatures) -> Tensor:
+        """features (TokenFeatures) -> (batch, length, output_width)."""
+        hash_ids = features.hash_ids
         dropped = None
         if self.training and self.word_dropout > 0:
             dropped = (torch.rand(hash_ids.shape[:2], device=hash_ids.device) < self.word_dropout).unsqueeze(2)
             hash_ids = hash_ids.masked_fill(dropped, 0)
         parts: List[Tensor] = [table(hash_ids[:, :, i]) for i, table in enumerate(self.tables)]
         if self.chars is not None:
-            parts.append(self.chars(char_ids)[word_index])
+            parts.append(self.chars(features.char_ids)[features.word_index])
         if self.vectors is not None:
-            projected = self.vectors(vectors)[word_index]
+            projected = self.vectors(features.vectors)[features.word_index]
             # A hidden word's vector is zero, so its projection is the bias.
             parts.append(projected if dropped is None else torch.where(dropped, self.vectors.bias, projected))
         if self.similarity_width:
-            parts.append(similarity)
+            parts.append(features.similarity)
         return torch.cat(parts, dim=2)

@@ -8,13 +8,11 @@ projection: projecting the distinct rows a batch uses (a few hundred per
 table) and gathering them replaces most of that product. `nn.LSTM` cannot
 take precomputed gates, so the recurrence runs here, both directions at once.
 """
-from typing import Optional
-
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .embeddings import TokenEmbedding
+from .embeddings import TokenEmbedding, TokenFeatures
 
 
 def can_fold(lstm: nn.Module) -> bool:
@@ -30,38 +28,24 @@ def can_fold(lstm: nn.Module) -> bool:
     )
 
 
-def folded_bilstm(
-    embed: TokenEmbedding,
-    lstm: nn.LSTM,
-    hash_ids: Tensor,
-    char_ids: Optional[Tensor],
-    word_index: Optional[Tensor],
-    vectors: Optional[Tensor],
-    lengths: Tensor,
-    similarity: Optional[Tensor] = None,
-) -> Tensor:
+def folded_bilstm(embed: TokenEmbedding, lstm: nn.LSTM, features: TokenFeatures, lengths: Tensor) -> Tensor:
     """BiLSTM states of the real tokens of a padded batch, in inference mode
     (no dropout).
 
-    Inputs as for `TokenEmbedding.forward`; lengths (batch,) tokens per row.
+    features (TokenFeatures): The token inputs; lengths (batch,) tokens per row.
     RETURNS (Tensor): (n_tokens, 2 * hidden), tokens in row-major order.
     """
-    mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
-    words = None if word_index is None else word_index[mask]
-    similarity = None if similarity is None else similarity[mask]
-    gates = _input_gates(embed, lstm, hash_ids[mask], char_ids, words, vectors, similarity)
-    return _recurrence(lstm, gates, lengths)
+    mask = torch.arange(features.hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+    # The per-token fields as flat lists of real tokens; per-word ones stay.
+    flat = features._replace(
+        hash_ids=features.hash_ids[mask],
+        word_index=None if features.word_index is None else features.word_index[mask],
+        similarity=None if features.similarity is None else features.similarity[mask],
+    )
+    return _recurrence(lstm, _input_gates(embed, lstm, flat), lengths)
 
 
-def _input_gates(
-    embed: TokenEmbedding,
-    lstm: nn.LSTM,
-    hash_ids: Tensor,
-    char_ids: Optional[Tensor],
-    word_index: Optional[Tensor],
-    vectors: Optional[Tensor],
-    similarity: Optional[Tensor],
-) -> Tensor:
+def _input_gates(embed: TokenEmbedding, lstm: nn.LSTM, flat: TokenFeatures) -> Tensor:
     """(n_tokens, 8 * hidden) input projections plus biases of a flat list
     of tokens, forward direction first.
 
@@ -74,23 +58,23 @@ def _input_gates(
     blocks = iter(weight.split(_part_widths(embed), dim=1))  # column blocks in TokenEmbedding's order
     projected, indices = [], []
     for i, table in enumerate(embed.tables):
-        distinct, inverse = torch.unique(hash_ids[:, i], return_inverse=True)
+        distinct, inverse = torch.unique(flat.hash_ids[:, i], return_inverse=True)
         projected.append(F.linear(table.weight[distinct], next(blocks)))
         indices.append(inverse)
     if embed.chars is not None:
-        projected.append(F.linear(embed.chars(char_ids), next(blocks)))
-        indices.append(word_index)
+        projected.append(F.linear(embed.chars(flat.char_ids), next(blocks)))
+        indices.append(flat.word_index)
     if embed.vectors is not None:
         # Two linear maps in a row are one: fold the vector projection in.
         block = next(blocks)
-        projected.append(F.linear(vectors, block @ embed.vectors.weight, block @ embed.vectors.bias))
-        indices.append(word_index)
-    offsets = torch.tensor([0] + [len(rows) for rows in projected[:-1]], device=hash_ids.device).cumsum(0)
+        projected.append(F.linear(flat.vectors, block @ embed.vectors.weight, block @ embed.vectors.bias))
+        indices.append(flat.word_index)
+    offsets = torch.tensor([0] + [len(rows) for rows in projected[:-1]], device=bias.device).cumsum(0)
     bags = torch.stack(indices, dim=1) + offsets
     gates = F.embedding_bag(bags, torch.cat(projected), mode="sum") + bias
     if embed.similarity_width:
         # Per-token features, not table rows: projected token by token.
-        gates = gates + F.linear(similarity, next(blocks))
+        gates = gates + F.linear(flat.similarity, next(blocks))
     return gates
 
 

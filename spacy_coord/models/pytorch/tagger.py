@@ -12,7 +12,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from .adversary import DomainAdversary
 from .crf import ConstrainedCRF, register_constraints, viterbi
-from .embeddings import TokenEmbedding
+from .embeddings import TokenEmbedding, TokenFeatures
 from .folded import can_fold, folded_bilstm
 
 # Batches with at least this many tokens take the folded encoder at
@@ -99,17 +99,9 @@ class BiLSTMCRF(nn.Module):
             module.__dict__["training"] = mode
         return self
 
-    def encode(
-        self,
-        hash_ids: Tensor,
-        char_ids: Optional[Tensor],
-        word_index: Optional[Tensor],
-        vectors: Optional[Tensor],
-        lengths: Tensor,
-        similarity: Optional[Tensor] = None,
-    ) -> PackedSequence:
+    def encode(self, features: TokenFeatures, lengths: Tensor) -> PackedSequence:
         """Encoder states of the real tokens, packed: data (n_tokens, hidden_width)."""
-        embedded = self.dropout(self.embed(hash_ids, char_ids, word_index, vectors, similarity))
+        embedded = self.dropout(self.embed(features))
         lengths = lengths.cpu()
         if len(lengths) == 1:  # one utterance (the latency case): no padding to pack away
             states, _ = self.lstm(embedded)
@@ -120,38 +112,35 @@ class BiLSTMCRF(nn.Module):
 
     def forward(
         self,
-        hash_ids: Tensor,
-        char_ids: Optional[Tensor],
-        word_index: Optional[Tensor],
-        vectors: Optional[Tensor],
+        features: TokenFeatures,
         lengths: Tensor,
         tags: Optional[Tensor] = None,
         domains: Optional[Tensor] = None,
-        similarity: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
-        """Inputs: see `TokenEmbedding.forward`; lengths (batch,) tokens per row.
+        """features (TokenFeatures): the token inputs; lengths (batch,) tokens per row.
 
         Without `tags`: (tag ids, confidence of each tag), both (batch, length).
         With `tags` (gold ids, -1 unknown): (tagging loss, adversarial loss),
         each summed over the batch.
         """
-        mask = torch.arange(hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+        length = features.hash_ids.shape[1]
+        mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
         if tags is None and not self.training and can_fold(self.lstm) and int(lengths.sum()) >= FOLD_MIN_TOKENS:
-            states = folded_bilstm(self.embed, self.lstm, hash_ids, char_ids, word_index, vectors, lengths, similarity)
+            states = folded_bilstm(self.embed, self.lstm, features, lengths)
             emissions = states.new_zeros(mask.shape + (self.n_tags,))
             emissions[mask] = self.dense(states)
             return self._decode(emissions, mask)
-        states = self.encode(hash_ids, char_ids, word_index, vectors, lengths, similarity)
+        states = self.encode(features, lengths)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
-            states._replace(data=self.dense(states.data)), batch_first=True, total_length=hash_ids.shape[1]
+            states._replace(data=self.dense(states.data)), batch_first=True, total_length=length
         )
         if tags is None:
             return self._decode(emissions, mask)
         tag_loss = self._tag_loss(emissions, mask, tags)
         if self.adversary is None or domains is None:
             return tag_loss, tag_loss.new_zeros(())
-        padded_states, _ = pad_packed_sequence(states, batch_first=True, total_length=hash_ids.shape[1])
+        padded_states, _ = pad_packed_sequence(states, batch_first=True, total_length=length)
         return tag_loss, self.adversary(padded_states, mask, domains)
 
     def _tag_loss(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
