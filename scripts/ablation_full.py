@@ -30,6 +30,11 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "neighbor similarity of static vectors": ([], {f"{MODEL}.neighbor_similarity": "true"}),
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
+    # Self-training: the default model (`spacy project run train`) relabels
+    # the natural coordinations where it is confident.
+    "self-training (the default model's confident labels replace the parser's)": (
+        ["--teacher", "training/model-best", "--teacher-min-score", "0.9"], {}
+    ),
 }
 
 

@@ -19,7 +19,7 @@ import random
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import spacy
 import typer
@@ -42,6 +42,7 @@ from spacy_coord.augment import (
     negative_example,
     partition_utterances,
 )
+from spacy_coord.component import CoordChunker
 from spacy_coord.readers import (
     NATURAL_DOMAIN,
     Utterance,
@@ -81,6 +82,8 @@ def main(
     compound_share: float = typer.Option(TRAIN_MIX["compound"], help="Share of compound requests among generated training examples"),
     names_and_share: float = typer.Option(TRAIN_MIX["names_and"], help="Share of names-with-'and' negatives among generated training examples"),
     noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
+    teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
+    teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
@@ -95,7 +98,10 @@ def main(
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists else None
-    silver_examples = label_silver(parts, parser_nlp, batch_size) if silver else {"train": [], "dev": []}
+    teacher_nlp = _load_teacher(teacher) if teacher else None
+    silver_examples = (
+        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
+    )
     if noun_phrase_lists:
         add_noun_phrase_slots(parts, parser_nlp, batch_size)
     n_dev = n_dev or max(100, n_train // 20)
@@ -165,20 +171,33 @@ def dedupe(corpora: Dict[str, List[Utterance]], exclude: Iterable[str] = ()) -> 
 
 
 def label_silver(
-    parts: Dict[str, List[Utterance]], parser: Language, batch_size: int
+    parts: Dict[str, List[Utterance]],
+    parser: Language,
+    batch_size: int,
+    teacher: Optional[Language] = None,
+    teacher_min_score: float = 0.9,
 ) -> Dict[str, List[AugExample]]:
     """Silver-labeled coordinated originals of the train and dev partitions:
-    the parser runs once over them (nlp.pipe, one process)."""
+    the parser runs once over them (nlp.pipe, one process). With a `teacher`
+    (a coord_chunker pipeline), its labels are used wherever every conjunct
+    scores at least `teacher_min_score`, and the parser's elsewhere."""
     candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in ("train", "dev")}
     texts = [u.text for name in ("train", "dev") for u in candidates[name]]
-    msg.info(f"Parsing {len(texts)} coordinated originals")
+    msg.info(f"Parsing {len(texts)} coordinated originals" + (" (and labeling them with the teacher)" if teacher else ""))
     start = time.perf_counter()
     docs = iter(parser.pipe(texts, batch_size=batch_size, n_process=1))
+    teacher_docs = iter(teacher.pipe(texts, batch_size=batch_size)) if teacher else None
+    teacher_chunker = _chunker(teacher) if teacher else None
     result: Dict[str, List[AugExample]] = {}
     for name in ("train", "dev"):
-        result[name], left_out = [], Counter()
+        result[name], left_out, from_teacher = [], Counter(), 0
         for utt in candidates[name]:
             groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs)))
+            if teacher_docs is not None:
+                teacher_groups = chunker_conjunct_char_groups(next(teacher_docs), teacher_chunker, teacher_min_score)
+                teacher_groups = filter_silver_groups(utt, teacher_groups) if teacher_groups else None
+                if teacher_groups is not None:
+                    groups, from_teacher = teacher_groups, from_teacher + 1
             if groups is None:
                 left_out[utt.source] += 1
                 continue
@@ -186,10 +205,37 @@ def label_silver(
             result[name].append(AugExample(utt.text, groups_t, utt.domain, SILVER, (utt.uid,)))
         kept = Counter(ex.sources[0].split("/")[0] for ex in result[name])
         msg.info(
-            f"Silver {name}: kept {dict(kept)}, left out (parser missed or split a name) {dict(left_out)}"
+            f"Silver {name}: kept {dict(kept)}"
+            + (f" ({from_teacher} labeled by the teacher)" if teacher else "")
+            + f", left out (parser missed or split a name) {dict(left_out)}"
         )
     msg.info(f"Parsed in {time.perf_counter() - start:.1f}s")
     return result
+
+
+def _load_teacher(path: str) -> Language:
+    """The teacher pipeline, which must hold a coord_chunker."""
+    nlp = spacy.load(path)
+    if _chunker(nlp) is None:
+        msg.fail(f"--teacher {path}: the pipeline has no coord_chunker (components: {nlp.pipe_names})", exits=1)
+    return nlp
+
+
+def _chunker(nlp: Language) -> Optional[CoordChunker]:
+    return next((pipe for _, pipe in nlp.pipeline if isinstance(pipe, CoordChunker)), None)
+
+
+def chunker_conjunct_char_groups(doc: Doc, chunker: CoordChunker, min_score: float) -> List[List[Tuple[int, int]]]:
+    """The conjuncts `chunker` set on `doc` as character offsets per
+    coordination (like `parser_conjunct_char_groups`), or [] when any
+    conjunct's confidence is below `min_score`."""
+    conjuncts = doc.spans[chunker.cfg["spans_key"]]
+    if any(score < min_score for score in conjuncts.attrs["scores"]):
+        return []
+    return [
+        [(c.start_char, c.end_char) for c in conjuncts if group.start <= c.start and c.end <= group.end]
+        for group in doc.spans[chunker.cfg["groups_key"]]
+    ]
 
 
 def add_noun_phrase_slots(parts: Dict[str, List[Utterance]], parser: Language, batch_size: int) -> None:

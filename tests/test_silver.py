@@ -174,3 +174,25 @@ def test_tiny_make_corpus(tmp_path, parser):
     assert not natural & {d.text for d in train}
     assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
     assert all(len(d.spans["coord"]) == 3 for d in read_docbin(out / "eval" / "three.spacy"))
+
+
+@pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")
+def test_make_corpus_with_teacher(tmp_path, trained_nlp):
+    """Self-training: a trained coord_chunker labels natural coordinations;
+    a pipeline without one is refused with an error naming --teacher."""
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    for name in ("snips", "sgd", "clinc150", "natural_dev.txt"):
+        (assets / name).symlink_to(CORPORA / name)
+    teacher, blank = tmp_path / "teacher", tmp_path / "blank"
+    trained_nlp.to_disk(teacher)
+    spacy.blank("en").to_disk(blank)
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(tmp_path / "corpus")]
+    cmd += ["--n-train", "100", "--n-eval", "5", "--max-sgd", "1000", "--max-clinc", "1000", "--max-snips", "500"]
+    result = subprocess.run(cmd + ["--teacher", str(teacher), "--teacher-min-score", "0"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "labeled by the teacher" in result.stdout
+    assert len(read_docbin(tmp_path / "corpus" / "train.spacy")) == 100
+    result = subprocess.run(cmd + ["--teacher", str(blank)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert f"--teacher {blank}: the pipeline has no coord_chunker" in result.stdout
