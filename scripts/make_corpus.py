@@ -53,7 +53,7 @@ from spacy_coord.readers import (
     read_snips,
     write_docbin,
 )
-from spacy_coord.silver import filter_silver_groups, noun_phrase_slot, parser_conjunct_char_groups
+from spacy_coord.silver import filter_silver_groups, modifier_slot, noun_phrase_slot, parser_conjunct_char_groups
 
 # Shares of the generated (non-silver) training examples per kind; the
 # --compound-share and --names-and-share options move share from or to "plain".
@@ -82,6 +82,8 @@ def main(
     compound_share: float = typer.Option(TRAIN_MIX["compound"], help="Share of compound requests among generated training examples"),
     names_and_share: float = typer.Option(TRAIN_MIX["names_and"], help="Share of names-with-'and' negatives among generated training examples"),
     noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
+    modifier_share: float = typer.Option(0.0, help="With --noun-phrase-lists: share of those CLINC150 utterances whose slot covers the modifiers of a noun ('a [cheap] hotel') instead"),
+    trailing_share: float = typer.Option(0.0, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please'"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
     teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
@@ -103,9 +105,11 @@ def main(
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
     )
     if noun_phrase_lists:
-        add_noun_phrase_slots(parts, parser_nlp, batch_size)
+        add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed)
     n_dev = n_dev or max(100, n_train // 20)
-    config = AugmentConfig(other_slot_share=other_slot_share, compound_frame_share=compound_frame_share)
+    config = AugmentConfig(
+        other_slot_share=other_slot_share, compound_frame_share=compound_frame_share, trailing_share=trailing_share
+    )
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     mix = training_mix(compound_share, names_and_share)
     outputs: Dict[str, List[AugExample]] = {
@@ -238,20 +242,33 @@ def chunker_conjunct_char_groups(doc: Doc, chunker: CoordChunker, min_score: flo
     ]
 
 
-def add_noun_phrase_slots(parts: Dict[str, List[Utterance]], parser: Language, batch_size: int) -> None:
+def add_noun_phrase_slots(
+    parts: Dict[str, List[Utterance]], parser: Language, batch_size: int, modifier_share: float = 0.0, seed: int = 0
+) -> None:
     """Give each CLINC150 utterance of train and dev without slots or
     coordination a slot over its last object noun phrase (in place), so that
-    list augmentation also coordinates common nouns in natural requests."""
-    start, n_slotted = time.perf_counter(), 0
+    list augmentation also coordinates common nouns in natural requests; for
+    `modifier_share` of them, a slot over the modifiers of a noun instead
+    (`silver.modifier_slot`), where there is one."""
+    start, n_slotted, n_modifiers = time.perf_counter(), 0, 0
+    rng = random.Random(seed)
     for name in ("train", "dev"):
         targets = [i for i, u in enumerate(parts[name]) if u.source == "clinc150" and not u.slots and classify(u) == PLAIN]
         docs = parser.pipe((parts[name][i].text for i in targets), batch_size=batch_size)
         for i, doc in zip(targets, docs):
             slot = noun_phrase_slot(doc)
+            # No draw at share 0: the default corpus stays the same.
+            if modifier_share and rng.random() < modifier_share:
+                modifier = modifier_slot(doc)
+                n_modifiers += modifier is not None
+                slot = modifier or slot
             if slot is not None:
                 parts[name][i] = dataclasses.replace(parts[name][i], slots=(slot,))
                 n_slotted += 1
-    msg.info(f"Noun-phrase slots for {n_slotted} CLINC150 utterances ({time.perf_counter() - start:.1f}s)")
+    msg.info(
+        f"Noun-phrase slots for {n_slotted} CLINC150 utterances, {n_modifiers} of them over modifiers "
+        f"({time.perf_counter() - start:.1f}s)"
+    )
 
 
 # ---------------------------------------------------------------------------

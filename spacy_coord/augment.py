@@ -40,6 +40,13 @@ JOINERS: Dict[str, float] = {"and": 0.6, "and then": 0.25, "and also": 0.15}
 # [turn off the lights] and [lock the door] please"): hand-written, generic.
 COMPOUND_PREFIXES = ("please", "can you", "could you", "would you", "hey", "ok", "i need you to", "i want you to", "go ahead and")
 COMPOUND_SUFFIXES = ("please", "for me", "thanks", "now", "right now")
+# Words after a list that ends a request ("remind me to buy [bread] and
+# [coffee] tomorrow"): most slot values end their utterance, so without these
+# the last conjunct learns to run to the end. Hand-written, generic.
+TRAILING_PHRASES = (
+    "today", "tomorrow", "tonight", "this morning", "this afternoon", "this weekend", "next week",
+    "on friday", "right now", "now", "please", "for me", "later", "again", "too", "as well",
+)
 N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
 DETERMINERS = ("the", "a", "an", "my", "some")
 # Slot types (by name) that "between X and Y" suits.
@@ -118,6 +125,8 @@ class AugmentConfig:
     determiner_share: float = 0.3
     # Share of compound requests framed by a prefix and/or suffix (COMPOUND_PREFIXES).
     compound_frame_share: float = 0.0
+    # Share of utterance-final lists followed by a TRAILING_PHRASES phrase.
+    trailing_share: float = 0.0
     # Share of list values drawn from other slot types' short values (DESIGN §6: hurts names with "and").
     other_slot_share: float = 0.0
     max_value_words: int = 6
@@ -125,7 +134,7 @@ class AugmentConfig:
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -346,7 +355,16 @@ class Augmenter:
             prefix = prefix[: len(prefix) - len(determiner) - 1]
             values = [_with_determiner(determiner, v) for v in values]
         body, offsets = render_list(values, style)
-        return _embed(prefix, body, offsets, suffix, utt, LIST)
+        return _embed(prefix, body, offsets, self._trailing(suffix), utt, LIST)
+
+    def _trailing(self, suffix: str) -> str:
+        """`suffix`, or a TRAILING_PHRASES phrase before its final
+        punctuation when it is nothing else (for a share of lists)."""
+        share = self.config.trailing_share
+        # No draw at share 0: the default corpus stays the same.
+        if share == 0 or suffix.strip(" .?!") or self.rng.random() >= share:
+            return suffix
+        return f" {self.rng.choice(TRAILING_PHRASES)}{suffix.strip()}"
 
     def _draw_values(self, slot: str, original: str, n_values: int) -> List[str]:
         """`n_values` distinct values: the original at a random place, the

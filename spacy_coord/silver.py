@@ -304,3 +304,32 @@ def noun_phrase_slot(doc: Doc, max_words: int = 3) -> Optional[Tuple[int, int, s
     direct = [c for c in candidates if c[0]]
     _, start, end = direct[0] if direct else candidates[-1]
     return start, end, NOUN_PHRASE_SLOT
+
+
+MODIFIER_SLOT = "modifier"
+_MODIFIER_DEPS = {"amod", "compound"}
+
+
+def modifier_slot(doc: Doc, max_words: int = 2) -> Optional[Tuple[int, int, str]]:
+    """A slot over the modifiers right before the head of a noun phrase of a
+    parsed utterance, so that augmentation can coordinate modifiers that
+    share their noun ("find a [cheap] hotel" -> "find a cheap and quiet
+    hotel"): the last conjunct then ends before the words that follow it.
+
+    doc (Doc): A parsed utterance with no coordination.
+    max_words (int): Most modifier words taken.
+    RETURNS (Optional[Tuple[int, int, str]]): (start_char, end_char,
+        "modifier") over the modifiers of the first such noun phrase, or
+        None when the utterance has none.
+    """
+    for chunk in doc.noun_chunks:
+        root = chunk.root
+        if root.pos_ != "NOUN":
+            continue
+        start = root.i
+        # Modifiers of the root or of each other ("[credit card] balance").
+        while start > chunk.start and doc[start - 1].dep_ in _MODIFIER_DEPS and start <= doc[start - 1].head.i <= root.i:
+            start -= 1
+        if 0 < root.i - start <= max_words and all(t.is_alpha for t in doc[start : root.i]):
+            return doc[start].idx, doc[root.i - 1].idx + len(doc[root.i - 1].text), MODIFIER_SLOT
+    return None

@@ -6,6 +6,7 @@ from spacy_coord.augment import (
     COORDINATED,
     NAMES_AND,
     PLAIN,
+    TRAILING_PHRASES,
     AugmentConfig,
     Augmenter,
     ListStyle,
@@ -141,6 +142,19 @@ def test_list_example_paper_recipe(nlp, n_values):
     assert " and " + conjuncts[-1] in example.text
     _, tag_ids = _tag_ids(nlp, example)
     assert is_valid(tag_ids)
+
+
+def test_trailing_phrase_stays_out_of_the_last_conjunct(nlp):
+    augmenter = _augmenter(seed=3, trailing_share=1.0)
+    example = augmenter.list_example(UTTERANCES[1], 2, ListStyle("and"))  # play The Beatles
+    last = example.conjunct_texts()[-1]
+    trailing = example.text[example.text.index(last) + len(last) :].strip()
+    assert trailing in TRAILING_PHRASES
+    _, tag_ids = _tag_ids(nlp, example)
+    assert is_valid(tag_ids)
+    # A list that does not end its utterance gets nothing after it.
+    utt = _utt("play Queen on my phone", [("Queen", "artist")], "PlayMusic", "x")
+    assert augmenter.list_example(utt, 2, ListStyle("and")).text.endswith(" on my phone")
 
 
 def test_asr_style(nlp):

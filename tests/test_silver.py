@@ -10,8 +10,10 @@ from spacy.tokens import Doc
 
 from spacy_coord.readers import Utterance, read_docbin
 from spacy_coord.silver import (
+    MODIFIER_SLOT,
     NOUN_PHRASE_SLOT,
     filter_silver_groups,
+    modifier_slot,
     noun_phrase_slot,
     parser_conjunct_char_groups,
     parser_conjunct_doc,
@@ -147,6 +149,20 @@ def test_noun_phrase_slot(parser, text, expected):
     slot = noun_phrase_slot(parser(text))
     assert (slot and text[slot[0] : slot[1]]) == expected
     assert slot is None or slot[2] == NOUN_PHRASE_SLOT
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("what is my credit card balance", "credit card"),
+        ("i need a cheap flight to denver", "cheap"),
+        ("how do i reset my password", None),
+    ],
+)
+def test_modifier_slot(parser, text, expected):
+    slot = modifier_slot(parser(text))
+    assert (slot and text[slot[0] : slot[1]]) == expected
+    assert slot is None or slot[2] == MODIFIER_SLOT
 
 
 @pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")
