@@ -90,6 +90,7 @@ def main(
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
     start_time = time.perf_counter()
+    teacher_nlp = _load_teacher(teacher) if teacher else None  # fails before the long work
     nlp = spacy.blank("en")
     natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
     msg.info(f"natural_dev.txt: {len(natural)} utterances (evaluation only)")
@@ -100,7 +101,6 @@ def main(
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists else None
-    teacher_nlp = _load_teacher(teacher) if teacher else None
     silver_examples = (
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
     )
@@ -211,7 +211,7 @@ def label_silver(
         msg.info(
             f"Silver {name}: kept {dict(kept)}"
             + (f" ({from_teacher} labeled by the teacher)" if teacher else "")
-            + f", left out (parser missed or split a name) {dict(left_out)}"
+            + f", left out (no label passed the filters) {dict(left_out)}"
         )
     msg.info(f"Parsed in {time.perf_counter() - start:.1f}s")
     return result
