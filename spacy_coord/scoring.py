@@ -1,6 +1,6 @@
 """Conjunct precision/recall/F and utterance exact match."""
 import re
-from typing import Any, Callable, Dict, Iterable, List, Set
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Set
 
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
@@ -31,6 +31,32 @@ def conjunct_set(texts: Iterable[str]) -> Set[str]:
 def is_exact_match(predicted: Iterable[str], gold: Iterable[str]) -> bool:
     """All gold conjuncts found and nothing extra (compared as normalized sets)."""
     return conjunct_set(predicted) == conjunct_set(gold)
+
+
+# Kinds of misses (see `error_kind`), with what each means.
+ERROR_KINDS = {
+    "name split": "no conjuncts in gold (a name with 'and'), some predicted",
+    "coordination missed": "conjuncts in gold, none predicted",
+    "last conjunct runs on": "right up to the last conjunct, which takes words after it",
+    "values merged": "fewer conjuncts than gold, adjacent values joined",
+    "other": "any other difference (scope, split values, ...)",
+}
+
+
+def error_kind(predicted: Sequence[str], gold: Sequence[str]) -> str:
+    """The kind of a miss (an ERROR_KINDS key), from the predicted and gold
+    conjunct texts of one utterance in text order; call it on misses only."""
+    predicted = [normalize_conjunct(text) for text in predicted]
+    gold = [normalize_conjunct(text) for text in gold]
+    if not gold:
+        return "name split"
+    if not predicted:
+        return "coordination missed"
+    if len(gold) == len(predicted) and gold[:-1] == predicted[:-1] and predicted[-1].startswith(gold[-1] + " "):
+        return "last conjunct runs on"
+    if len(predicted) < len(gold) and " ".join(gold) == " ".join(predicted):
+        return "values merged"
+    return "other"
 
 
 def _conjunct_texts(doc: Doc, spans_key: str) -> List[str]:

@@ -1,0 +1,52 @@
+"""Sort the misses of trained pipelines on one gold bucket by kind, so that
+an ablation row says which errors a lever fixed, not only how many:
+
+    python scripts/error_kinds.py corpus/eval/natural_dev.spacy training/model-best other/model-best --show
+"""
+from pathlib import Path
+from typing import Dict, List
+
+import typer
+from wasabi import msg
+
+
+def main(
+    gold_path: Path = typer.Argument(..., exists=True, help="Gold .spacy file (e.g. corpus/eval/natural_dev.spacy)"),
+    models: List[Path] = typer.Argument(..., exists=True, help="Trained pipelines"),
+    show: bool = typer.Option(False, "--show", help="Print every miss"),
+) -> None:
+    """Print a table of misses per kind, one column per pipeline."""
+    import spacy
+
+    from spacy_coord.readers import read_docbin
+    from spacy_coord.scoring import ERROR_KINDS, error_kind, is_exact_match
+
+    counts: Dict[str, Dict[str, int]] = {}
+    for model in models:
+        nlp = spacy.load(model)
+        spans_key = nlp.get_pipe("coord_chunker").cfg["spans_key"]
+        gold_docs = read_docbin(gold_path, nlp.vocab)
+        counts[str(model)] = dict.fromkeys(ERROR_KINDS, 0)
+        for gold, doc in zip(gold_docs, nlp.pipe(doc.text for doc in gold_docs)):
+            expected = [span.text for span in gold.spans[spans_key]]
+            predicted = [span.text for span in doc.spans[spans_key]]
+            if not is_exact_match(predicted, expected):
+                kind = error_kind(predicted, expected)
+                counts[str(model)][kind] += 1
+                if show:
+                    print(f"{model} | {kind} | {doc.text} | gold {expected} | predicted {predicted}")
+    rows = [(kind, *(counts[m][kind] for m in counts)) for kind in ERROR_KINDS]
+    rows.append(("all misses", *(sum(c.values()) for c in counts.values())))
+    msg.table(rows, header=("kind", *(_label(m) for m in counts)), divider=True)
+    for kind, description in ERROR_KINDS.items():
+        print(f"{kind}: {description}")
+
+
+def _label(model: str) -> str:
+    """A short column header for a pipeline path (its variant folder, if any)."""
+    parts = [p for p in Path(model).parts if p not in ("training", "ablation_full", "model-best", "model-last")]
+    return (parts[-1] if parts else model)[:24]
+
+
+if __name__ == "__main__":
+    typer.run(main)
