@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy
 import spacy
 from spacy.tokens import DocBin
 
@@ -46,3 +47,31 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
         [sys.executable, "-c", script, str(model_best), *texts], check=True, capture_output=True, text=True
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [gold for _, gold, _ in TRAIN_DATA]
+
+
+def test_training_with_vectors_is_repeatable(tmp_path):
+    """Two seeded runs give the same model, byte for byte: with static
+    vectors, torch's multi-threaded backward passes differ from run to run
+    unless the config's deterministic_torch callback is on."""
+    nlp = spacy.blank("en")
+    docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]
+    DocBin(docs=docs * 200, store_user_data=True).to_disk(tmp_path / "train.spacy")
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "dev.spacy")
+    vectors = spacy.blank("en")
+    rng = numpy.random.default_rng(0)
+    for word in sorted({token.lower_ for doc in docs for token in doc}):
+        vectors.vocab.set_vector(word, rng.normal(size=50).astype("float32"))
+    vectors.to_disk(tmp_path / "vectors")
+    args = [
+        f"--paths.train={tmp_path / 'train.spacy'}",
+        f"--paths.dev={tmp_path / 'dev.spacy'}",
+        f"--paths.vectors={tmp_path / 'vectors'}",
+        "--components.coord_chunker.model.vectors_width=50",
+        "--training.max_steps=20",
+    ]
+    models = []
+    for run in ("first", "second"):
+        output = tmp_path / run
+        subprocess.run([sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(output), *args], check=True)
+        models.append((output / "model-last" / "coord_chunker" / "model").read_bytes())
+    assert models[0] == models[1]
