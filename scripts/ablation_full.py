@@ -31,7 +31,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
     "phrases after 30% of utterance-final lists ('... tomorrow')": (["--trailing-share", "0.3"], {}),
-    "modifier lists ('a cheap and quiet hotel') for 30% of noun-phrase slots": (["--modifier-share", "0.3"], {}),
+    "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots": (["--modifier-share", "0.3"], {}),
     "both: phrases after lists and modifier lists": (["--trailing-share", "0.3", "--modifier-share", "0.3"], {}),
     # Self-training: the default model (`spacy project run train`) relabels
     # the natural coordinations where it is confident.

@@ -40,9 +40,9 @@ JOINERS: Dict[str, float] = {"and": 0.6, "and then": 0.25, "and also": 0.15}
 # [turn off the lights] and [lock the door] please"): hand-written, generic.
 COMPOUND_PREFIXES = ("please", "can you", "could you", "would you", "hey", "ok", "i need you to", "i want you to", "go ahead and")
 COMPOUND_SUFFIXES = ("please", "for me", "thanks", "now", "right now")
-# Words after a list that ends a request ("remind me to buy [bread] and
-# [coffee] tomorrow"): most slot values end their utterance, so without these
-# the last conjunct learns to run to the end. Hand-written, generic.
+# Words after a list that ends a request ("text [ann] and [bo] tomorrow"):
+# most slot values end their utterance, so without these the last conjunct
+# learns to run to the end. Hand-written, generic.
 TRAILING_PHRASES = (
     "today", "tomorrow", "tonight", "this morning", "this afternoon", "this weekend", "next week",
     "on friday", "right now", "now", "please", "for me", "later", "again", "too", "as well",

@@ -313,8 +313,8 @@ _MODIFIER_DEPS = {"amod", "compound"}
 def modifier_slot(doc: Doc, max_words: int = 2) -> Optional[Tuple[int, int, str]]:
     """A slot over the modifiers right before the head of a noun phrase of a
     parsed utterance, so that augmentation can coordinate modifiers that
-    share their noun ("find a [cheap] hotel" -> "find a cheap and quiet
-    hotel"): the last conjunct then ends before the words that follow it.
+    share their noun ("book a [cheap] flight" -> "book a cheap and direct
+    flight"): the last conjunct then ends before the words that follow it.
 
     doc (Doc): A parsed utterance with no coordination.
     max_words (int): Most modifier words taken.
