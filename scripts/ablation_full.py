@@ -22,8 +22,6 @@ from evaluate import score_buckets
 # name -> (make_corpus.py options, `spacy train` overrides); no options: the default corpus.
 VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "default": ([], {}),
-    # The same data and config with another seed: how far rows move by chance.
-    "default, training seed 1": ([], {"system.seed": "1"}),
     "without noun-phrase lists": (["--no-noun-phrase-lists"], {}),
     "compound requests framed ('can you ... please'), 50%": (["--compound-frame-share", "0.5"], {}),
     "names-with-'and' negatives 15% (default 8%)": (["--names-and-share", "0.15"], {}),
@@ -51,39 +49,72 @@ def main(
     max_epochs: int = typer.Option(4, help="Epochs per variant (the default config's)"),
     work_dir: Path = typer.Option(Path("training/ablation_full"), help="Where corpora and models of the variants go"),
     only: List[str] = typer.Option([], help="Run only these variants (by name)"),
+    seeds: int = typer.Option(1, help="Train each variant with training seeds 0 .. N-1 (rows '<variant>, training seed k')"),
 ) -> None:
-    """Build, train and score every variant, then write the table and the plot."""
+    """Build, train and score every variant, then write the tables and the plot."""
     import spacy
 
     results_path = output_dir / "ablation_full.json"
     results: Dict[str, Dict] = json.loads(results_path.read_text()) if results_path.exists() else {}
     for i, (name, (corpus_options, overrides)) in enumerate(VARIANTS.items()):
-        if (only and name not in only) or (not only and name in results):
+        if only and name not in only:
             continue
-        msg.divider(f"{i + 1}/{len(VARIANTS)}: {name}")
-        out = work_dir / re.sub(r"\W+", "_", name).strip("_").lower()
         data = corpus
-        if corpus_options:
-            data = out / "corpus"
-            _run(["scripts/make_corpus.py", str(assets), str(data), *corpus_options])
-        settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
-                    "training.max_epochs": str(max_epochs), **overrides}
-        args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
-        _run(["scripts/train.py", str(config), str(out / "training"), "--vectors", vectors,
-              "--vectors-width", str(vectors_width), *args])
-        nlp = spacy.load(out / "training" / "model-best")
-        buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
-        # Re-read before writing: rows finished meanwhile by another run stay.
-        results = json.loads(results_path.read_text()) if results_path.exists() else {}
-        results[name] = {"corpus_options": corpus_options, "overrides": overrides, "buckets": buckets}
-        output_dir.mkdir(parents=True, exist_ok=True)
-        results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later variant fails
-    results = {name: results[name] for name in VARIANTS if name in results}
+        for row, seed in seed_rows(name, seeds):
+            if not only and row in results:
+                continue
+            msg.divider(f"{i + 1}/{len(VARIANTS)}: {row}")
+            if corpus_options and data == corpus:  # once per variant
+                data = _slug(work_dir, name) / "corpus"
+                _run(["scripts/make_corpus.py", str(assets), str(data), *corpus_options])
+            settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
+                        "training.max_epochs": str(max_epochs), "system.seed": str(seed), **overrides}
+            args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
+            out = _slug(work_dir, row) / "training"
+            _run(["scripts/train.py", str(config), str(out), "--vectors", vectors,
+                  "--vectors-width", str(vectors_width), *args])
+            nlp = spacy.load(out / "model-best")
+            buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
+            # Re-read before writing: rows finished meanwhile by another run stay.
+            results = json.loads(results_path.read_text()) if results_path.exists() else {}
+            results[row] = {"corpus_options": corpus_options, "overrides": overrides, "seed": seed, "buckets": buckets}
+            output_dir.mkdir(parents=True, exist_ok=True)
+            results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later run fails
+    rows = {row: results[row] for name in VARIANTS for row, _ in seed_rows(name, MAX_SEEDS) if row in results}
     caption = f"Exact match per bucket; each variant trained on its full corpus for {max_epochs} epochs."
-    table = to_markdown(results, caption)
+    table = to_markdown(rows, caption)
+    means = seed_means(rows)
+    if means:
+        table += "\n" + to_markdown(means, "Mean exact match over the training seeds of each variant run with several.")
     (output_dir / "ablation_full.md").write_text(table)
-    plot(results, output_dir / "ablation_full.png", "Full-schedule ablation: exact match per bucket")
+    plot(rows, output_dir / "ablation_full.png", "Full-schedule ablation: exact match per bucket")
     print(table)
+
+
+# Rows of more seeds than this are not shown.
+MAX_SEEDS = 10
+
+
+def seed_rows(name: str, seeds: int) -> List[Tuple[str, int]]:
+    """(row name, training seed) of a variant: seed 0 under the variant's own
+    name, seed k > 0 as "<name>, training seed k"."""
+    return [(name if seed == 0 else f"{name}, training seed {seed}", seed) for seed in range(seeds)]
+
+
+def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
+    """Per variant with rows of several seeds, the mean exact match per bucket."""
+    means = {}
+    for name in VARIANTS:
+        runs = [rows[row]["buckets"] for row, _ in seed_rows(name, MAX_SEEDS) if row in rows]
+        if len(runs) > 1:
+            buckets = [b for b in runs[0] if all(b in run for run in runs)]
+            mean = {b: {"exact": sum(run[b]["exact"] for run in runs) / len(runs)} for b in buckets}
+            means[f"{name} ({len(runs)} seeds)"] = {"buckets": mean}
+    return means
+
+
+def _slug(work_dir: Path, row: str) -> Path:
+    return work_dir / re.sub(r"\W+", "_", row).strip("_").lower()
 
 
 def _run(command: List[str]) -> None:
