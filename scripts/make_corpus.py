@@ -90,6 +90,8 @@ def main(
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
     start_time = time.perf_counter()
+    if modifier_share and not noun_phrase_lists:
+        msg.fail("--modifier-share needs the noun-phrase slots: drop --no-noun-phrase-lists or the share", exits=1)
     teacher_nlp = _load_teacher(teacher) if teacher else None  # fails before the long work
     nlp = spacy.blank("en")
     natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
