@@ -1,7 +1,7 @@
 """Full-schedule ablation: the levers that need a full training run, each
 alone on top of the default (a corpus built with other make_corpus.py
 options, or a model setting), scored on every bucket:
-metrics/ablation_full.{md,json,png}. 10-15 minutes a row on 2 cores.
+metrics/ablation_full.{md,json,png}. About 6 minutes a row on 2 quiet cores.
 
 Rows already in the JSON file are kept, so an interrupted run resumes, and
 `--only` (re)runs single rows.
