@@ -3,8 +3,9 @@ alone on top of the default (a corpus built with other make_corpus.py
 options, or a model setting), scored on every bucket:
 metrics/ablation_full.{md,json,png}. About 6 minutes a row on 2 quiet cores.
 
-Rows already in the JSON file are kept, so an interrupted run resumes, and
-`--only` (re)runs single rows.
+Rows already in the JSON file are kept, so an interrupted run resumes;
+`--only` (re)runs single variants, and `--seeds N` trains each with
+training seeds 0 .. N-1 and adds a table of the means.
 """
 import json
 import re
@@ -59,14 +60,15 @@ def main(
     for i, (name, (corpus_options, overrides)) in enumerate(VARIANTS.items()):
         if only and name not in only:
             continue
-        data = corpus
+        data = _slug(work_dir, name) / "corpus" if corpus_options else corpus
+        corpus_ready = not corpus_options
         for row, seed in seed_rows(name, seeds):
             if not only and row in results:
                 continue
             msg.divider(f"{i + 1}/{len(VARIANTS)}: {row}")
-            if corpus_options and data == corpus:  # once per variant
-                data = _slug(work_dir, name) / "corpus"
+            if not corpus_ready:  # built once per variant, for all its seeds
                 _run(["scripts/make_corpus.py", str(assets), str(data), *corpus_options])
+                corpus_ready = True
             settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
                         "training.max_epochs": str(max_epochs), "system.seed": str(seed), **overrides}
             args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
