@@ -53,7 +53,13 @@ from spacy_coord.readers import (
     read_snips,
     write_docbin,
 )
-from spacy_coord.silver import filter_silver_groups, modifier_slot, noun_phrase_slot, parser_conjunct_char_groups
+from spacy_coord.silver import (
+    copy_syntax,
+    filter_silver_groups,
+    modifier_slot,
+    noun_phrase_slot,
+    parser_conjunct_char_groups,
+)
 
 # Shares of the generated (non-silver) training examples per kind; the
 # --compound-share and --names-and-share options move share from or to "plain".
@@ -86,6 +92,7 @@ def main(
     trailing_share: float = typer.Option(0.0, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please'"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
     teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),
+    syntax: bool = typer.Option(False, "--syntax", help="Give train and dev docs the parser's parts of speech and dependencies (for the model's auxiliary syntax head, setting syntax_attr)"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
@@ -102,7 +109,7 @@ def main(
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists else None
+    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists or syntax else None
     silver_examples = (
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
     )
@@ -123,7 +130,7 @@ def main(
     buckets = drop_seen(buckets, [ex.text for name in ("train", "dev") for ex in outputs[name]])
     outputs.update({name: _aligned(nlp, examples)[:n_eval] for name, examples in buckets.items()})
     msg.info(f"Writing docs to {output} ({time.perf_counter() - start_time:.1f}s so far)")
-    rows = write_outputs(nlp, outputs, natural, output)
+    rows = write_outputs(nlp, outputs, natural, output, parser_nlp if syntax else None, batch_size)
     msg.table(rows, header=("file", "docs", "skipped", "with conjuncts", "kinds"), divider=True)
     msg.good(f"Done in {time.perf_counter() - start_time:.1f}s")
 
@@ -450,13 +457,22 @@ def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], i
 
 
 def write_outputs(
-    nlp: Language, outputs: Dict[str, List[AugExample]], natural: List[Doc], output: Path
+    nlp: Language,
+    outputs: Dict[str, List[AugExample]],
+    natural: List[Doc],
+    output: Path,
+    syntax_parser: Optional[Language] = None,
+    batch_size: int = 256,
 ) -> List[Tuple]:
-    """Write every file (atomically); RETURNS the summary table rows."""
+    """Write every file (atomically), train and dev with the syntax of
+    `syntax_parser` if given; RETURNS the summary table rows."""
     rows = []
     for name, examples in outputs.items():
-        path = output / f"{name}.spacy" if name in ("train", "dev") else output / "eval" / f"{name}.spacy"
+        is_training = name in ("train", "dev")
+        path = output / f"{name}.spacy" if is_training else output / "eval" / f"{name}.spacy"
         docs, skipped = to_docs(nlp, examples)
+        if syntax_parser is not None and is_training:
+            add_syntax(docs, syntax_parser, batch_size, path.name)
         write_docbin(docs, path)
         kinds = Counter(ex.kind for ex in examples)
         n_coord = sum(bool(doc.spans["coord"]) for doc in docs)
@@ -467,6 +483,14 @@ def write_outputs(
     write_docbin(natural, path)
     rows.append((str(path.relative_to(output)), len(natural), 0, sum(bool(d.spans["coord"]) for d in natural), "natural"))
     return rows
+
+
+def add_syntax(docs: List[Doc], parser: Language, batch_size: int, label: str) -> None:
+    """Copy the parser's parts of speech and dependencies onto `docs`."""
+    parsed = parser.pipe((doc.text for doc in docs), batch_size=batch_size)
+    copied = sum(copy_syntax(doc, parse) for doc, parse in zip(docs, parsed))
+    unaligned = f" ({len(docs) - copied} tokenize differently: left without)" if copied < len(docs) else ""
+    msg.info(f"{label}: syntax from the parser on {copied} of {len(docs)} docs{unaligned}")
 
 
 def _kinds(kinds: Counter) -> str:

@@ -35,6 +35,9 @@ word_dropout = 0.0
 decoder = "crf"
 n_domains = 0
 adversarial_weight = 0.0
+syntax_attr = ""
+n_syntax_labels = 0
+syntax_weight = 0.0
 """
 DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
 # Where each token starts and how long it is: equal arrays, equal tokenization.
@@ -118,8 +121,11 @@ class CoordChunker(TrainablePipe):
         self.model = model
         self.name = name
         self.scorer = scorer
-        # "domains": the domain labels the adversarial head tells apart.
-        self.cfg: Dict[str, Any] = {"spans_key": spans_key, "groups_key": groups_key, "domains": []}
+        # "domains": the domain labels the adversarial head tells apart;
+        # "syntax_labels": the labels the auxiliary syntax head predicts.
+        self.cfg: Dict[str, Any] = {
+            "spans_key": spans_key, "groups_key": groups_key, "domains": [], "syntax_labels": []
+        }
 
     @property
     def labels(self) -> Tuple[str, ...]:
@@ -182,6 +188,7 @@ class CoordChunker(TrainablePipe):
             [eg.predicted for eg in examples],
             tags=[self._gold_tags(eg) for eg in examples],
             domains=[self._domain_id(eg.reference) for eg in examples],
+            syntax=[self._gold_syntax(eg) for eg in examples] if self.cfg.get("syntax_labels") else None,
         )
         model_losses, backprop = self.model.begin_update(batch)
         loss, d_loss = self.get_loss(examples, model_losses)
@@ -195,7 +202,7 @@ class CoordChunker(TrainablePipe):
         """Total loss of a batch and the gradient scale that averages it per doc.
 
         examples (Iterable[Example]): The batch.
-        scores (Tuple[float, float]): The model's tagging and adversarial losses.
+        scores (Tuple[float, float]): The model's tagging and auxiliary losses.
         RETURNS (Tuple[float, float]): The loss and d(mean loss)/d(loss).
         """
         n_docs = max(1, sum(1 for eg in examples if len(eg.predicted)))
@@ -204,7 +211,8 @@ class CoordChunker(TrainablePipe):
     def initialize(
         self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None
     ) -> None:
-        """Initialize the model and collect the domain labels of the data.
+        """Initialize the model and collect the domain labels of the data and,
+        with an auxiliary syntax head, its syntax labels.
 
         get_examples (Callable[[], Iterable[Example]]): Returns gold examples.
         nlp (Optional[Language]): The pipeline the component belongs to.
@@ -212,10 +220,14 @@ class CoordChunker(TrainablePipe):
         validate_get_examples(get_examples, "CoordChunker.initialize")
         sample: List[Doc] = []
         domains = set()
+        syntax_attr = self.model.attrs.get("syntax_attr", "")
+        syntax_labels = set()
         for eg in get_examples():
             domain = get_domain(eg.reference)
             if domain is not None:
                 domains.add(domain)
+            if syntax_attr:
+                syntax_labels.update(_syntax_values(eg.reference, syntax_attr))
             if len(sample) < 10:
                 sample.append(eg.predicted)
         n_domains = self.model.attrs.get("n_domains", 0)
@@ -225,7 +237,23 @@ class CoordChunker(TrainablePipe):
                 f"model's setting 'n_domains' is {n_domains}: raise it to at least {len(domains)}."
             )
         self.cfg["domains"] = sorted(domains) if n_domains else []
+        self.cfg["syntax_labels"] = self._check_syntax_labels(syntax_labels) if syntax_attr else []
         self.model.initialize(X=sample or None)
+
+    def _check_syntax_labels(self, labels: set) -> List[str]:
+        attr, size = self.model.attrs["syntax_attr"], self.model.attrs["n_syntax_labels"]
+        labels.discard("")
+        if not labels:
+            raise ValueError(
+                f"[coord_chunker] setting 'syntax_attr' is {attr!r}, but no training doc has "
+                f"{attr} annotation: build the corpus with `make_corpus.py --syntax`, or set syntax_attr = \"\"."
+            )
+        if len(labels) > size:
+            raise ValueError(
+                f"[coord_chunker] the training data has {len(labels)} {attr} labels, but the model's "
+                f"setting 'n_syntax_labels' is {size}: raise it to at least {len(labels)}."
+            )
+        return sorted(labels)
 
     def _domain_id(self, doc: Doc) -> int:
         domain = get_domain(doc)
@@ -235,26 +263,42 @@ class CoordChunker(TrainablePipe):
     def _gold_tags(self, example: Example) -> numpy.ndarray:
         """Gold tag id per predicted token; -1 where unknown or misaligned."""
         reference = example.reference
-        n_tokens = len(example.predicted)
-        unknown = numpy.full((n_tokens,), -1, dtype="int64")
         if self.cfg["spans_key"] not in reference.spans:
-            return unknown
+            return numpy.full((len(example.predicted),), -1, dtype="int64")
         groups = reference.spans.get(self.cfg["groups_key"]) or None
         ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, reference.spans[self.cfg["spans_key"]], groups)]
         if not is_valid(ref_tags):
             warnings.warn(
                 f"[coord_chunker] skipping gold spans that overlap or nest in {reference.text[:80]!r}"
             )
-            return unknown
-        # Tokens match when they cover the same characters in both docs;
-        # usually the two tokenizations are the same.
-        if numpy.array_equal(example.predicted.to_array(_CHAR_OFFSETS), reference.to_array(_CHAR_OFFSETS)):
-            return numpy.asarray(ref_tags, dtype="int64")
-        x2y, y2x = example.alignment.x2y, example.alignment.y2x
-        ends = numpy.cumsum(x2y.lengths) - 1
-        tags = unknown.copy()
-        for i in numpy.flatnonzero(x2y.lengths == 1):
-            j = x2y.data[ends[i]]
-            if y2x.lengths[j] == 1:
-                tags[i] = ref_tags[j]
-        return tags
+            ref_tags = [-1] * len(reference)
+        return _to_predicted_tokens(example, ref_tags)
+
+    def _gold_syntax(self, example: Example) -> numpy.ndarray:
+        """Syntax label id per predicted token; -1 where unknown or misaligned."""
+        ids = {label: i for i, label in enumerate(self.cfg["syntax_labels"])}
+        values = _syntax_values(example.reference, self.model.attrs["syntax_attr"])
+        return _to_predicted_tokens(example, [ids.get(value, -1) for value in values])
+
+
+def _syntax_values(doc: Doc, attr: str) -> List[str]:
+    """The string value of a syntax attribute ("POS", "TAG" or "DEP") per token, "" unset."""
+    name = attr.lower() + "_"
+    return [getattr(token, name) for token in doc]
+
+
+def _to_predicted_tokens(example: Example, ref_values: List[int]) -> numpy.ndarray:
+    """Per-reference-token ids moved to the predicted tokens; -1 where a
+    token does not align one-to-one."""
+    # Tokens match when they cover the same characters in both docs;
+    # usually the two tokenizations are the same.
+    if numpy.array_equal(example.predicted.to_array(_CHAR_OFFSETS), example.reference.to_array(_CHAR_OFFSETS)):
+        return numpy.asarray(ref_values, dtype="int64")
+    x2y, y2x = example.alignment.x2y, example.alignment.y2x
+    ends = numpy.cumsum(x2y.lengths) - 1
+    values = numpy.full((len(example.predicted),), -1, dtype="int64")
+    for i in numpy.flatnonzero(x2y.lengths == 1):
+        j = x2y.data[ends[i]]
+        if y2x.lengths[j] == 1:
+            values[i] = ref_values[j]
+    return values

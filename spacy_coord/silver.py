@@ -16,6 +16,7 @@ unless the later conjunct has its own subject.
 import re
 from typing import List, Optional, Sequence, Set, Tuple
 
+from spacy.attrs import DEP, HEAD, IDX, LENGTH, POS, TAG
 from spacy.tokens import Doc, Span, Token
 
 from .augment import has_number_and, real_coordinators
@@ -32,6 +33,9 @@ _NOMINAL_POS = {"NOUN", "PROPN", "PRON", "NUM"}
 # Words trimmed from the edges of a conjunct.
 _EDGE_WORDS = {"and", "or", "nor", "but", "&", "plus"}
 _JOINER_ADVERBS = {"also", "then"}
+
+# What `copy_syntax` copies from a parse.
+_SYNTAX_ATTRS = [POS, TAG, HEAD, DEP]
 
 # A token span [start, end) of a doc.
 TokenSpan = Tuple[int, int]
@@ -333,3 +337,21 @@ def modifier_slot(doc: Doc, max_words: int = 2) -> Optional[Tuple[int, int, str]
         if 0 < root.i - start <= max_words and all(t.is_alpha for t in doc[start : root.i]):
             return doc[start].idx, doc[root.i - 1].idx + len(doc[root.i - 1].text), MODIFIER_SLOT
     return None
+
+
+def copy_syntax(target: Doc, parsed: Doc) -> bool:
+    """Copy the parts of speech, fine tags and dependency parse of `parsed`
+    onto `target`, a doc of the same text (e.g. a gold doc, for the
+    auxiliary syntax head of coord_chunker).
+
+    RETURNS (bool): False, and `target` unchanged, when the two docs are
+        not tokenized alike.
+    """
+    offsets = [IDX, LENGTH]
+    if len(target) != len(parsed) or (target.to_array(offsets) != parsed.to_array(offsets)).any():
+        return False
+    for token in parsed:  # the labels' strings must be in the target's store
+        for label in (token.tag_, token.dep_, token.pos_):
+            target.vocab.strings.add(label)
+    target.from_array(_SYNTAX_ATTRS, parsed.to_array(_SYNTAX_ATTRS))
+    return True

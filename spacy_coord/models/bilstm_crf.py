@@ -18,6 +18,8 @@ from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
 
 DECODERS = ("crf", "argmax")
+# Token attributes the auxiliary syntax head can learn from a parser's labels.
+SYNTAX_ATTRS = ("POS", "TAG", "DEP")
 SEPARATOR_KEYS = [get_string_id(word) for word in similarity.SEPARATORS]
 NAME = "spacy-coord.BiLSTMCRFTagger.v1"
 
@@ -29,11 +31,14 @@ class CoordBatch:
     docs (List[Doc]): The documents.
     tags (Optional[List[numpy.ndarray]]): Gold tag id per token, -1 unknown.
     domains (Optional[List[int]]): Domain id per doc, -1 unknown.
+    syntax (Optional[List[numpy.ndarray]]): Syntax label id per token (for
+        the auxiliary head), -1 unknown.
     """
 
     docs: List[Doc]
     tags: Optional[List[numpy.ndarray]] = None
     domains: Optional[List[int]] = None
+    syntax: Optional[List[numpy.ndarray]] = None
 
 
 # Prediction: per doc, tag ids and the confidence of each tag.
@@ -58,6 +63,9 @@ def build_bilstm_crf_tagger(
     decoder: str = "crf",
     n_domains: int = 0,
     adversarial_weight: float = 0.0,
+    syntax_attr: str = "",
+    n_syntax_labels: int = 0,
+    syntax_weight: float = 0.0,
 ) -> Model[Any, Any]:
     """Build a BiLSTM-CRF tagger over B/I/C/O tags.
 
@@ -86,6 +94,14 @@ def build_bilstm_crf_tagger(
         both decoded so that the tag sequence is always valid.
     n_domains (int): Size of the domain-adversarial classifier (0: no head).
     adversarial_weight (float): Gradient reversal scale of that head.
+    syntax_attr (str): "POS", "TAG" or "DEP": an auxiliary head learns to
+        predict this label of each token, as the training data's reference
+        docs give it (a parser's, from make_corpus.py --syntax), so that the
+        encoder learns some syntax. Training only: prediction does not use
+        the head, so it costs no speed. "" turns it off.
+    n_syntax_labels (int): Size of that head: at least the number of
+        distinct labels in the training data.
+    syntax_weight (float): Weight of that head's loss against the tagging loss.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -110,6 +126,8 @@ def build_bilstm_crf_tagger(
         decoder=decoder,
         n_domains=n_domains,
         adversarial_weight=adversarial_weight,
+        n_syntax_labels=n_syntax_labels if syntax_attr else 0,
+        syntax_weight=syntax_weight,
     )
     wrapped = PyTorchWrapper_v2(torch_model, convert_inputs=_to_torch, convert_outputs=_from_torch)
     return Model(
@@ -127,6 +145,8 @@ def build_bilstm_crf_tagger(
             "neighbor_similarity": neighbor_similarity,
             "coordination_similarity": coordination_similarity,
             "n_domains": n_domains,
+            "syntax_attr": syntax_attr,
+            "n_syntax_labels": n_syntax_labels if syntax_attr else 0,
         },
     )
 
@@ -159,6 +179,11 @@ def _check_settings(settings: Dict[str, Any]) -> None:
             fail(name, "false when there are no static vectors (vectors_width 0)")
     if settings["adversarial_weight"] < 0:
         fail("adversarial_weight", "a number >= 0")
+    if settings["syntax_attr"] not in ("",) + SYNTAX_ATTRS:
+        fail("syntax_attr", "one of " + ", ".join(repr(a) for a in SYNTAX_ATTRS) + ' or "" (off)')
+    if settings["syntax_attr"] and (settings["n_syntax_labels"] < 1 or settings["syntax_weight"] <= 0):
+        fail("n_syntax_labels" if settings["n_syntax_labels"] < 1 else "syntax_weight",
+             "positive when syntax_attr is set")
     if len(settings["embed_attrs"]) != len(settings["embed_rows"]) or not settings["embed_attrs"]:
         fail("embed_rows", f"one row count per attribute in embed_attrs {list(settings['embed_attrs'])}")
     if any(rows < 1 for rows in settings["embed_rows"]):
@@ -206,6 +231,12 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     )
     if batch.domains is not None:
         features["domains"] = numpy.asarray([batch.domains[i] for i in keep], dtype="int64")
+    if batch.syntax is not None:
+        features["syntax"] = _scatter(
+            numpy.concatenate([numpy.asarray(batch.syntax[i], dtype="int64") for i in keep]),
+            _token_mask(features["lengths"]),
+            -1,
+        )
     losses, backprop = wrapped(features, is_train)
 
     def backprop_losses(d_loss: float) -> Any:
@@ -331,11 +362,11 @@ def _from_torch(model: Model, inputs_outputs: Tuple[Any, Any], is_train: bool) -
     if "tags" not in features:
         tag_ids, confidences = outputs
         return (torch2xp(tag_ids), torch2xp(confidences)), lambda d: None
-    tag_loss, adversarial_loss = outputs
-    total = tag_loss + adversarial_loss
+    tag_loss, auxiliary_loss = outputs
+    total = tag_loss + auxiliary_loss
 
     def backprop(d_loss: float) -> ArgsKwargs:
         grad = torch.full_like(total, float(d_loss))
         return ArgsKwargs(args=((total,),), kwargs={"grad_tensors": (grad,)})
 
-    return (float(tag_loss.detach()), float(adversarial_loss.detach())), backprop
+    return (float(tag_loss.detach()), float(auxiliary_loss.detach())), backprop

@@ -34,6 +34,10 @@ class BiLSTMCRF(nn.Module):
         decoded under the same constraints.
     n_domains (int): Domain classes of the adversarial head (0: no head).
     adversarial_weight (float): Gradient reversal scale of that head.
+    n_syntax_labels (int): Classes of the auxiliary syntax head, which
+        predicts a parser's label (such as the part of speech) of each token
+        from the encoder states in training only (0: no head).
+    syntax_weight (float): Weight of that head's loss.
     """
 
     def __init__(
@@ -56,6 +60,8 @@ class BiLSTMCRF(nn.Module):
         decoder: str,
         n_domains: int,
         adversarial_weight: float,
+        n_syntax_labels: int = 0,
+        syntax_weight: float = 0.0,
     ):
         super().__init__()
         n_tags = allowed.shape[0]
@@ -86,6 +92,8 @@ class BiLSTMCRF(nn.Module):
             if n_domains > 0 and adversarial_weight > 0
             else None
         )
+        self.syntax_weight = syntax_weight
+        self.syntax = nn.Linear(hidden_width, n_syntax_labels) if n_syntax_labels > 0 and syntax_weight > 0 else None
 
     def train(self, mode: bool = True) -> "BiLSTMCRF":
         """Set the training flag of this module and all its submodules.
@@ -116,12 +124,15 @@ class BiLSTMCRF(nn.Module):
         lengths: Tensor,
         tags: Optional[Tensor] = None,
         domains: Optional[Tensor] = None,
+        syntax: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """features (TokenFeatures): the token inputs; lengths (batch,) tokens per row.
 
         Without `tags`: (tag ids, confidence of each tag), both (batch, length).
-        With `tags` (gold ids, -1 unknown): (tagging loss, adversarial loss),
-        each summed over the batch.
+        With `tags` (gold ids, -1 unknown): (tagging loss, auxiliary loss),
+        each summed over the batch; the auxiliary loss is that of the
+        adversarial head (needs `domains`, -1 unknown) plus that of the syntax
+        head (needs `syntax`, label ids (batch, length), -1 unknown).
         """
         length = features.hash_ids.shape[1]
         mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
@@ -138,10 +149,18 @@ class BiLSTMCRF(nn.Module):
         if tags is None:
             return self._decode(emissions, mask)
         tag_loss = self._tag_loss(emissions, mask, tags)
-        if self.adversary is None or domains is None:
-            return tag_loss, tag_loss.new_zeros(())
-        padded_states, _ = pad_packed_sequence(states, batch_first=True, total_length=length)
-        return tag_loss, self.adversary(padded_states, mask, domains)
+        auxiliary_loss = tag_loss.new_zeros(())
+        use_adversary = self.adversary is not None and domains is not None
+        use_syntax = self.syntax is not None and syntax is not None
+        if use_adversary or use_syntax:
+            padded_states, _ = pad_packed_sequence(states, batch_first=True, total_length=length)
+        if use_adversary:
+            auxiliary_loss = auxiliary_loss + self.adversary(padded_states, mask, domains)
+        if use_syntax:
+            logits = self.syntax(padded_states[mask])
+            loss = nn.functional.cross_entropy(logits, syntax[mask], ignore_index=-1, reduction="sum")
+            auxiliary_loss = auxiliary_loss + self.syntax_weight * loss
+        return tag_loss, auxiliary_loss
 
     def _tag_loss(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
         if self.decoder == "crf":
