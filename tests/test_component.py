@@ -2,7 +2,7 @@ import numpy
 import pytest
 import spacy
 from spacy.tokens import DocBin
-from thinc.api import Adam
+from thinc.api import Adam, fix_random_seed
 
 from spacy_coord import get_domain, set_domain
 from spacy_coord.tags import TAG_IDS, is_valid
@@ -139,6 +139,7 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("adversarial_weight", -1.0),
         ("neighbor_similarity", True),  # without static vectors
         ("coordination_similarity", True),
+        ("syntax_attr", "LEMMA"),
     ],
 )
 def test_bad_model_setting_named(setting, value):
@@ -232,3 +233,53 @@ def test_after_other_components_and_scores(trained_nlp):
     scores = nlp.evaluate(examples)
     assert scores["spans_coord_exact"] == 1.0
     assert scores["spans_coord_f"] == 1.0
+
+
+SYNTAX_MODEL = {"syntax_attr": "POS", "n_syntax_labels": 8, "syntax_weight": 0.5}
+_POS = {"add": "VERB", "play": "VERB", "turn": "VERB", "call": "VERB", "and": "CCONJ", "or": "CCONJ"}
+
+
+def _examples_with_pos(nlp):
+    examples = [make_example(nlp, text, gold) for text, gold, _ in TRAIN_DATA]
+    for eg in examples:
+        for token in eg.reference:
+            token.pos_ = _POS.get(token.text, "NOUN")
+    return examples
+
+
+def test_syntax_head_trains_and_is_saved(tmp_path):
+    """The auxiliary head learns from the reference docs' parts of speech;
+    prediction and a saved pipeline do not need them."""
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **SYNTAX_MODEL}})
+    examples = _examples_with_pos(nlp)
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01)
+    chunker = nlp.get_pipe("coord_chunker")
+    assert chunker.cfg["syntax_labels"] == ["CCONJ", "NOUN", "VERB"]
+    head = chunker.model.layers[0].shims[0]._model.syntax
+    before = head.weight.detach().clone()
+    for _ in range(60):
+        nlp.update(examples, sgd=optimizer)
+    assert not head.weight.detach().equal(before)
+    for text, gold, _ in TRAIN_DATA:
+        assert conjuncts(nlp(text)) == gold
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.get_pipe("coord_chunker").cfg["syntax_labels"] == ["CCONJ", "NOUN", "VERB"]
+    assert [conjuncts(doc) for doc in loaded.pipe(TEXTS)] == [conjuncts(doc) for doc in nlp.pipe(TEXTS)]
+
+
+def test_syntax_head_without_annotation_named():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **SYNTAX_MODEL}})
+    with pytest.raises(ValueError, match="syntax_attr.*make_corpus.py --syntax"):
+        nlp.initialize(lambda: [make_example(nlp, text, gold) for text, gold, _ in TRAIN_DATA])
+
+
+def test_too_many_syntax_labels_named():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **SYNTAX_MODEL, "n_syntax_labels": 2}})
+    with pytest.raises(ValueError, match="n_syntax_labels"):
+        nlp.initialize(lambda: _examples_with_pos(nlp))

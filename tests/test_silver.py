@@ -12,6 +12,7 @@ from spacy_coord.readers import Utterance, read_docbin
 from spacy_coord.silver import (
     MODIFIER_SLOT,
     NOUN_PHRASE_SLOT,
+    copy_syntax,
     filter_silver_groups,
     modifier_slot,
     noun_phrase_slot,
@@ -81,6 +82,17 @@ def test_modifier_after_coordination_stays_out():
     words = ["show", "comedies", "and", "action", "movies", "from", "this", "year"]
     doc = _parsed(words, [0, 0, 1, 4, 1, 1, 7, 5], ["ROOT", "dobj", "cc", "compound", "conj", "prep", "det", "pobj"])
     assert _texts(doc) == [["comedies", "action movies"]]
+
+
+def test_copy_syntax_onto_a_gold_doc():
+    parsed = _parsed(["call", "mom", "or", "dad"], [0, 0, 1, 1], ["ROOT", "dobj", "cc", "conj"], ["VERB", "NOUN", "CCONJ", "NOUN"])
+    gold = spacy.blank("en").make_doc("call mom or dad")
+    assert copy_syntax(gold, parsed)
+    assert [t.pos_ for t in gold] == ["VERB", "NOUN", "CCONJ", "NOUN"]
+    assert [(t.dep_, t.head.i) for t in gold] == [("ROOT", 0), ("dobj", 0), ("cc", 1), ("conj", 1)]
+    other = spacy.blank("en").make_doc("call mom or dad's")
+    assert not copy_syntax(other, parsed)
+    assert not other.has_annotation("POS")
 
 
 def test_no_conj_no_spans():
@@ -170,7 +182,7 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     out = tmp_path / "corpus"
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(out)]
     cmd += ["--n-train", "200", "--n-eval", "10", "--max-sgd", "1500", "--max-clinc", "1500", "--max-snips", "3000"]
-    cmd += ["--unseen-domain", "Restaurants", "--seed", "1"]
+    cmd += ["--unseen-domain", "Restaurants", "--seed", "1", "--syntax"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "plain", "natural_dev"]
@@ -182,6 +194,9 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     train = read_docbin(out / "train.spacy")
     assert len(train) == 200
     assert all("coord" in d.spans and "coord_groups" in d.spans for d in train)
+    # --syntax: the parser's parse on the training docs, not on the evaluation buckets.
+    assert sum(d.has_annotation("POS") and d.has_annotation("DEP") for d in train) > 190
+    assert not any(d.has_annotation("POS") for d in read_docbin(out / "eval" / "two.spacy"))
     natural = {d.text for d in read_docbin(out / "eval" / "natural_dev.spacy")}
     assert not natural & {d.text for d in train}
     assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
