@@ -33,6 +33,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "neighbor similarity of static vectors": ([], {f"{MODEL}.neighbor_similarity": "true"}),
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
+    "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
     "phrases after 30% of utterance-final lists ('... tomorrow')": (["--trailing-share", "0.3"], {}),
     "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots": (["--modifier-share", "0.3"], {}),
     "both: phrases after lists and modifier lists": (["--trailing-share", "0.3", "--modifier-share", "0.3"], {}),
