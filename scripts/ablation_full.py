@@ -36,6 +36,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
     "phrases after 30% of utterance-final lists ('... tomorrow')": (["--trailing-share", "0.3"], {}),
     "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots": (["--modifier-share", "0.3"], {}),
+    "noun phrases of one list from requests of one CLINC150 intent": (["--noun-phrases-by-intent"], {}),
     "both: phrases after lists and modifier lists": (["--trailing-share", "0.3", "--modifier-share", "0.3"], {}),
     # An auxiliary head learns the parser's label of each token (training
     # only): syntax in the encoder at no cost in speed.

@@ -88,6 +88,7 @@ def main(
     compound_share: float = typer.Option(TRAIN_MIX["compound"], help="Share of compound requests among generated training examples"),
     names_and_share: float = typer.Option(TRAIN_MIX["names_and"], help="Share of names-with-'and' negatives among generated training examples"),
     noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
+    noun_phrases_by_intent: bool = typer.Option(False, "--noun-phrases-by-intent", help="With --noun-phrase-lists: draw a list's noun phrases from requests of the same CLINC150 intent ('eggs', 'paper towels'), not from all requests ('eggs', 'my pin number')"),
     modifier_share: float = typer.Option(0.0, help="With --noun-phrase-lists: share of those CLINC150 utterances whose slot covers the modifiers of a noun ('a [cheap] hotel') instead"),
     trailing_share: float = typer.Option(0.0, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please'"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
@@ -97,8 +98,8 @@ def main(
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
     start_time = time.perf_counter()
-    if modifier_share and not noun_phrase_lists:
-        msg.fail("--modifier-share needs the noun-phrase slots: drop --no-noun-phrase-lists or the share", exits=1)
+    if (modifier_share or noun_phrases_by_intent) and not noun_phrase_lists:
+        msg.fail("--modifier-share and --noun-phrases-by-intent need the noun-phrase slots: drop --no-noun-phrase-lists or them", exits=1)
     teacher_nlp = _load_teacher(teacher) if teacher else None  # fails before the long work
     nlp = spacy.blank("en")
     natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
@@ -114,7 +115,7 @@ def main(
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
     )
     if noun_phrase_lists:
-        add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed)
+        add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent)
     n_dev = n_dev or max(100, n_train // 20)
     config = AugmentConfig(
         other_slot_share=other_slot_share, compound_frame_share=compound_frame_share, trailing_share=trailing_share
@@ -252,13 +253,20 @@ def chunker_conjunct_char_groups(doc: Doc, chunker: CoordChunker, min_score: flo
 
 
 def add_noun_phrase_slots(
-    parts: Dict[str, List[Utterance]], parser: Language, batch_size: int, modifier_share: float = 0.0, seed: int = 0
+    parts: Dict[str, List[Utterance]],
+    parser: Language,
+    batch_size: int,
+    modifier_share: float = 0.0,
+    seed: int = 0,
+    by_intent: bool = False,
 ) -> None:
     """Give each CLINC150 utterance of train and dev without slots or
     coordination a slot over its last object noun phrase (in place), so that
     list augmentation also coordinates common nouns in natural requests; for
     `modifier_share` of them, a slot over the modifiers of a noun instead
-    (`silver.modifier_slot`), where there is one."""
+    (`silver.modifier_slot`), where there is one. With `by_intent`, the slot
+    type names the intent ("noun_phrase:shopping_list_update"), so that the
+    values of one list come from requests of one intent and belong together."""
     start, n_slotted, n_modifiers = time.perf_counter(), 0, 0
     rng = random.Random(seed)
     for name in ("train", "dev"):
@@ -272,6 +280,8 @@ def add_noun_phrase_slots(
                 n_modifiers += modifier is not None
                 slot = modifier or slot
             if slot is not None:
+                if by_intent:
+                    slot = (*slot[:2], f"{slot[2]}:{parts[name][i].intent}")
                 parts[name][i] = dataclasses.replace(parts[name][i], slots=(slot,))
                 n_slotted += 1
     msg.info(

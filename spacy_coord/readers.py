@@ -41,6 +41,8 @@ class Utterance:
     domain (str): Its domain (SNIPS intent, SGD service family, CLINC150 domain).
     source (str): The corpus it comes from ("snips", "sgd", "clinc150").
     uid (str): A unique id of the source utterance ("sgd/train/17").
+    intent (str): Its intent, where the corpus gives one per utterance
+        (CLINC150); else "".
     """
 
     text: str
@@ -48,6 +50,7 @@ class Utterance:
     domain: str = ""
     source: str = ""
     uid: str = ""
+    intent: str = ""
 
     def segments(self) -> List[Tuple[str, Optional[str]]]:
         """The text cut into pieces: (text, slot_type) for slot values and
@@ -293,7 +296,8 @@ def read_clinc150(directory: Union[str, Path], parts: Optional[Sequence[str]] = 
             text, intent = item
             if intent not in intent_domain:
                 raise ValueError(f"{data_path}: {part} item {i}: intent {intent!r} not in {domains_path.name}")
-            utterances.append(Utterance(text.strip(), (), intent_domain[intent], "clinc150", f"clinc150/{part}/{i}"))
+            uid = f"clinc150/{part}/{i}"
+            utterances.append(Utterance(text.strip(), (), intent_domain[intent], "clinc150", uid, intent))
     return utterances
 
 

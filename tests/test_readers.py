@@ -106,7 +106,9 @@ def test_clinc150_reader(tmp_path):
     )
     (tmp_path / "domains.json").write_text(json.dumps({"travel": ["share_location"]}))
     utts = read_clinc150(tmp_path)
-    assert [(u.domain, u.source) for u in utts] == [("travel", "clinc150"), ("out_of_scope", "clinc150")]
+    assert [(u.domain, u.source, u.intent) for u in utts] == [
+        ("travel", "clinc150", "share_location"), ("out_of_scope", "clinc150", "oos")
+    ]
     (tmp_path / "domains.json").write_text(json.dumps({"travel": []}))
     with pytest.raises(ValueError, match="share_location"):
         read_clinc150(tmp_path)

@@ -166,6 +166,19 @@ def test_slots_for_augmentation(parser, find_slot, label, text, expected):
     assert slot is None or slot[2] == label
 
 
+@pytest.mark.parametrize("by_intent,expected", [(False, "noun_phrase"), (True, "noun_phrase:shopping_list_update")])
+def test_noun_phrase_slot_types(parser, by_intent, expected):
+    """With by_intent, the noun phrases of one intent form their own slot type
+    (a list's values then come from requests of one intent)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_corpus import add_noun_phrase_slots
+
+    utt = Utterance("add eggs to my shopping list", (), "home", "clinc150", "clinc150/train/0", "shopping_list_update")
+    parts = {"train": [utt], "dev": []}
+    add_noun_phrase_slots(parts, parser, batch_size=8, by_intent=by_intent)
+    assert [(utt.text[s:e], slot) for s, e, slot in parts["train"][0].slots] == [("eggs", expected)]
+
+
 @pytest.fixture
 def assets(tmp_path):
     """A folder like the workflow's assets/: links to the shared corpora."""
