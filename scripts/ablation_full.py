@@ -20,7 +20,9 @@ from wasabi import msg
 from ablation import MODEL, plot, to_markdown
 from evaluate import score_buckets
 
+
 def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
+    """Overrides that turn on the model's auxiliary syntax head."""
     return {f"{MODEL}.syntax_attr": attr, f"{MODEL}.n_syntax_labels": str(n_labels), f"{MODEL}.syntax_weight": str(weight)}
 
 

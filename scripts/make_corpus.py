@@ -33,6 +33,7 @@ from spacy_coord.augment import (
     NAMES_AND,
     PLAIN,
     SILVER,
+    SLOT_QUALIFIER,
     AugExample,
     AugmentConfig,
     Augmenter,
@@ -45,6 +46,7 @@ from spacy_coord.augment import (
 from spacy_coord.component import CoordChunker
 from spacy_coord.readers import (
     NATURAL_DOMAIN,
+    OUT_OF_SCOPE_INTENT,
     Utterance,
     make_gold_doc,
     read_bracket_docs,
@@ -93,7 +95,7 @@ def main(
     trailing_share: float = typer.Option(0.0, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please'"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
     teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),
-    syntax: bool = typer.Option(False, "--syntax", help="Give train and dev docs the parser's parts of speech and dependencies (for the model's auxiliary syntax head, setting syntax_attr)"),
+    syntax: bool = typer.Option(False, "--syntax", help="Give train and dev docs the parser's parts of speech, fine tags and dependency parse (for the model's auxiliary syntax head, setting syntax_attr)"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
@@ -265,8 +267,10 @@ def add_noun_phrase_slots(
     list augmentation also coordinates common nouns in natural requests; for
     `modifier_share` of them, a slot over the modifiers of a noun instead
     (`silver.modifier_slot`), where there is one. With `by_intent`, the slot
-    type names the intent ("noun_phrase:shopping_list_update"), so that the
-    values of one list come from requests of one intent and belong together."""
+    type is qualified by the intent ("noun_phrase:shopping_list_update",
+    "modifier:book_flight"), so that the values of one list come from
+    requests of one intent and belong together; out-of-scope requests (one
+    "oos" intent of unrelated requests) keep the plain type."""
     start, n_slotted, n_modifiers = time.perf_counter(), 0, 0
     rng = random.Random(seed)
     for name in ("train", "dev"):
@@ -280,8 +284,9 @@ def add_noun_phrase_slots(
                 n_modifiers += modifier is not None
                 slot = modifier or slot
             if slot is not None:
-                if by_intent:
-                    slot = (*slot[:2], f"{slot[2]}:{parts[name][i].intent}")
+                intent = parts[name][i].intent
+                if by_intent and intent and intent != OUT_OF_SCOPE_INTENT:
+                    slot = (*slot[:2], f"{slot[2]}{SLOT_QUALIFIER}{intent}")
                 parts[name][i] = dataclasses.replace(parts[name][i], slots=(slot,))
                 n_slotted += 1
     msg.info(
@@ -496,7 +501,7 @@ def write_outputs(
 
 
 def add_syntax(docs: List[Doc], parser: Language, batch_size: int, label: str) -> None:
-    """Copy the parser's parts of speech and dependencies onto `docs`."""
+    """Copy the parser's parts of speech, fine tags and dependency parse onto `docs`."""
     parsed = parser.pipe((doc.text for doc in docs), batch_size=batch_size)
     copied = sum(copy_syntax(doc, parse) for doc, parse in zip(docs, parsed))
     unaligned = f" ({len(docs) - copied} tokenize differently: left without)" if copied < len(docs) else ""

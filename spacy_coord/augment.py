@@ -49,6 +49,9 @@ TRAILING_PHRASES = (
 )
 N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
 DETERMINERS = ("the", "a", "an", "my", "some")
+# A slot type may carry a qualifier after this ("noun_phrase:shopping_list_update"),
+# which keeps its values in a pool of their own; rules look at the base type.
+SLOT_QUALIFIER = ":"
 # Slot types (by name) that "between X and Y" suits.
 BETWEEN_SLOTS = re.compile(r"time|date|day|hour|city|location|price|number|count|rating|temperature|year|size")
 _BETWEEN_PREPOSITIONS = ("at ", "on ", "in ", "for ", "from ", "to ")
@@ -265,6 +268,11 @@ class ValuePool:
         return len(self.values.get(slot, []))
 
 
+def base_slot_type(slot: str) -> str:
+    """A slot type without its qualifier ("noun_phrase:shopping_list_update" -> "noun_phrase")."""
+    return slot.split(SLOT_QUALIFIER, 1)[0]
+
+
 def _has_coordinator(value: str) -> bool:
     return bool(coordinator_offsets(value))
 
@@ -385,7 +393,7 @@ class Augmenter:
         """"between X and Y" in place of a time, place or number slot value."""
         if classify(utt) == COORDINATED:
             return None
-        candidates = [i for i in self.list_slots(utt, 2) if BETWEEN_SLOTS.search(utt.slots[i][2])]
+        candidates = [i for i in self.list_slots(utt, 2) if BETWEEN_SLOTS.search(base_slot_type(utt.slots[i][2]))]
         if not candidates:
             return None
         start, end, slot = utt.slots[self.rng.choice(candidates)]

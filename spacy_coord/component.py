@@ -1,6 +1,6 @@
 """The `coord_chunker` pipeline component."""
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy
 from spacy.attrs import IDX, LENGTH
@@ -240,13 +240,16 @@ class CoordChunker(TrainablePipe):
         self.cfg["syntax_labels"] = self._check_syntax_labels(syntax_labels) if syntax_attr else []
         self.model.initialize(X=sample or None)
 
-    def _check_syntax_labels(self, labels: set) -> List[str]:
+    def _check_syntax_labels(self, found: Set[str]) -> List[str]:
+        """The sorted syntax labels of the training data; raises a ValueError
+        when there are none or more than the head has room for."""
         attr, size = self.model.attrs["syntax_attr"], self.model.attrs["n_syntax_labels"]
-        labels.discard("")
+        labels = found - {""}
         if not labels:
             raise ValueError(
                 f"[coord_chunker] setting 'syntax_attr' is {attr!r}, but no training doc has "
-                f"{attr} annotation: build the corpus with `make_corpus.py --syntax`, or set syntax_attr = \"\"."
+                f"{attr} annotation: tag or parse the training texts and copy the labels onto the "
+                f"reference docs (the project's `make_corpus.py --syntax` does), or set syntax_attr = \"\"."
             )
         if len(labels) > size:
             raise ValueError(

@@ -283,7 +283,7 @@ def read_clinc150(directory: Union[str, Path], parts: Optional[Sequence[str]] = 
     if not isinstance(domains, dict):
         raise ValueError(f"{domains_path}:1: expected an object mapping a domain to its intents")
     intent_domain = {intent: domain for domain, intents in domains.items() for intent in intents}
-    intent_domain["oos"] = "out_of_scope"
+    intent_domain[OUT_OF_SCOPE_INTENT] = "out_of_scope"
     if not isinstance(data, dict):
         raise ValueError(f"{data_path}:1: expected an object mapping a part to its utterances")
     utterances = []
@@ -537,6 +537,8 @@ def read_docbin(path: Union[str, Path], vocab: Optional[Vocab] = None) -> List[D
 
 _COORDINATOR_RE = re.compile(r"(?<![\w'])(?:and|or|nor|plus|&)(?![\w'])", re.IGNORECASE)
 # Slot types whose values are coordinations themselves ("patty and I").
+# CLINC150's one intent of all out-of-scope requests.
+OUT_OF_SCOPE_INTENT = "oos"
 COORDINATING_SLOTS = frozenset({"party_size_description"})
 
 

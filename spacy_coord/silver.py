@@ -35,7 +35,7 @@ _EDGE_WORDS = {"and", "or", "nor", "but", "&", "plus"}
 _JOINER_ADVERBS = {"also", "then"}
 
 # What `copy_syntax` copies from a parse.
-_SYNTAX_ATTRS = [POS, TAG, HEAD, DEP]
+_PARSE_ATTRS = [POS, TAG, HEAD, DEP]
 
 # A token span [start, end) of a doc.
 TokenSpan = Tuple[int, int]
@@ -344,6 +344,8 @@ def copy_syntax(target: Doc, parsed: Doc) -> bool:
     onto `target`, a doc of the same text (e.g. a gold doc, for the
     auxiliary syntax head of coord_chunker).
 
+    target (Doc): The doc to annotate.
+    parsed (Doc): The same text, tagged and parsed by some pipeline.
     RETURNS (bool): False, and `target` unchanged, when the two docs are
         not tokenized alike.
     """
@@ -353,5 +355,5 @@ def copy_syntax(target: Doc, parsed: Doc) -> bool:
     for token in parsed:  # the labels' strings must be in the target's store
         for label in (token.tag_, token.dep_, token.pos_):
             target.vocab.strings.add(label)
-    target.from_array(_SYNTAX_ATTRS, parsed.to_array(_SYNTAX_ATTRS))
+    target.from_array(_PARSE_ATTRS, parsed.to_array(_PARSE_ATTRS))
     return True

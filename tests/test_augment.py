@@ -187,6 +187,17 @@ def test_between_example():
     assert len(example.conjunct_texts()) == 2
 
 
+def test_between_looks_at_the_base_slot_type():
+    """A qualifier is not part of the type's name: "shopping_list_update" holds "date"."""
+    values = ["eggs", "apples", "bread", "milk"]
+    utts = [_utt(f"add {v} to my shopping list", [(v, "noun_phrase:shopping_list_update")], "home", f"u{i}") for i, v in enumerate(values)]
+    augmenter = Augmenter(ValuePool(utts), seed=0)
+    assert all(augmenter.between_example(utt) is None for utt in utts)
+    dated = [_utt(f"book it for {v}", [(v, "date:travel")], "travel", f"d{i}") for i, v in enumerate(["monday", "friday", "sunday"])]
+    augmenter = Augmenter(ValuePool(dated), seed=0)
+    assert any(augmenter.between_example(utt) is not None for utt in dated)
+
+
 def test_compound_example():
     augmenter = _augmenter()
     first, second = UTTERANCES[15], UTTERANCES[16]

@@ -5,6 +5,7 @@ from spacy.tokens import DocBin
 from thinc.api import Adam, fix_random_seed
 
 from spacy_coord import get_domain, set_domain
+from spacy_coord.models.bilstm_crf import CoordBatch
 from spacy_coord.tags import TAG_IDS, is_valid
 
 from training_data import SMALL_MODEL, TRAIN_DATA, make_example, train_pipeline
@@ -258,11 +259,20 @@ def test_syntax_head_trains_and_is_saved(tmp_path):
     optimizer = Adam(0.01)
     chunker = nlp.get_pipe("coord_chunker")
     assert chunker.cfg["syntax_labels"] == ["CCONJ", "NOUN", "VERB"]
-    head = chunker.model.layers[0].shims[0]._model.syntax
-    before = head.weight.detach().clone()
+
+    def losses(with_syntax):
+        batch = CoordBatch(
+            [eg.predicted for eg in examples],
+            tags=[chunker._gold_tags(eg) for eg in examples],
+            syntax=[chunker._gold_syntax(eg) for eg in examples] if with_syntax else None,
+        )
+        return chunker.model.predict(batch)
+
+    _, before = losses(True)
+    assert before > 0 and losses(False)[1] == 0
     for _ in range(60):
         nlp.update(examples, sgd=optimizer)
-    assert not head.weight.detach().equal(before)
+    assert losses(True)[1] < before / 2  # the head learned the parts of speech
     for text, gold, _ in TRAIN_DATA:
         assert conjuncts(nlp(text)) == gold
     nlp.to_disk(tmp_path / "pipeline")
@@ -276,6 +286,13 @@ def test_syntax_head_without_annotation_named():
     nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **SYNTAX_MODEL}})
     with pytest.raises(ValueError, match="syntax_attr.*make_corpus.py --syntax"):
         nlp.initialize(lambda: [make_example(nlp, text, gold) for text, gold, _ in TRAIN_DATA])
+
+
+@pytest.mark.parametrize("setting,value", [("n_syntax_labels", 0), ("syntax_weight", 0.0), ("syntax_weight", -1.0)])
+def test_bad_syntax_setting_named(setting, value):
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match=setting):
+        nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **SYNTAX_MODEL, setting: value}})
 
 
 def test_too_many_syntax_labels_named():

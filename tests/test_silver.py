@@ -179,6 +179,14 @@ def test_noun_phrase_slot_types(parser, by_intent, expected):
     assert [(utt.text[s:e], slot) for s, e, slot in parts["train"][0].slots] == [("eggs", expected)]
 
 
+@pytest.mark.parametrize("option", [["--modifier-share", "0.3"], ["--noun-phrases-by-intent"]])
+def test_noun_phrase_options_need_noun_phrase_lists(tmp_path, option):
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--no-noun-phrase-lists", *option]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert option[0] in result.stdout and "--no-noun-phrase-lists" in result.stdout
+
+
 @pytest.fixture
 def assets(tmp_path):
     """A folder like the workflow's assets/: links to the shared corpora."""

@@ -100,12 +100,15 @@ def build_bilstm_crf_tagger(
         encoder learns some syntax. Training only: prediction does not use
         the head, so it costs no speed. "" turns it off.
     n_syntax_labels (int): Size of that head: at least the number of
-        distinct labels in the training data.
+        distinct labels in the training data (en_core_web_sm: 18 POS, about
+        50 TAG, 45 DEP).
     syntax_weight (float): Weight of that head's loss against the tagging loss.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
     _check_settings(locals())
+    syntax_attr = syntax_attr.upper()
+    n_syntax_labels = n_syntax_labels if syntax_attr else 0
     attr_ids = [intify_attr(attr) for attr in embed_attrs]
     use_chars = char_width > 0
     torch_model = BiLSTMCRF(
@@ -126,7 +129,7 @@ def build_bilstm_crf_tagger(
         decoder=decoder,
         n_domains=n_domains,
         adversarial_weight=adversarial_weight,
-        n_syntax_labels=n_syntax_labels if syntax_attr else 0,
+        n_syntax_labels=n_syntax_labels,
         syntax_weight=syntax_weight,
     )
     wrapped = PyTorchWrapper_v2(torch_model, convert_inputs=_to_torch, convert_outputs=_from_torch)
@@ -146,7 +149,7 @@ def build_bilstm_crf_tagger(
             "coordination_similarity": coordination_similarity,
             "n_domains": n_domains,
             "syntax_attr": syntax_attr,
-            "n_syntax_labels": n_syntax_labels if syntax_attr else 0,
+            "n_syntax_labels": n_syntax_labels,
         },
     )
 
@@ -179,11 +182,11 @@ def _check_settings(settings: Dict[str, Any]) -> None:
             fail(name, "false when there are no static vectors (vectors_width 0)")
     if settings["adversarial_weight"] < 0:
         fail("adversarial_weight", "a number >= 0")
-    if settings["syntax_attr"] not in ("",) + SYNTAX_ATTRS:
+    if str(settings["syntax_attr"]).upper() not in ("",) + SYNTAX_ATTRS:
         fail("syntax_attr", "one of " + ", ".join(repr(a) for a in SYNTAX_ATTRS) + ' or "" (off)')
-    if settings["syntax_attr"] and (settings["n_syntax_labels"] < 1 or settings["syntax_weight"] <= 0):
-        fail("n_syntax_labels" if settings["n_syntax_labels"] < 1 else "syntax_weight",
-             "positive when syntax_attr is set")
+    for name in ("n_syntax_labels", "syntax_weight"):
+        if settings[name] < 0 or (settings["syntax_attr"] and settings[name] <= 0):
+            fail(name, "positive when syntax_attr is set, and never negative")
     if len(settings["embed_attrs"]) != len(settings["embed_rows"]) or not settings["embed_attrs"]:
         fail("embed_rows", f"one row count per attribute in embed_attrs {list(settings['embed_attrs'])}")
     if any(rows < 1 for rows in settings["embed_rows"]):

@@ -36,7 +36,8 @@ class BiLSTMCRF(nn.Module):
     adversarial_weight (float): Gradient reversal scale of that head.
     n_syntax_labels (int): Classes of the auxiliary syntax head, which
         predicts a parser's label (such as the part of speech) of each token
-        from the encoder states in training only (0: no head).
+        from the encoder states in training only (0: no head). Its weights
+        are saved with the model, but prediction never runs it.
     syntax_weight (float): Weight of that head's loss.
     """
 
@@ -93,7 +94,7 @@ class BiLSTMCRF(nn.Module):
             else None
         )
         self.syntax_weight = syntax_weight
-        self.syntax = nn.Linear(hidden_width, n_syntax_labels) if n_syntax_labels > 0 and syntax_weight > 0 else None
+        self.syntax_head = nn.Linear(hidden_width, n_syntax_labels) if n_syntax_labels > 0 else None
 
     def train(self, mode: bool = True) -> "BiLSTMCRF":
         """Set the training flag of this module and all its submodules.
@@ -151,13 +152,13 @@ class BiLSTMCRF(nn.Module):
         tag_loss = self._tag_loss(emissions, mask, tags)
         auxiliary_loss = tag_loss.new_zeros(())
         use_adversary = self.adversary is not None and domains is not None
-        use_syntax = self.syntax is not None and syntax is not None
+        use_syntax = self.syntax_head is not None and syntax is not None
         if use_adversary or use_syntax:
             padded_states, _ = pad_packed_sequence(states, batch_first=True, total_length=length)
         if use_adversary:
             auxiliary_loss = auxiliary_loss + self.adversary(padded_states, mask, domains)
         if use_syntax:
-            logits = self.syntax(padded_states[mask])
+            logits = self.syntax_head(padded_states[mask])
             loss = nn.functional.cross_entropy(logits, syntax[mask], ignore_index=-1, reduction="sum")
             auxiliary_loss = auxiliary_loss + self.syntax_weight * loss
         return tag_loss, auxiliary_loss
