@@ -3,9 +3,9 @@ alone on top of the default (a corpus built with other make_corpus.py
 options, or a model setting), scored on every bucket:
 metrics/ablation_full.{md,json,png}. About 6 minutes a row on 2 quiet cores.
 
-Rows already in the JSON file are kept, so an interrupted run resumes;
-`--only` (re)runs single variants, and `--seeds N` trains each with
-training seeds 0 .. N-1 and adds a table of the means.
+Rows already in the JSON file are kept, so an interrupted run resumes
+(`--rerun` runs them again); `--only` runs single variants, and `--seeds N`
+trains each with training seeds 0 .. N-1 and adds a table of the means.
 """
 import json
 import re
@@ -63,6 +63,7 @@ def main(
     work_dir: Path = typer.Option(Path("training/ablation_full"), help="Where corpora and models of the variants go"),
     only: List[str] = typer.Option([], help="Run only these variants (by name)"),
     seeds: int = typer.Option(1, help="Train each variant with training seeds 0 .. N-1 (rows '<variant>, training seed k')"),
+    rerun: bool = typer.Option(False, "--rerun", help="Train and score again rows already in the JSON file"),
 ) -> None:
     """Build, train and score every variant, then write the tables and the plot."""
     import spacy
@@ -76,7 +77,7 @@ def main(
         # Variants with the same corpus options share their corpus.
         data = _slug(work_dir, "corpus " + " ".join(corpus_options)) if corpus_options else corpus
         for row, seed in seed_rows(name, seeds):
-            if not only and row in results:
+            if row in results and not rerun:
                 continue
             msg.divider(f"{i + 1}/{len(VARIANTS)}: {row}")
             if data not in built:  # built once per run, for all variants and seeds that use it
