@@ -44,6 +44,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # only): syntax in the encoder at no cost in speed.
     "auxiliary head: parts of speech (weight 0.5)": (["--syntax"], _syntax_head("POS", 20, 0.5)),
     "auxiliary head: dependency labels (weight 0.5)": (["--syntax"], _syntax_head("DEP", 64, 0.5)),
+    "auxiliary head: dependency labels (weight 1.0)": (["--syntax"], _syntax_head("DEP", 64, 1.0)),
+    "auxiliary head: fine-grained tags (weight 0.5)": (["--syntax"], _syntax_head("TAG", 64, 0.5)),
     # Self-training: the default model (`spacy project run train`) relabels
     # the natural coordinations where it is confident.
     "self-training (the default model's confident labels replace the parser's)": (
