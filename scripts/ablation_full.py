@@ -36,16 +36,25 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
+    # About 4,800 steps in 4 epochs: warm up, then fall linearly to 0 at the end.
+    "learning rate decaying linearly to 0 (default constant)": ([], {"training.optimizer.learn_rate": json.dumps(
+        {"@schedules": "warmup_linear.v1", "initial_rate": 0.002, "warmup_steps": 250, "total_steps": 4800}
+    )}),
     "phrases after 30% of utterance-final lists ('... tomorrow')": (["--trailing-share", "0.3"], {}),
     "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots": (["--modifier-share", "0.3"], {}),
     "noun phrases of one list from requests of one CLINC150 intent": (["--noun-phrases-by-intent"], {}),
     "both: phrases after lists and modifier lists": (["--trailing-share", "0.3", "--modifier-share", "0.3"], {}),
     # An auxiliary head learns the parser's label of each token (training
     # only): syntax in the encoder at no cost in speed.
-    "auxiliary head: parts of speech (weight 0.5)": (["--syntax"], _syntax_head("POS", 20, 0.5)),
-    "auxiliary head: dependency labels (weight 0.5)": (["--syntax"], _syntax_head("DEP", 64, 0.5)),
-    "auxiliary head: dependency labels (weight 1.0)": (["--syntax"], _syntax_head("DEP", 64, 1.0)),
-    "auxiliary head: fine-grained tags (weight 0.5)": (["--syntax"], _syntax_head("TAG", 64, 0.5)),
+    "auxiliary head: parts of speech (weight 0.5)": (["--syntax", "all"], _syntax_head("POS", 20, 0.5)),
+    "auxiliary head: dependency labels (weight 0.5)": (["--syntax", "all"], _syntax_head("DEP", 64, 0.5)),
+    "auxiliary head: dependency labels (weight 1.0)": (["--syntax", "all"], _syntax_head("DEP", 64, 1.0)),
+    "auxiliary head: fine-grained tags (weight 0.5)": (["--syntax", "all"], _syntax_head("TAG", 64, 0.5)),
+    # The parser's labels only where it is reliable: natural utterances, not
+    # augmented lists without commas or names with "and".
+    "auxiliary head: dependency labels of natural docs only (weight 0.5)": (
+        ["--syntax", "natural"], _syntax_head("DEP", 64, 0.5)
+    ),
     # Self-training: the default model (`spacy project run train`) relabels
     # the natural coordinations where it is confident.
     "self-training (the default model's confident labels replace the parser's)": (

@@ -28,8 +28,10 @@ from spacy.tokens import Doc
 from wasabi import msg
 
 from spacy_coord.augment import (
+    BETWEEN,
     COMPOUND,
     COORDINATED,
+    LIST,
     NAMES_AND,
     PLAIN,
     SILVER,
@@ -63,6 +65,14 @@ from spacy_coord.silver import (
     parser_conjunct_char_groups,
 )
 
+# Kinds of training docs that --syntax gives the parser's parse: the parser
+# is known to fail on augmented lists without commas and on names with "and".
+SYNTAX_CHOICES: Dict[str, Tuple[str, ...]] = {
+    "off": (),
+    "natural": (SILVER, PLAIN, COMPOUND),
+    "all": (SILVER, PLAIN, COMPOUND, LIST, BETWEEN, NAMES_AND),
+}
+
 # Shares of the generated (non-silver) training examples per kind; the
 # --compound-share and --names-and-share options move share from or to "plain".
 TRAIN_MIX = {"list": 0.42, "between": 0.03, "compound": 0.12, "names_and": 0.08, "plain": 0.35}
@@ -95,11 +105,13 @@ def main(
     trailing_share: float = typer.Option(0.0, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please'"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
     teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),
-    syntax: bool = typer.Option(False, "--syntax", help="Give train and dev docs the parser's parts of speech, fine tags and dependency parse (for the model's auxiliary syntax head, setting syntax_attr)"),
+    syntax: str = typer.Option("off", "--syntax", help="Give train and dev docs the parser's parts of speech, fine tags and dependency parse (for the model's auxiliary syntax head, setting syntax_attr): 'all' docs, only 'natural' ones (silver, plain and compound: not the augmented lists and names, where the parser is known to fail), or 'off'"),
     batch_size: int = typer.Option(256, help="Batch size of the parser"),
 ) -> None:
     """Build train.spacy, dev.spacy and the evaluation buckets."""
     start_time = time.perf_counter()
+    if syntax not in SYNTAX_CHOICES:
+        msg.fail(f"--syntax must be one of {', '.join(SYNTAX_CHOICES)}, got {syntax!r}", exits=1)
     if (modifier_share or noun_phrases_by_intent) and not noun_phrase_lists:
         msg.fail("--modifier-share and --noun-phrases-by-intent need the noun-phrase slots: drop --no-noun-phrase-lists or them", exits=1)
     teacher_nlp = _load_teacher(teacher) if teacher else None  # fails before the long work
@@ -112,7 +124,7 @@ def main(
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists or syntax else None
+    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists or syntax != "off" else None
     silver_examples = (
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
     )
@@ -133,7 +145,8 @@ def main(
     buckets = drop_seen(buckets, [ex.text for name in ("train", "dev") for ex in outputs[name]])
     outputs.update({name: _aligned(nlp, examples)[:n_eval] for name, examples in buckets.items()})
     msg.info(f"Writing docs to {output} ({time.perf_counter() - start_time:.1f}s so far)")
-    rows = write_outputs(nlp, outputs, natural, output, parser_nlp if syntax else None, batch_size)
+    syntax_kinds = SYNTAX_CHOICES[syntax]
+    rows = write_outputs(nlp, outputs, natural, output, parser_nlp if syntax_kinds else None, syntax_kinds, batch_size)
     msg.table(rows, header=("file", "docs", "skipped", "with conjuncts", "kinds"), divider=True)
     msg.good(f"Done in {time.perf_counter() - start_time:.1f}s")
 
@@ -459,16 +472,18 @@ def drop_seen(buckets: Dict[str, List[AugExample]], seen: Iterable[str]) -> Dict
 # Writing
 
 
-def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], int]:
-    """Gold docs of `examples`, and how many were skipped (conjuncts not on token boundaries)."""
-    docs, skipped = [], 0
+def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], List[str], int]:
+    """Gold docs of `examples`, the kind of each, and how many were skipped
+    (conjuncts not on token boundaries)."""
+    docs, kinds, skipped = [], [], 0
     for ex in examples:
         doc = make_gold_doc(nlp, ex.text, groups=ex.groups, domain=ex.domain)
         if doc is None:
             skipped += 1
         else:
             docs.append(doc)
-    return docs, skipped
+            kinds.append(ex.kind)
+    return docs, kinds, skipped
 
 
 def write_outputs(
@@ -477,17 +492,19 @@ def write_outputs(
     natural: List[Doc],
     output: Path,
     syntax_parser: Optional[Language] = None,
+    syntax_kinds: Sequence[str] = (),
     batch_size: int = 256,
 ) -> List[Tuple]:
-    """Write every file (atomically), train and dev with the syntax of
-    `syntax_parser` if given; RETURNS the summary table rows."""
+    """Write every file (atomically), the train and dev docs of `syntax_kinds`
+    with the syntax of `syntax_parser` if given; RETURNS the summary table rows."""
     rows = []
     for name, examples in outputs.items():
         is_training = name in ("train", "dev")
         path = output / f"{name}.spacy" if is_training else output / "eval" / f"{name}.spacy"
-        docs, skipped = to_docs(nlp, examples)
+        docs, doc_kinds, skipped = to_docs(nlp, examples)
         if syntax_parser is not None and is_training:
-            add_syntax(docs, syntax_parser, batch_size, path.name)
+            chosen = [doc for doc, kind in zip(docs, doc_kinds) if kind in syntax_kinds]
+            add_syntax(chosen, syntax_parser, batch_size, f"{path.name} ({', '.join(syntax_kinds)})")
         write_docbin(docs, path)
         kinds = Counter(ex.kind for ex in examples)
         n_coord = sum(bool(doc.spans["coord"]) for doc in docs)

@@ -179,6 +179,12 @@ def test_noun_phrase_slot_types(parser, by_intent, expected):
     assert [(utt.text[s:e], slot) for s, e, slot in parts["train"][0].slots] == [("eggs", expected)]
 
 
+def test_bad_syntax_choice_named(tmp_path):
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--syntax", "some"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1 and "--syntax must be one of off, natural, all, got 'some'" in result.stdout
+
+
 @pytest.mark.parametrize("option", [["--modifier-share", "0.3"], ["--noun-phrases-by-intent"]])
 def test_noun_phrase_options_need_noun_phrase_lists(tmp_path, option):
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--no-noun-phrase-lists", *option]
@@ -203,7 +209,7 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     out = tmp_path / "corpus"
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(out)]
     cmd += ["--n-train", "200", "--n-eval", "10", "--max-sgd", "1500", "--max-clinc", "1500", "--max-snips", "3000"]
-    cmd += ["--unseen-domain", "Restaurants", "--seed", "1", "--syntax"]
+    cmd += ["--unseen-domain", "Restaurants", "--seed", "1", "--syntax", "natural"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "plain", "natural_dev"]
@@ -215,8 +221,9 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     train = read_docbin(out / "train.spacy")
     assert len(train) == 200
     assert all("coord" in d.spans and "coord_groups" in d.spans for d in train)
-    # --syntax: the parser's parse on the training docs, not on the evaluation buckets.
-    assert sum(d.has_annotation("POS") and d.has_annotation("DEP") for d in train) > 190
+    # --syntax natural: the parser's parse on the natural training docs only
+    # (not on augmented lists), never on the evaluation buckets.
+    assert 50 < sum(d.has_annotation("POS") and d.has_annotation("DEP") for d in train) < 180
     assert not any(d.has_annotation("POS") for d in read_docbin(out / "eval" / "two.spacy"))
     natural = {d.text for d in read_docbin(out / "eval" / "natural_dev.spacy")}
     assert not natural & {d.text for d in train}
