@@ -36,6 +36,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
+    "dropout 0.35 (default 0.2)": ([], {f"{MODEL}.dropout": "0.35"}),
     # About 4,800 steps in 4 epochs: warm up, then fall linearly to 0 at the end.
     "learning rate decaying linearly to 0 (default constant)": ([], {"training.optimizer.learn_rate": json.dumps(
         {"@schedules": "warmup_linear.v1", "initial_rate": 0.002, "warmup_steps": 250, "total_steps": 4800}
