@@ -56,6 +56,9 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "auxiliary head: dependency labels of natural docs only (weight 0.5)": (
         ["--syntax", "natural"], _syntax_head("DEP", 64, 0.5)
     ),
+    "auxiliary head: dependency labels of natural docs only (weight 0.5), without phrases after lists": (
+        ["--syntax", "natural", "--trailing-share", "0"], _syntax_head("DEP", 64, 0.5)
+    ),
     # Self-training: the default model (`spacy project run train`) relabels
     # the natural coordinations where it is confident.
     "self-training (the default model's confident labels replace the parser's)": (
