@@ -99,7 +99,7 @@ def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 4.5))
     for name, result in results.items():
         ax.plot(
             [BUCKETS[b] for b in buckets],
@@ -110,10 +110,11 @@ def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
     ax.set_ylabel("exact match")
     ax.set_ylim(0, 1)
     ax.tick_params(axis="x", rotation=30)
-    ax.legend(fontsize=8)
+    # Beside the axes, so that no line hides behind it.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    ax.grid(axis="y", alpha=0.3)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
 if __name__ == "__main__":
