@@ -28,7 +28,8 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 
 # name -> (make_corpus.py options, `spacy train` overrides); no options: the default corpus.
 VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The project's corpus; phrases after lists became the default after this table's rows above were run.
+    # The project's corpus: phrases after lists are in it since they became the
+    # default; most other rows were run before that, on top of the row after this one.
     "default: phrases after 30% of utterance-final lists ('... tomorrow')": ([], {}),
     "without phrases after lists (the default before)": (["--trailing-share", "0"], {}),
     "without noun-phrase lists": (["--no-noun-phrase-lists"], {}),
