@@ -32,6 +32,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # default; most other rows were run before that, on top of the row after this one.
     "default: phrases after 30% of utterance-final lists ('... tomorrow')": ([], {}),
     "without phrases after lists (the default before)": (["--trailing-share", "0"], {}),
+    "phrases after 50% of utterance-final lists (default 30%)": (["--trailing-share", "0.5"], {}),
     "without noun-phrase lists": (["--no-noun-phrase-lists"], {}),
     "compound requests framed ('can you ... please'), 50%": (["--compound-frame-share", "0.5"], {}),
     "names-with-'and' negatives 15% (default 8%)": (["--names-and-share", "0.15"], {}),
