@@ -188,7 +188,7 @@ class CoordChunker(TrainablePipe):
             [eg.predicted for eg in examples],
             tags=[self._gold_tags(eg) for eg in examples],
             domains=[self._domain_id(eg.reference) for eg in examples],
-            syntax=[self._gold_syntax(eg) for eg in examples] if self.cfg.get("syntax_labels") else None,
+            syntax=self._gold_syntax(examples) if self.cfg.get("syntax_labels") else None,
         )
         model_losses, backprop = self.model.begin_update(batch)
         loss, d_loss = self.get_loss(examples, model_losses)
@@ -277,11 +277,15 @@ class CoordChunker(TrainablePipe):
             ref_tags = [-1] * len(reference)
         return _to_predicted_tokens(example, ref_tags)
 
-    def _gold_syntax(self, example: Example) -> numpy.ndarray:
-        """Syntax label id per predicted token; -1 where unknown or misaligned."""
+    def _gold_syntax(self, examples: List[Example]) -> List[numpy.ndarray]:
+        """Per example, the syntax label id of each predicted token; -1 where
+        unknown or misaligned."""
         ids = {label: i for i, label in enumerate(self.cfg["syntax_labels"])}
-        values = _syntax_values(example.reference, self.model.attrs["syntax_attr"])
-        return _to_predicted_tokens(example, [ids.get(value, -1) for value in values])
+        attr = self.model.attrs["syntax_attr"]
+        return [
+            _to_predicted_tokens(eg, [ids.get(value, -1) for value in _syntax_values(eg.reference, attr)])
+            for eg in examples
+        ]
 
 
 def _syntax_values(doc: Doc, attr: str) -> List[str]:

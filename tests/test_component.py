@@ -264,7 +264,7 @@ def test_syntax_head_trains_and_is_saved(tmp_path):
         batch = CoordBatch(
             [eg.predicted for eg in examples],
             tags=[chunker._gold_tags(eg) for eg in examples],
-            syntax=[chunker._gold_syntax(eg) for eg in examples] if with_syntax else None,
+            syntax=chunker._gold_syntax(examples) if with_syntax else None,
         )
         return chunker.model.predict(batch)
 
