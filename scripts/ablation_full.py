@@ -40,6 +40,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
+    # Evaluate and save the optimizer's moving averages of the weights.
+    "parameter averaging (use_averages)": ([], {"training.optimizer.use_averages": "true"}),
     # About 4,800 steps in 4 epochs: warm up, then fall linearly to 0 at the end.
     "learning rate decaying linearly to 0 (default constant)": ([], {"training.optimizer.learn_rate": json.dumps(
         {"@schedules": "warmup_linear.v1", "initial_rate": 0.002, "warmup_steps": 250, "total_steps": 4800}

@@ -300,3 +300,25 @@ def test_too_many_syntax_labels_named():
     nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **SYNTAX_MODEL, "n_syntax_labels": 2}})
     with pytest.raises(ValueError, match="n_syntax_labels"):
         nlp.initialize(lambda: _examples_with_pos(nlp))
+
+
+def test_use_averages_swaps_in_the_optimizer_averages():
+    # thinc's own PyTorchShim ignores the averages of PyTorch weights; ours uses them.
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    chunker = nlp.add_pipe("coord_chunker", config={"model": SMALL_MODEL})
+    examples = [make_example(nlp, *row) for row in TRAIN_DATA]
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01, use_averages=True)
+    for _ in range(5):
+        nlp.update(examples, sgd=optimizer)
+    torch_model = chunker.model.layers[0].shims[0]._model
+    trained = {name: param.detach().clone() for name, param in torch_model.named_parameters()}
+    with nlp.use_params(optimizer.averages):
+        averaged = dict(torch_model.named_parameters())
+        shim_id = chunker.model.layers[0].shims[0].id
+        for name, param in averaged.items():
+            numpy.testing.assert_allclose(param.detach().numpy(), optimizer.averages[(shim_id, name)], rtol=1e-6)
+        assert any(not (averaged[name] == trained[name]).all() for name in trained)
+    for name, param in torch_model.named_parameters():
+        assert (param == trained[name]).all()

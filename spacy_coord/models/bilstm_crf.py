@@ -13,6 +13,7 @@ from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, 
 from thinc.util import get_torch_default_device, to_numpy
 
 from . import similarity
+from .averaging import AveragingPyTorchShim
 from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, TAGS
 from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
@@ -133,6 +134,8 @@ def build_bilstm_crf_tagger(
         syntax_weight=syntax_weight,
     )
     wrapped = PyTorchWrapper_v2(torch_model, convert_inputs=_to_torch, convert_outputs=_from_torch)
+    # The wrapper offers no hook for its shim; ours makes use_averages work.
+    wrapped.shims[0] = AveragingPyTorchShim(torch_model)
     return Model(
         NAME,
         forward,
