@@ -36,6 +36,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "without noun-phrase lists": (["--no-noun-phrase-lists"], {}),
     "compound requests framed ('can you ... please'), 50%": (["--compound-frame-share", "0.5"], {}),
     "names-with-'and' negatives 15% (default 8%)": (["--names-and-share", "0.15"], {}),
+    "compound requests 6% (default 12%)": (["--compound-share", "0.06"], {}),
+    "half the list values drawn by their frequency, not uniformly": (["--frequent-value-share", "0.5"], {}),
     "neighbor similarity of static vectors": ([], {f"{MODEL}.neighbor_similarity": "true"}),
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),

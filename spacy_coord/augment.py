@@ -22,6 +22,7 @@ import hashlib
 import random
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -132,12 +133,16 @@ class AugmentConfig:
     trailing_share: float = 0.0
     # Share of list values drawn from other slot types' short values (DESIGN §6: hurts names with "and").
     other_slot_share: float = 0.0
+    # Share of list values drawn by how often they occur, not uniformly over
+    # distinct values: people list common values ("pop", "sd"), while the
+    # distinct values of a type are mostly its long tail.
+    frequent_value_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -247,6 +252,7 @@ class ValuePool:
 
     def __init__(self, utterances: Iterable[Utterance], max_words: int = 6, short_words: int = 3) -> None:
         by_type: Dict[str, Dict[str, str]] = {}
+        counts: Dict[str, Counter] = {}
         and_values: Dict[str, Dict[str, str]] = {}
         for utt in utterances:
             for slot, value in utt.slot_values():
@@ -257,7 +263,12 @@ class ValuePool:
                     and_values.setdefault(slot, {}).setdefault(key, value)
                 elif "," not in value and 0 < len(value.split()) <= max_words:
                     by_type.setdefault(slot, {}).setdefault(key, value)
+                    counts.setdefault(slot, Counter())[key] += 1
         self.values: Dict[str, List[str]] = {k: sorted(v.values()) for k, v in sorted(by_type.items())}
+        # Occurrences of each value in `values`, in the same order.
+        self.counts: Dict[str, List[int]] = {
+            slot: [counts[slot][value.lower()] for value in values] for slot, values in self.values.items()
+        }
         self.and_values: Dict[str, List[str]] = {k: sorted(v.values()) for k, v in sorted(and_values.items())}
         self.short_values: List[str] = sorted(
             {v for values in self.values.values() for v in values if len(v.split()) <= short_words}
@@ -376,13 +387,20 @@ class Augmenter:
 
     def _draw_values(self, slot: str, original: str, n_values: int) -> List[str]:
         """`n_values` distinct values: the original at a random place, the
-        others from the slot type (or, for a share, other types' short values)."""
+        others from the slot type (or, for a share, other types' short values),
+        uniformly or, for a share, by their frequency."""
         rng, taken = self.rng, {original.lower()}
         values = [original]
         same, short = self.pool.values.get(slot, []), self.pool.short_values
+        frequent_share = self.config.frequent_value_share
         while len(values) < n_values:
-            source = short if short and rng.random() < self.config.other_slot_share else same
-            value = rng.choice(source)
+            if short and rng.random() < self.config.other_slot_share:
+                value = rng.choice(short)
+            # No draw at share 0: the default corpus stays the same.
+            elif frequent_share and rng.random() < frequent_share:
+                value = rng.choices(same, weights=self.pool.counts[slot])[0]
+            else:
+                value = rng.choice(same)
             if value.lower() not in taken:
                 taken.add(value.lower())
                 values.append(value)

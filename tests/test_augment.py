@@ -260,3 +260,19 @@ def test_no_sibling_leak_across_splits():
     for ex in augmenter.generate(parts["test"], 20, MIX):
         assert set(ex.sources) <= test_uids
     assert partition_utterances(utts, seed=1) == partition_utterances(utts, seed=1)
+
+
+def test_frequent_values_drawn_by_their_counts():
+    # "jazz" in 9 utterances, 8 other genres once each: uniform draws pick it 1 in 9 times.
+    utts = [_utt("play jazz", [("jazz", "genre")], "music", f"j{i}") for i in range(9)]
+    utts += [_utt(f"play {g}", [(g, "genre")], "music", g) for g in "abcdefgh"]
+    pool = ValuePool(utts)
+    assert pool.counts["genre"][pool.values["genre"].index("jazz")] == 9
+
+    def share_with_jazz(frequent_value_share):
+        augmenter = Augmenter(pool, AugmentConfig(frequent_value_share=frequent_value_share), seed=0)
+        drawn = [augmenter._draw_values("genre", "a", 2) for _ in range(400)]
+        return sum("jazz" in values for values in drawn) / len(drawn)
+
+    assert share_with_jazz(0.0) < 0.2
+    assert share_with_jazz(1.0) > 0.4
