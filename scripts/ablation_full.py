@@ -42,6 +42,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
+    "dropout 0.4 in the model (default 0.2)": ([], {f"{MODEL}.dropout": "0.4"}),
     # Evaluate and save the optimizer's moving averages of the weights.
     "parameter averaging (use_averages)": ([], {"training.optimizer.use_averages": "true"}),
     # About 4,800 steps in 4 epochs: warm up, then fall linearly to 0 at the end.
