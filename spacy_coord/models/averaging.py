@@ -28,10 +28,11 @@ class AveragingPyTorchShim(PyTorchShim):
         if not averaged:
             yield
             return
-        backup = {name: value.clone() for name, value in self._model.state_dict().items()}
+        state = self._model.state_dict()
+        backup = {name: state[name].clone() for name in averaged}
         # strict=False: buffers (the CRF's allowed transitions) have no averages.
         self._model.load_state_dict(averaged, strict=False)
         try:
             yield
         finally:
-            self._model.load_state_dict(backup)
+            self._model.load_state_dict(backup, strict=False)
