@@ -30,8 +30,10 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The project's corpus: phrases after lists are in it since they became the
     # default; most other rows were run before that, on top of the row after this one.
-    "default: phrases after 30% of utterance-final lists ('... tomorrow')": ([], {}),
-    "without phrases after lists (the default before)": (["--trailing-share", "0"], {}),
+    "default: names with 'and' from the corpora kept whole (names.json)": ([], {}),
+    # A names file that does not exist: none (rows below this one were run so).
+    "without the name lexicon (the default before)": ([], {"paths.names": "no-such-dir/names.json"}),
+    "without phrases after lists either": (["--trailing-share", "0"], {"paths.names": "no-such-dir/names.json"}),
     "phrases after 50% of utterance-final lists (default 30%)": (["--trailing-share", "0.5"], {}),
     "without noun-phrase lists": (["--no-noun-phrase-lists"], {}),
     "compound requests framed ('can you ... please'), 50%": (["--compound-frame-share", "0.5"], {}),
@@ -106,6 +108,7 @@ def main(
                 _run(["scripts/make_corpus.py", str(assets), str(data), *corpus_options])
                 built.add(data)
             settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
+                        "paths.names": str(data / "names.json"),
                         "training.max_epochs": str(max_epochs), "system.seed": str(seed), **overrides}
             args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
             out = _slug(work_dir, row) / "training"

@@ -7,6 +7,8 @@ augments, and writes:
 
     OUTPUT/train.spacy, OUTPUT/dev.spacy
     OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,plain,natural_dev}.spacy
+    OUTPUT/names.json (train and dev slot values with "and" inside one name,
+        which the trained pipeline keeps whole)
 
 natural_dev.txt is only ever written to its evaluation bucket, and source
 utterances with the same text as one of its lines are dropped.
@@ -56,6 +58,7 @@ from spacy_coord.readers import (
     read_sgd,
     read_snips,
     write_docbin,
+    write_names,
 )
 from spacy_coord.silver import (
     copy_syntax,
@@ -149,6 +152,8 @@ def main(
     msg.info(f"Writing docs to {output} ({time.perf_counter() - start_time:.1f}s so far)")
     syntax_kinds = SYNTAX_CHOICES[syntax]
     rows = write_outputs(nlp, outputs, natural, output, parser_nlp if syntax_kinds else None, syntax_kinds, batch_size)
+    n_names = write_names(corpus_names(parts["train"] + parts["dev"]), output / "names.json")
+    rows.append(("names.json", n_names, 0, 0, "names with 'and' kept whole"))
     msg.table(rows, header=("file", "docs", "skipped", "with conjuncts", "kinds"), divider=True)
     msg.good(f"Done in {time.perf_counter() - start_time:.1f}s")
 
@@ -486,6 +491,12 @@ def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], L
             docs.append(doc)
             kinds.append(ex.kind)
     return docs, kinds, skipped
+
+
+def corpus_names(utterances: Sequence[Utterance]) -> List[str]:
+    """Slot values that are one name with a coordinator inside ("Noodles and
+    Company", "rock and roll"): the trained pipeline keeps them whole."""
+    return [name for names in ValuePool(utterances).and_values.values() for name in names]
 
 
 def write_outputs(

@@ -13,6 +13,7 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from .domain import get_domain
 from .models.bilstm_crf import CoordBatch, Predictions
+from .names import NameLexicon
 from .scoring import score_coord
 from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, is_valid, spans_to_tags, tags_to_spans
 
@@ -122,15 +123,33 @@ class CoordChunker(TrainablePipe):
         self.name = name
         self.scorer = scorer
         # "domains": the domain labels the adversarial head tells apart;
-        # "syntax_labels": the labels the auxiliary syntax head predicts.
+        # "syntax_labels": the labels the auxiliary syntax head predicts;
+        # "names": names with "and" inside, kept whole (see add_names).
         self.cfg: Dict[str, Any] = {
-            "spans_key": spans_key, "groups_key": groups_key, "domains": [], "syntax_labels": []
+            "spans_key": spans_key, "groups_key": groups_key, "domains": [], "syntax_labels": [], "names": []
         }
+        self._names = NameLexicon()
 
     @property
     def labels(self) -> Tuple[str, ...]:
         """The tags the model predicts per token."""
         return TAGS
+
+    @property
+    def names(self) -> List[str]:
+        """The names with a coordinator inside that are kept whole."""
+        return self._names.names
+
+    def add_names(self, names: Iterable[str]) -> None:
+        """Keep these names whole: "and" inside them never joins two
+        conjuncts ("play simon and garfunkel"), whatever the model would say.
+        Matching ignores case and punctuation ("Earth, Wind & Fire" matches
+        "earth wind and fire"). Names without a coordinator inside are skipped.
+
+        names (Iterable[str]): The names, e.g. an app's catalog of artists.
+        """
+        self._names.add(names)
+        self.cfg["names"] = self._names.names
 
     def predict(self, docs: Iterable[Doc]) -> Predictions:
         """Predict tags for a batch of docs without modifying them.
@@ -140,7 +159,9 @@ class CoordChunker(TrainablePipe):
         """
         if not self.model.has_dim("nO"):
             raise ValueError(Errors.E109.format(name=self.name))
-        return self.model.predict(CoordBatch(list(docs)))
+        docs = list(docs)
+        forbidden = [self._names.forbidden_tags(doc) for doc in docs] if len(self._names) else None
+        return self.model.predict(CoordBatch(docs, forbidden=forbidden))
 
     def set_annotations(self, docs: Iterable[Doc], predictions: Predictions) -> None:
         """Write conjuncts and coordinations into `doc.spans`.
@@ -209,13 +230,19 @@ class CoordChunker(TrainablePipe):
         return float(sum(scores)), 1.0 / n_docs
 
     def initialize(
-        self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        names: Optional[Iterable[str]] = None,
     ) -> None:
         """Initialize the model and collect the domain labels of the data and,
         with an auxiliary syntax head, its syntax labels.
 
         get_examples (Callable[[], Iterable[Example]]): Returns gold examples.
         nlp (Optional[Language]): The pipeline the component belongs to.
+        names (Optional[Iterable[str]]): Names with "and" inside to keep
+            whole (see `add_names`), e.g. from `spacy.read_labels.v1`.
         """
         validate_get_examples(get_examples, "CoordChunker.initialize")
         sample: List[Doc] = []
@@ -238,7 +265,21 @@ class CoordChunker(TrainablePipe):
             )
         self.cfg["domains"] = sorted(domains) if n_domains else []
         self.cfg["syntax_labels"] = self._check_syntax_labels(syntax_labels) if syntax_attr else []
+        self._names = NameLexicon()
+        self.add_names(names or [])
         self.model.initialize(X=sample or None)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
+        """Load the component from a bytestring; see TrainablePipe.from_bytes."""
+        super().from_bytes(bytes_data, exclude=exclude)
+        self._names = NameLexicon(self.cfg.get("names", []))
+        return self
+
+    def from_disk(self, path, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
+        """Load the component from a directory; see TrainablePipe.from_disk."""
+        super().from_disk(path, exclude=exclude)
+        self._names = NameLexicon(self.cfg.get("names", []))
+        return self
 
     def _check_syntax_labels(self, found: Set[str]) -> List[str]:
         """The sorted syntax labels of the training data; raises a ValueError

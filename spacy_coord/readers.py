@@ -492,17 +492,35 @@ def _char_spans(doc: Doc, offsets: Iterable[CharSpan]) -> Optional[List[Span]]:
 
 def write_docbin(docs: Iterable[Doc], path: Union[str, Path]) -> int:
     """Write `docs` to a `.spacy` file (user data kept, so domains survive),
-    atomically: a temporary file in the same folder, then `os.replace`.
+    atomically (see `write_atomically`).
 
     RETURNS (int): The number of docs written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     docbin = DocBin(store_user_data=True)
     with cached_msgpack_hooks():
         for doc in docs:
             docbin.add(doc)
         data = docbin.to_bytes()
+    write_atomically(data, path)
+    return len(docbin)
+
+
+def write_names(names: Iterable[str], path: Union[str, Path]) -> int:
+    """Write names as a sorted JSON list, the format `spacy.read_labels.v1`
+    reads for `[initialize.components.coord_chunker.names]`, atomically.
+
+    RETURNS (int): The number of names written.
+    """
+    names = sorted(set(names))
+    write_atomically(json.dumps(names, indent=0, ensure_ascii=False).encode("utf8"), path)
+    return len(names)
+
+
+def write_atomically(data: bytes, path: Union[str, Path]) -> None:
+    """Write a file through a temporary file in the same folder and
+    `os.replace`, so an interrupted write never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file_:
@@ -513,7 +531,6 @@ def write_docbin(docs: Iterable[Doc], path: Union[str, Path]) -> int:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return len(docbin)
 
 
 def _umask() -> int:

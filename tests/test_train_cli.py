@@ -18,9 +18,11 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
     docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]
     DocBin(docs=docs * 8, store_user_data=True).to_disk(tmp_path / "train.spacy")
     DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "dev.spacy")
+    (tmp_path / "names.json").write_text(json.dumps(["Rock and Roll", "Simon & Garfunkel"]))
     overrides = {
         "paths.train": tmp_path / "train.spacy",
         "paths.dev": tmp_path / "dev.spacy",
+        "paths.names": tmp_path / "names.json",
         "training.max_epochs": 40,
         "training.eval_frequency": 20,
         "training.batcher.size": 8,
@@ -41,12 +43,16 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
         "nlp = spacy.load(sys.argv[1])\n"
         "docs = [nlp(text) for text in sys.argv[2:]]\n"
         "print(json.dumps([[s.text for s in doc.spans['coord']] for doc in docs]))\n"
+        "print(json.dumps(nlp.get_pipe('coord_chunker').names))\n"
     )
     texts = [text for text, _, _ in TRAIN_DATA]
     result = subprocess.run(
         [sys.executable, "-c", script, str(model_best), *texts], check=True, capture_output=True, text=True
     )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [gold for _, gold, _ in TRAIN_DATA]
+    lines = result.stdout.strip().splitlines()
+    assert json.loads(lines[-2]) == [gold for _, gold, _ in TRAIN_DATA]
+    # The names file of [initialize.components.coord_chunker.names] is saved with the pipeline.
+    assert json.loads(lines[-1]) == ["Rock and Roll", "Simon & Garfunkel"]
 
 
 def test_training_with_vectors_is_repeatable(tmp_path):

@@ -38,6 +38,10 @@ def test_project_workflow_end_to_end(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "training" / "model-best" / "coord_chunker").is_dir()
+    # The corpora's names with "and" inside go into the trained pipeline.
+    names = json.loads((tmp_path / "corpus" / "names.json").read_text())
+    saved = json.loads((tmp_path / "training" / "model-best" / "coord_chunker" / "cfg").read_text())["names"]
+    assert set(saved) <= set(names) and bool(saved) == bool(names)
     evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
     assert set(evaluation) == {"spacy-coord", "en_core_web_sm parser"}
     assert "natural_dev" in evaluation["spacy-coord"]["buckets"]

@@ -34,12 +34,15 @@ class CoordBatch:
     domains (Optional[List[int]]): Domain id per doc, -1 unknown.
     syntax (Optional[List[numpy.ndarray]]): Syntax label id per token (for
         the auxiliary head), -1 unknown.
+    forbidden (Optional[List[Optional[numpy.ndarray]]]): Per doc, None or a
+        (len(doc), n_tags) bool array of tags ruled out in prediction.
     """
 
     docs: List[Doc]
     tags: Optional[List[numpy.ndarray]] = None
     domains: Optional[List[int]] = None
     syntax: Optional[List[numpy.ndarray]] = None
+    forbidden: Optional[List[Optional[numpy.ndarray]]] = None
 
 
 # Prediction: per doc, tag ids and the confidence of each tag.
@@ -262,7 +265,10 @@ def _predict(model: Model, wrapped: Model, batch: CoordBatch, keep: List[int]) -
     # Longest first, the order pack_padded_sequence works in: measured faster
     # than input order on CPU (less reordering of the padded batch).
     by_length = sorted(keep, key=lambda i: -len(batch.docs[i]))
-    best, probs = wrapped.predict(featurize(model, [batch.docs[i] for i in by_length]))
+    features = featurize(model, [batch.docs[i] for i in by_length])
+    if batch.forbidden is not None and any(batch.forbidden[i] is not None for i in by_length):
+        features["forbidden"] = _padded_forbidden([batch.forbidden[i] for i in by_length], features["lengths"])
+    best, probs = wrapped.predict(features)
     for row, i in enumerate(by_length):
         n = len(batch.docs[i])
         tags[i] = best[row, :n]
@@ -339,6 +345,15 @@ def _static_vectors(vocab, keys: numpy.ndarray) -> numpy.ndarray:
         table = vectors.data[rows]
         table[rows < 0] = 0.0
     return to_numpy(table).astype("float32", copy=False)[inverse.reshape(-1)]
+
+
+def _padded_forbidden(per_doc: List[Optional[numpy.ndarray]], lengths: numpy.ndarray) -> numpy.ndarray:
+    """(batch, max length, n_tags) bool from per-doc arrays (None: nothing forbidden)."""
+    forbidden = numpy.zeros((len(per_doc), int(lengths.max()), len(TAGS)), dtype=bool)
+    for row, doc_forbidden in enumerate(per_doc):
+        if doc_forbidden is not None:
+            forbidden[row, : len(doc_forbidden)] = doc_forbidden
+    return forbidden
 
 
 def _token_mask(lengths: numpy.ndarray) -> numpy.ndarray:

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .adversary import DomainAdversary
-from .crf import ConstrainedCRF, register_constraints, viterbi
+from .crf import FORBIDDEN, ConstrainedCRF, register_constraints, viterbi
 from .embeddings import TokenEmbedding, TokenFeatures
 from .folded import can_fold, folded_bilstm
 
@@ -126,6 +126,7 @@ class BiLSTMCRF(nn.Module):
         tags: Optional[Tensor] = None,
         domains: Optional[Tensor] = None,
         syntax: Optional[Tensor] = None,
+        forbidden: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """features (TokenFeatures): the token inputs; lengths (batch,) tokens per row.
 
@@ -134,6 +135,8 @@ class BiLSTMCRF(nn.Module):
         each summed over the batch; the auxiliary loss is that of the
         adversarial head (needs `domains`, -1 unknown) plus that of the syntax
         head (needs `syntax`, label ids (batch, length), -1 unknown).
+        `forbidden` (batch, length, n_tags) bool rules tags out in decoding
+        (names kept whole).
         """
         length = features.hash_ids.shape[1]
         mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
@@ -141,14 +144,14 @@ class BiLSTMCRF(nn.Module):
             states = folded_bilstm(self.embed, self.lstm, features, lengths)
             emissions = states.new_zeros(mask.shape + (self.n_tags,))
             emissions[mask] = self.dense(states)
-            return self._decode(emissions, mask)
+            return self._decode(emissions, mask, forbidden)
         states = self.encode(features, lengths)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
             states._replace(data=self.dense(states.data)), batch_first=True, total_length=length
         )
         if tags is None:
-            return self._decode(emissions, mask)
+            return self._decode(emissions, mask, forbidden)
         tag_loss = self._tag_loss(emissions, mask, tags)
         auxiliary_loss = tag_loss.new_zeros(())
         use_adversary = self.adversary is not None and domains is not None
@@ -170,7 +173,9 @@ class BiLSTMCRF(nn.Module):
             emissions[mask], tags[mask], ignore_index=-1, reduction="sum"
         )
 
-    def _decode(self, emissions: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
+    def _decode(self, emissions: Tensor, mask: Tensor, forbidden: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        if forbidden is not None:
+            emissions = emissions.masked_fill(forbidden, FORBIDDEN)
         if self.decoder == "argmax":
             log_probs = torch.log_softmax(emissions, dim=2)
             best = viterbi(log_probs, mask, self.transition_mask, self.start_mask, self.end_mask)

@@ -1,0 +1,85 @@
+"""Names with "and" inside kept whole: the lexicon and the component's use of it."""
+import numpy
+import pytest
+import spacy
+
+from spacy_coord.names import NameLexicon, name_words
+from spacy_coord.tags import B, C, I, O
+
+from training_data import SMALL_MODEL, TRAIN_DATA, make_example, train_pipeline
+
+
+def conjuncts(doc):
+    return [span.text for span in doc.spans["coord"]]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return train_pipeline()
+
+
+def test_name_words_ignore_case_punctuation_and_ampersand():
+    assert name_words("Earth, Wind & Fire") == ("earth", "wind", "and", "fire")
+    assert name_words("Guns N' Roses") == ("guns", "n", "roses")
+
+
+def test_find_matches_whole_words_only():
+    lexicon = NameLexicon(["Rock and Roll", "Earth, Wind & Fire", "Beatles"])
+    # "Beatles" has no coordinator inside: nothing to protect.
+    assert lexicon.names == ["Earth, Wind & Fire", "Rock and Roll"]
+    make_doc = spacy.blank("en").make_doc
+    assert lexicon.find(make_doc("play the Rock and roll playlist")) == [(2, 5)]
+    assert lexicon.find(make_doc("play earth wind and fire")) == [(1, 5)]
+    assert lexicon.find(make_doc("play earth, wind & fire now")) == [(1, 6)]
+    assert lexicon.find(make_doc("play rock and rolls")) == []
+    assert lexicon.find(make_doc("")) == []
+
+
+def test_forbidden_tags_keep_the_name_one_unit():
+    lexicon = NameLexicon(["salt and vinegar chips"])
+    doc = spacy.blank("en").make_doc("buy bread salt and vinegar chips")
+    forbidden = lexicon.forbidden_tags(doc)
+    assert forbidden.shape == (len(doc), 4)
+    assert not forbidden[:2].any()
+    assert forbidden[2:, C].all() and forbidden[3:, B].all()
+    assert not forbidden[2, B] and not forbidden[2:, I].any() and not forbidden[:, O].any()
+    assert lexicon.forbidden_tags(spacy.blank("en").make_doc("buy bread")) is None
+
+
+def test_a_string_instead_of_a_list_is_named():
+    with pytest.raises(TypeError, match="list of strings"):
+        NameLexicon("rock and roll")
+
+
+def test_added_names_are_not_split_and_survive_saving(nlp, tmp_path):
+    texts = [text for text, _, _ in TRAIN_DATA]
+    assert conjuncts(nlp("call mom or dad")) == ["mom", "dad"]
+    before = [conjuncts(doc) for doc in nlp.pipe(texts)]
+    chunker = nlp.get_pipe("coord_chunker")
+    chunker.add_names(["Mom or Dad"])
+    try:
+        assert chunker.names == ["Mom or Dad"]
+        assert conjuncts(nlp("call mom or dad")) == []
+        # Batched prediction applies each doc's names to that doc only.
+        after = [conjuncts(doc) for doc in nlp.pipe(texts, batch_size=4)]
+        assert after == [[] if text == "call mom or dad" else gold for text, gold in zip(texts, before)]
+        nlp.to_disk(tmp_path / "pipeline")
+        loaded = spacy.load(tmp_path / "pipeline")
+        assert loaded.get_pipe("coord_chunker").names == ["Mom or Dad"]
+        assert conjuncts(loaded("call mom or dad")) == []
+        fresh = spacy.blank("en")
+        fresh.add_pipe("coord_chunker", config={"model": SMALL_MODEL}).from_bytes(chunker.to_bytes())
+        assert conjuncts(fresh("call mom or dad")) == []
+    finally:
+        chunker._names = type(chunker._names)()
+        chunker.cfg["names"] = []
+
+
+def test_initialize_takes_names_from_the_config():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": SMALL_MODEL})
+    nlp.config["initialize"]["components"]["coord_chunker"] = {"names": ["rock and roll", "mom or dad"]}
+    examples = [make_example(nlp, *row) for row in TRAIN_DATA]
+    nlp.initialize(lambda: examples)
+    assert nlp.get_pipe("coord_chunker").names == ["mom or dad", "rock and roll"]
+    assert numpy.isfinite(nlp.get_pipe("coord_chunker").predict([nlp.make_doc("rock and roll")])[1][0]).all()
