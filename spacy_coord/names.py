@@ -11,6 +11,7 @@ import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .tags import B, C, COORDINATOR_WORDS, TAGS
@@ -28,6 +29,19 @@ def name_words(text: str) -> Words:
     return tuple(_SPOKEN.get(word, word) for word in _WORD.findall(text.lower()))
 
 
+def _word_positions(doc: Doc) -> List[Tuple[str, int]]:
+    """The doc's words as `name_words` sees them, each with its token index
+    (punctuation tokens have none)."""
+    positions = []
+    for token in doc:
+        text = token.lower_
+        if text.isalnum():
+            positions.append((text, token.i))
+        else:
+            positions.extend((word, token.i) for word in name_words(text))
+    return positions
+
+
 class NameLexicon:
     """Names that hold a coordinator word and must not be split.
 
@@ -39,6 +53,7 @@ class NameLexicon:
         # (word before, coordinator, word after) -> the names holding them,
         # with where the coordinator is in each: one lookup per coordinator.
         self._index: Dict[Words, List[Tuple[Words, int]]] = {}
+        self._coordinator_keys = frozenset(get_string_id(word) for word in COORDINATOR_WORDS)
         self.add(names)
 
     def __len__(self) -> int:
@@ -71,10 +86,11 @@ class NameLexicon:
     def find(self, doc: Doc) -> List[Tuple[int, int]]:
         """Token spans (start, end) of the known names in a doc; overlapping
         matches are all returned."""
-        if not self._index or not any(token.lower_ in COORDINATOR_WORDS for token in doc):
+        # Most docs hold no coordinator word: comparing hashes rules them out
+        # at the cost of one attribute read per token.
+        if not self._index or self._coordinator_keys.isdisjoint([token.lower for token in doc]):
             return []
-        # The doc's words with the token each comes from, punctuation skipped.
-        positions = [(word, token.i) for token in doc for word in name_words(token.text)]
+        positions = _word_positions(doc)
         words = tuple(word for word, _ in positions)
         found = set()
         for i in range(1, len(words) - 1):
