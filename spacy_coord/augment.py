@@ -137,12 +137,16 @@ class AugmentConfig:
     # distinct values: people list common values ("pop", "sd"), while the
     # distinct values of a type are mostly its long tail.
     frequent_value_share: float = 0.0
+    # Share of lists whose values all have as many words as the original:
+    # conjuncts of one list are parallel ("monday wednesday and friday"),
+    # while values drawn at random differ in length and teach no such prior.
+    parallel_value_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -270,6 +274,8 @@ class ValuePool:
             slot: [counts[slot][value.lower()] for value in values] for slot, values in self.values.items()
         }
         self.and_values: Dict[str, List[str]] = {k: sorted(v.values()) for k, v in sorted(and_values.items())}
+        # (slot, number of words) -> values and counts, filled as asked for.
+        self._by_length: Dict[Tuple[str, int], Tuple[List[str], List[int]]] = {}
         self.short_values: List[str] = sorted(
             {v for values in self.values.values() for v in values if len(v.split()) <= short_words}
         )
@@ -277,6 +283,19 @@ class ValuePool:
     def size(self, slot: str) -> int:
         """How many distinct list values the slot type has."""
         return len(self.values.get(slot, []))
+
+    def same_length(self, slot: str, original: str, n_values: int) -> Tuple[List[str], List[int]]:
+        """The values of the slot type with as many words as `original`, and
+        their counts; all values of the type when fewer than `n_values`
+        have that length (so `n_values - 1` others can always be drawn)."""
+        key = (slot, len(original.split()))
+        if key not in self._by_length:
+            pairs = [(v, c) for v, c in zip(self.values.get(slot, []), self.counts.get(slot, [])) if len(v.split()) == key[1]]
+            self._by_length[key] = ([v for v, _ in pairs], [c for _, c in pairs])
+        values, counts = self._by_length[key]
+        if len(values) < n_values:
+            return self.values.get(slot, []), self.counts.get(slot, [])
+        return values, counts
 
 
 def base_slot_type(slot: str) -> str:
@@ -388,17 +407,22 @@ class Augmenter:
     def _draw_values(self, slot: str, original: str, n_values: int) -> List[str]:
         """`n_values` distinct values: the original at a random place, the
         others from the slot type (or, for a share, other types' short values),
-        uniformly or, for a share, by their frequency."""
+        uniformly or, for a share, by their frequency; for a share of lists,
+        all of as many words as the original (when the type has enough)."""
         rng, taken = self.rng, {original.lower()}
         values = [original]
-        same, short = self.pool.values.get(slot, []), self.pool.short_values
+        same, counts = self.pool.values.get(slot, []), self.pool.counts.get(slot, [])
+        short = self.pool.short_values
+        # No draw at share 0: the default corpus stays the same.
+        if self.config.parallel_value_share and rng.random() < self.config.parallel_value_share:
+            same, counts = self.pool.same_length(slot, original, n_values)
         frequent_share = self.config.frequent_value_share
         while len(values) < n_values:
             if short and rng.random() < self.config.other_slot_share:
                 value = rng.choice(short)
             # No draw at share 0: the default corpus stays the same.
             elif frequent_share and rng.random() < frequent_share:
-                value = rng.choices(same, weights=self.pool.counts[slot])[0]
+                value = rng.choices(same, weights=counts)[0]
             else:
                 value = rng.choice(same)
             if value.lower() not in taken:

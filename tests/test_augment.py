@@ -276,3 +276,20 @@ def test_frequent_values_drawn_by_their_counts():
 
     assert share_with_jazz(0.0) < 0.2
     assert share_with_jazz(1.0) > 0.4
+
+
+def test_parallel_lists_draw_values_of_the_original_length():
+    genres = ["jazz", "pop", "rock", "soul", "hip hop", "bossa nova", "new wave", "acid jazz", "dream pop"]
+    utts = [_utt(f"play {g}", [(g, "genre")], "music", g) for g in genres]
+    pool = ValuePool(utts)
+
+    def lengths(parallel_value_share, original):
+        augmenter = Augmenter(pool, AugmentConfig(parallel_value_share=parallel_value_share), seed=0)
+        drawn = [augmenter._draw_values("genre", original, 3) for _ in range(200)]
+        return {len(value.split()) for values in drawn for value in values}
+
+    assert lengths(0.0, "jazz") == {1, 2}
+    assert lengths(1.0, "jazz") == {1}
+    assert lengths(1.0, "hip hop") == {2}
+    # Too few values of the original's length: any length.
+    assert lengths(1.0, "drum and bass music") == {1, 2, 4}
