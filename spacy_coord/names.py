@@ -73,6 +73,8 @@ class NameLexicon:
         if isinstance(names, str):
             raise TypeError(f"names must be a list of strings, not one string: {names!r}")
         for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"names must be strings, got {name!r} ({type(name).__name__})")
             words = name_words(name)
             if words in self._names:
                 continue

@@ -13,11 +13,6 @@ def conjuncts(doc):
     return [span.text for span in doc.spans["coord"]]
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    return train_pipeline()
-
-
 def test_name_words_ignore_case_punctuation_and_ampersand():
     assert name_words("Earth, Wind & Fire") == ("earth", "wind", "and", "fire")
     assert name_words("Guns N' Roses") == ("guns", "n", "roses")
@@ -46,33 +41,32 @@ def test_forbidden_tags_keep_the_name_one_unit():
     assert lexicon.forbidden_tags(spacy.blank("en").make_doc("buy bread")) is None
 
 
-def test_a_string_instead_of_a_list_is_named():
+def test_bad_names_are_named():
     with pytest.raises(TypeError, match="list of strings"):
         NameLexicon("rock and roll")
+    with pytest.raises(TypeError, match="names must be strings, got 42"):
+        NameLexicon(["rock and roll", 42])
 
 
-def test_added_names_are_not_split_and_survive_saving(nlp, tmp_path):
+def test_added_names_are_not_split_and_survive_saving(tmp_path):
+    nlp = train_pipeline()
     texts = [text for text, _, _ in TRAIN_DATA]
     assert conjuncts(nlp("call mom or dad")) == ["mom", "dad"]
     before = [conjuncts(doc) for doc in nlp.pipe(texts)]
     chunker = nlp.get_pipe("coord_chunker")
     chunker.add_names(["Mom or Dad"])
-    try:
-        assert chunker.names == ["Mom or Dad"]
-        assert conjuncts(nlp("call mom or dad")) == []
-        # Batched prediction applies each doc's names to that doc only.
-        after = [conjuncts(doc) for doc in nlp.pipe(texts, batch_size=4)]
-        assert after == [[] if text == "call mom or dad" else gold for text, gold in zip(texts, before)]
-        nlp.to_disk(tmp_path / "pipeline")
-        loaded = spacy.load(tmp_path / "pipeline")
-        assert loaded.get_pipe("coord_chunker").names == ["Mom or Dad"]
-        assert conjuncts(loaded("call mom or dad")) == []
-        fresh = spacy.blank("en")
-        fresh.add_pipe("coord_chunker", config={"model": SMALL_MODEL}).from_bytes(chunker.to_bytes())
-        assert conjuncts(fresh("call mom or dad")) == []
-    finally:
-        chunker._names = type(chunker._names)()
-        chunker.cfg["names"] = []
+    assert chunker.names == ["Mom or Dad"]
+    assert conjuncts(nlp("call mom or dad")) == []
+    # Batched prediction applies each doc's names to that doc only.
+    after = [conjuncts(doc) for doc in nlp.pipe(texts, batch_size=4)]
+    assert after == [[] if text == "call mom or dad" else gold for text, gold in zip(texts, before)]
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.get_pipe("coord_chunker").names == ["Mom or Dad"]
+    assert conjuncts(loaded("call mom or dad")) == []
+    fresh = spacy.blank("en")
+    fresh.add_pipe("coord_chunker", config={"model": SMALL_MODEL}).from_bytes(chunker.to_bytes())
+    assert conjuncts(fresh("call mom or dad")) == []
 
 
 def test_initialize_takes_names_from_the_config():
