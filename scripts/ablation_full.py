@@ -29,7 +29,7 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 # name -> (make_corpus.py options, `spacy train` overrides); no options: the default corpus.
 VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The project's corpus and config. Names kept whole change only decoding;
-    # the rows below the next two were scored without names (see the README).
+    # rows run before it were scored without names (the README says which).
     "default: names with 'and' from the corpora kept whole (names.json)": ([], {}),
     # A names file that does not exist: none (rows below this one were run so).
     "without the name lexicon (the default before)": ([], {"paths.names": "no-such-dir/names.json"}),
