@@ -265,21 +265,25 @@ class CoordChunker(TrainablePipe):
             )
         self.cfg["domains"] = sorted(domains) if n_domains else []
         self.cfg["syntax_labels"] = self._check_syntax_labels(syntax_labels) if syntax_attr else []
-        self._names = NameLexicon()
-        self.add_names(names or [])
+        self._set_names(names or [])
         self.model.initialize(X=sample or None)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
         """Load the component from a bytestring; see TrainablePipe.from_bytes."""
         super().from_bytes(bytes_data, exclude=exclude)
-        self._names = NameLexicon(self.cfg.get("names", []))
+        self._set_names(self.cfg.get("names", []))
         return self
 
     def from_disk(self, path, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
         """Load the component from a directory; see TrainablePipe.from_disk."""
         super().from_disk(path, exclude=exclude)
-        self._names = NameLexicon(self.cfg.get("names", []))
+        self._set_names(self.cfg.get("names", []))
         return self
+
+    def _set_names(self, names: Iterable[str]) -> None:
+        """Replace the names kept whole (the lexicon and its copy in cfg)."""
+        self._names = NameLexicon(names)
+        self.cfg["names"] = self._names.names
 
     def _check_syntax_labels(self, found: Set[str]) -> List[str]:
         """The sorted syntax labels of the training data; raises a ValueError

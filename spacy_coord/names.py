@@ -20,6 +20,8 @@ from .tags import B, C, COORDINATOR_WORDS, TAGS
 # "&" and "+" stand for the words spoken.
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[&+]")
 _SPOKEN = {"&": "and", "+": "plus"}
+# Hashes of the coordinator words, as `Token.lower` gives them.
+_COORDINATOR_KEYS = frozenset(get_string_id(word) for word in COORDINATOR_WORDS)
 Words = Tuple[str, ...]
 
 
@@ -45,6 +47,10 @@ def _word_positions(doc: Doc) -> List[Tuple[str, int]]:
 class NameLexicon:
     """Names that hold a coordinator word and must not be split.
 
+    Not spaCy's PhraseMatcher: names match across punctuation and "&"
+    ("Earth, Wind & Fire" in "earth wind and fire"), and the component has
+    no tokenizer to turn added names into pattern docs.
+
     names (Iterable[str]): The names; others can be added later.
     """
 
@@ -53,7 +59,6 @@ class NameLexicon:
         # (word before, coordinator, word after) -> the names holding them,
         # with where the coordinator is in each: one lookup per coordinator.
         self._index: Dict[Words, List[Tuple[Words, int]]] = {}
-        self._coordinator_keys = frozenset(get_string_id(word) for word in COORDINATOR_WORDS)
         self.add(names)
 
     def __len__(self) -> int:
@@ -90,7 +95,7 @@ class NameLexicon:
         matches are all returned."""
         # Most docs hold no coordinator word: comparing hashes rules them out
         # at the cost of one attribute read per token.
-        if not self._index or self._coordinator_keys.isdisjoint([token.lower for token in doc]):
+        if not self._index or _COORDINATOR_KEYS.isdisjoint([token.lower for token in doc]):
             return []
         positions = _word_positions(doc)
         words = tuple(word for word, _ in positions)
