@@ -141,12 +141,16 @@ class AugmentConfig:
     # conjuncts of one list are parallel ("monday wednesday and friday"),
     # while values drawn at random differ in length and teach no such prior.
     parallel_value_share: float = 0.0
+    # Share of lists whose values are all one word ("rock jazz and blues"):
+    # people list short values, and without commas only such lists teach
+    # that two adjacent words can be two values.
+    one_word_list_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -284,15 +288,19 @@ class ValuePool:
         """How many distinct list values the slot type has."""
         return len(self.values.get(slot, []))
 
+    def of_length(self, slot: str, n_words: int) -> Tuple[List[str], List[int]]:
+        """The values of the slot type with `n_words` words, and their counts."""
+        key = (slot, n_words)
+        if key not in self._by_length:
+            pairs = [(v, c) for v, c in zip(self.values.get(slot, []), self.counts.get(slot, [])) if len(v.split()) == n_words]
+            self._by_length[key] = ([v for v, _ in pairs], [c for _, c in pairs])
+        return self._by_length[key]
+
     def same_length(self, slot: str, original: str, n_values: int) -> Tuple[List[str], List[int]]:
         """The values of the slot type with as many words as `original`, and
         their counts; all values of the type when fewer than `n_values`
         have that length (so `n_values - 1` others can always be drawn)."""
-        key = (slot, len(original.split()))
-        if key not in self._by_length:
-            pairs = [(v, c) for v, c in zip(self.values.get(slot, []), self.counts.get(slot, [])) if len(v.split()) == key[1]]
-            self._by_length[key] = ([v for v, _ in pairs], [c for _, c in pairs])
-        values, counts = self._by_length[key]
+        values, counts = self.of_length(slot, len(original.split()))
         if len(values) < n_values:
             return self.values.get(slot, []), self.counts.get(slot, [])
         return values, counts
@@ -408,7 +416,8 @@ class Augmenter:
         """`n_values` distinct values: the original at a random place, the
         others from the slot type (or, for a share, other types' short values),
         uniformly or, for a share, by their frequency; for a share of lists,
-        all of as many words as the original (when the type has enough)."""
+        all of as many words as the original, for another all of one word
+        (when the type has enough)."""
         rng, taken = self.rng, {original.lower()}
         values = [original]
         same, counts = self.pool.values.get(slot, []), self.pool.counts.get(slot, [])
@@ -416,6 +425,12 @@ class Augmenter:
         # No draw at share 0: the default corpus stays the same.
         if self.config.parallel_value_share and rng.random() < self.config.parallel_value_share:
             same, counts = self.pool.same_length(slot, original, n_values)
+        elif self.config.one_word_list_share and rng.random() < self.config.one_word_list_share:
+            one_word, one_word_counts = self.pool.of_length(slot, 1)
+            if len(one_word) > n_values:
+                same, counts = one_word, one_word_counts
+                if len(original.split()) > 1:  # replaced by one-word values
+                    values, taken = [], set()
         frequent_share = self.config.frequent_value_share
         while len(values) < n_values:
             if short and rng.random() < self.config.other_slot_share:

@@ -37,6 +37,27 @@ ALLOWED_START = numpy.array([True, True, False, False])
 ALLOWED_END = numpy.array([True, True, True, False])
 
 
+def typed_states(n_types: int) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """CRF states for coordinations of `n_types` latent types: `O`, then `B`,
+    `I`, `C` of each type. The tokens of one coordination share a type, so
+    its conjuncts are alike (all clauses, or all noun phrases) whichever
+    type the model learns to give them; one type gives the plain B/I/C/O tags.
+
+    n_types (int): Number of types, >= 1.
+    RETURNS (Tuple[numpy.ndarray, ...]): allowed (n_states, n_states),
+        allowed_start and allowed_end (n_states,), and the tag id of each
+        state (n_states,).
+    """
+    if n_types < 1:
+        raise ValueError(f"A coordination needs at least one type, got n_types={n_types}")
+    tag_of = numpy.array([O] + [B, I, C] * n_types)
+    type_of = numpy.array([-1] + [k for k in range(n_types) for _ in range(3)])
+    # A new type can begin only after O, where one coordination ends.
+    same_group = (type_of[:, None] == type_of[None, :]) | (tag_of[:, None] == O) | (tag_of[None, :] == O)
+    allowed = ALLOWED[tag_of[:, None], tag_of[None, :]] & same_group
+    return allowed, ALLOWED_START[tag_of], ALLOWED_END[tag_of], tag_of
+
+
 def is_coordinator_token(token) -> bool:
     """Whether a token can join two conjuncts: a conjunction word or punctuation."""
     return token.is_punct or token.lower_ in COORDINATOR_WORDS

@@ -293,3 +293,16 @@ def test_parallel_lists_draw_values_of_the_original_length():
     assert lengths(1.0, "hip hop") == {2}
     # Too few values of the original's length: any length.
     assert lengths(1.0, "drum and bass music") == {1, 2, 4}
+
+
+def test_one_word_lists_replace_a_longer_original():
+    genres = ["jazz", "pop", "rock", "soul", "hip hop", "bossa nova", "new wave"]
+    pool = ValuePool([_utt(f"play {g}", [(g, "genre")], "music", g) for g in genres])
+    augmenter = Augmenter(pool, AugmentConfig(one_word_list_share=1.0), seed=0)
+    for _ in range(50):
+        values = augmenter._draw_values("genre", "bossa nova", 3)
+        assert len(set(values)) == 3
+        assert all(len(value.split()) == 1 for value in values)
+    # Too few one-word values for a list of 4 without the original: any length.
+    drawn = {v for _ in range(50) for v in augmenter._draw_values("genre", "bossa nova", 4)}
+    assert "bossa nova" in drawn

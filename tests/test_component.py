@@ -34,9 +34,9 @@ def test_groups_and_scores(trained_nlp):
     assert len(set(numpy.round(scores, 6))) > 1 or scores[0] < 1.0
 
 
-@pytest.mark.parametrize("decoder", ["crf", "argmax"])
-def test_decoders_train_and_decode_valid(decoder):
-    nlp = train_pipeline({"decoder": decoder})
+@pytest.mark.parametrize("settings", [{"decoder": "crf"}, {"decoder": "argmax"}, {"conjunct_types": 2}])
+def test_decoders_train_and_decode_valid(settings):
+    nlp = train_pipeline(settings)
     for text, gold, _ in TRAIN_DATA:
         assert conjuncts(nlp(text)) == gold
     tags, _ = nlp.get_pipe("coord_chunker").predict([nlp.make_doc(t) for t in TEXTS + ["and and , and or"]])
@@ -141,6 +141,7 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("neighbor_similarity", True),  # without static vectors
         ("coordination_similarity", True),
         ("syntax_attr", "LEMMA"),
+        ("conjunct_types", 0),
     ],
 )
 def test_bad_model_setting_named(setting, value):

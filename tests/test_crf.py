@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from spacy_coord.models.pytorch.crf import ConstrainedCRF, viterbi
-from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, is_valid
+from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, C, I, TAGS, is_valid, typed_states
 
 torchcrf = pytest.importorskip("torchcrf")
 
@@ -90,3 +90,43 @@ def test_constrained_decoding_is_always_valid(seed):
     argmax = viterbi(emissions, mask, crf.transition_mask, crf.start_mask, crf.end_mask)
     for row, length in enumerate(mask.sum(dim=1).tolist()):
         assert is_valid(argmax[row, :length].tolist())
+
+
+def typed_crf(n_types=2):
+    allowed, allowed_start, allowed_end, tag_of = (torch.from_numpy(a) for a in typed_states(n_types))
+    crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of)
+    with torch.no_grad():
+        for param in (crf.transitions, crf.start, crf.end):
+            param.normal_()
+    return crf
+
+
+def test_one_type_is_the_plain_tag_set():
+    allowed, allowed_start, allowed_end, tag_of = typed_states(1)
+    assert (allowed == ALLOWED).all() and (allowed_start == ALLOWED_START).all() and (allowed_end == ALLOWED_END).all()
+    assert tag_of.tolist() == list(range(len(TAGS)))
+
+
+def test_typed_likelihood_sums_over_the_types_of_each_coordination():
+    crf = typed_crf()
+    emissions = torch.randn(1, 4, crf.tag_of.shape[0])
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    gold = [B, C, B, I]  # one coordination: its four tokens share a type
+    by_type = []
+    for states in ([1, 3, 1, 2], [4, 6, 4, 5]):
+        transitions, start, end = crf._parameters_masked()
+        score = start[states[0]] + end[states[-1]] + sum(emissions[0, t, s] for t, s in enumerate(states))
+        by_type.append(score + sum(transitions[a, b] for a, b in zip(states, states[1:])))
+    with torch.no_grad():
+        expected = crf.log_partition(emissions, mask) - torch.logsumexp(torch.stack(by_type), 0)
+        assert torch.allclose(crf.negative_log_likelihood(emissions, mask, torch.tensor([gold])), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_typed_decoding_gives_valid_tags_and_their_marginals(seed):
+    crf = typed_crf()
+    emissions, mask, _ = random_batch(n_tags=crf.tag_of.shape[0], seed=seed)
+    best, confidences = crf.decode_with_confidences(emissions * 10, mask, B)
+    for row, length in enumerate(mask.sum(dim=1).tolist()):
+        assert is_valid(best[row, :length].tolist())
+    assert ((confidences > 0) & (confidences <= 1 + 1e-6)).all()

@@ -14,7 +14,7 @@ from thinc.util import get_torch_default_device, to_numpy
 
 from . import similarity
 from .averaging import AveragingPyTorchShim
-from ..tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, TAGS
+from ..tags import B, TAGS, typed_states
 from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
 
@@ -70,6 +70,7 @@ def build_bilstm_crf_tagger(
     syntax_attr: str = "",
     n_syntax_labels: int = 0,
     syntax_weight: float = 0.0,
+    conjunct_types: int = 1,
 ) -> Model[Any, Any]:
     """Build a BiLSTM-CRF tagger over B/I/C/O tags.
 
@@ -107,6 +108,11 @@ def build_bilstm_crf_tagger(
         distinct labels in the training data (en_core_web_sm: 18 POS, about
         50 TAG, 45 DEP).
     syntax_weight (float): Weight of that head's loss against the tagging loss.
+    conjunct_types (int): Latent types of coordination in the CRF. With 2 or
+        more, each tag but O has one CRF state per type and all tokens of one
+        coordination share a type, which the model learns without labels:
+        conjuncts of one coordination are parallel (a verb phrase is not
+        joined to a noun phrase). Needs the CRF decoder.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -115,10 +121,12 @@ def build_bilstm_crf_tagger(
     n_syntax_labels = n_syntax_labels if syntax_attr else 0
     attr_ids = [intify_attr(attr) for attr in embed_attrs]
     use_chars = char_width > 0
+    allowed, allowed_start, allowed_end, tag_of = typed_states(conjunct_types)
     torch_model = BiLSTMCRF(
-        allowed=torch.from_numpy(ALLOWED),
-        allowed_start=torch.from_numpy(ALLOWED_START),
-        allowed_end=torch.from_numpy(ALLOWED_END),
+        allowed=torch.from_numpy(allowed),
+        allowed_start=torch.from_numpy(allowed_start),
+        allowed_end=torch.from_numpy(allowed_end),
+        tag_of=torch.from_numpy(tag_of),
         begin_tag=B,
         rows=list(embed_rows),
         embed_width=embed_width,
@@ -168,6 +176,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
 
     if settings["decoder"] not in DECODERS:
         fail("decoder", " or ".join(repr(d) for d in DECODERS))
+    if settings["conjunct_types"] < 1 or (settings["conjunct_types"] > 1 and settings["decoder"] != "crf"):
+        fail("conjunct_types", 'an integer >= 1, and 1 unless decoder is "crf"')
     for name in ("width", "embed_width"):
         if settings[name] < 2:
             fail(name, "an integer >= 2")

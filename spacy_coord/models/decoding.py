@@ -93,20 +93,25 @@ def decode_with_confidences(
     start: numpy.ndarray,
     end: numpy.ndarray,
     begin_tag: int,
+    tag_of: numpy.ndarray,
 ):
     """Viterbi tags, and the marginal probability of each chosen tag.
 
     Confidences only matter where a conjunct begins: most utterances hold
     none, so forward-backward runs on the rows with a `begin_tag` alone and
-    the others get 1.0. Arguments as for `viterbi`.
+    the others get 1.0. Arguments as for `viterbi`, where the scores are of
+    CRF states, and `tag_of` (n_states,) gives the tag of each state: a
+    tag's probability is the sum of its states'.
     RETURNS (Tuple[numpy.ndarray, numpy.ndarray]): (batch, length) tag ids
         and float32 confidences.
     """
-    best = viterbi(emissions, lengths, transitions, start, end)
+    best = tag_of[viterbi(emissions, lengths, transitions, start, end)]
     confidences = numpy.ones(best.shape, dtype="float32")
     real = numpy.arange(best.shape[1]) < lengths[:, None]
     rows = numpy.flatnonzero(((best == begin_tag) & real).any(axis=1))
     if len(rows):
         probs = marginals(emissions[rows], lengths[rows], transitions, start, end)
+        if len(tag_of) > tag_of.max() + 1:  # several states per tag: add them up
+            probs = probs @ (tag_of[:, None] == numpy.arange(tag_of.max() + 1))
         confidences[rows] = numpy.take_along_axis(probs, best[rows][:, :, None], axis=2)[:, :, 0]
     return best, confidences

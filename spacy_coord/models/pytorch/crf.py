@@ -6,7 +6,7 @@ never yields an invalid tag sequence), per-token marginals (for confidence
 scores) and partially labelled sequences (gold tokens that do not align with
 the predicted tokenization are left free in the likelihood).
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -55,17 +55,24 @@ def _to_numpy(*tensors: Tensor):
 class ConstrainedCRF(nn.Module):
     """Linear-chain CRF whose forbidden transitions score FORBIDDEN.
 
-    allowed (Tensor): (n_tags, n_tags) bool, allowed[i, j] if tag j may follow i.
-    allowed_start, allowed_end (Tensor): (n_tags,) bool.
+    Its states may be finer than the tags (several states per tag, see
+    `tags.typed_states`): the likelihood of a gold tag sequence sums over
+    the state sequences that spell it, and decoding returns tags.
+
+    allowed (Tensor): (n_states, n_states) bool, allowed[i, j] if state j may follow i.
+    allowed_start, allowed_end (Tensor): (n_states,) bool.
+    tag_of (Optional[Tensor]): (n_states,) the tag id of each state (default: states are tags).
     """
 
-    def __init__(self, allowed: Tensor, allowed_start: Tensor, allowed_end: Tensor):
+    def __init__(self, allowed: Tensor, allowed_start: Tensor, allowed_end: Tensor, tag_of: Optional[Tensor] = None):
         super().__init__()
-        n_tags = allowed.shape[0]
-        self.transitions = nn.Parameter(torch.zeros(n_tags, n_tags))
-        self.start = nn.Parameter(torch.zeros(n_tags))
-        self.end = nn.Parameter(torch.zeros(n_tags))
+        n_states = allowed.shape[0]
+        self.transitions = nn.Parameter(torch.zeros(n_states, n_states))
+        self.start = nn.Parameter(torch.zeros(n_states))
+        self.end = nn.Parameter(torch.zeros(n_states))
         register_constraints(self, allowed, allowed_start, allowed_end)
+        tag_of = torch.arange(n_states) if tag_of is None else tag_of
+        self.register_buffer("tag_of", tag_of, persistent=False)
 
     def _parameters_masked(self):
         return (
@@ -97,24 +104,27 @@ class ConstrainedCRF(nn.Module):
             is unknown (misaligned gold), which is summed over.
         """
         known = tags >= 0
-        gold = torch.nn.functional.one_hot(tags.clamp(min=0), emissions.shape[2]).bool()
-        # Only the gold tag is allowed where the tag is known.
+        gold = self.tag_of == tags.unsqueeze(2)
+        # Only the gold tag's states are allowed where the tag is known.
         clamped = torch.where(known.unsqueeze(2) & ~gold, FORBIDDEN, 0.0)
         return self.log_partition(emissions, mask) - self.log_partition(emissions + clamped, mask)
 
     def decode(self, emissions: Tensor, mask: Tensor) -> Tensor:
         """Viterbi tag ids: (batch, length)."""
-        return viterbi(emissions, mask, *self._parameters_masked())
+        return self.tag_of[viterbi(emissions, mask, *self._parameters_masked())]
 
     def decode_with_confidences(self, emissions: Tensor, mask: Tensor, begin_tag: int) -> Tuple[Tensor, Tensor]:
         """Viterbi tag ids and the marginal probability of each, where a row
         holds `begin_tag` (else 1.0): two (batch, length) tensors, from numpy."""
+        emissions_, lengths, transitions, start, end, tag_of = _to_numpy(
+            emissions, mask.sum(dim=1), *self._parameters_masked(), self.tag_of
+        )
         best, confidences = decoding.decode_with_confidences(
-            *_to_numpy(emissions, mask.sum(dim=1), *self._parameters_masked()), begin_tag
+            emissions_, lengths, transitions, start, end, begin_tag, tag_of
         )
         return torch.from_numpy(best).to(emissions.device), torch.from_numpy(confidences).to(emissions.device)
 
     def marginals(self, emissions: Tensor, mask: Tensor) -> Tensor:
-        """p(tag at position t | sequence): (batch, length, n_tags), computed in numpy."""
+        """p(state at position t | sequence): (batch, length, n_states), computed in numpy."""
         probs = decoding.marginals(*_to_numpy(emissions, mask.sum(dim=1), *self._parameters_masked()))
         return torch.from_numpy(probs).to(device=emissions.device, dtype=emissions.dtype)

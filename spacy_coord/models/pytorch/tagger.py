@@ -23,8 +23,11 @@ FOLD_MIN_TOKENS = 64
 class BiLSTMCRF(nn.Module):
     """Token embeddings -> BiLSTM -> dense -> CRF (or per-token softmax).
 
-    allowed, allowed_start, allowed_end: tag constraints (see tags.py).
+    allowed, allowed_start, allowed_end: constraints on the CRF states (see
+        tags.py); the states are the tags unless `tag_of` is given.
     begin_tag (int): Id of the tag that starts a conjunct.
+    tag_of (Optional[Tensor]): The tag id of each CRF state, when there are
+        several states per tag (`tags.typed_states`); the CRF decoder only.
     rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout:
         see `TokenEmbedding`.
     hidden_width (int): BiLSTM output width (both directions together).
@@ -63,9 +66,10 @@ class BiLSTMCRF(nn.Module):
         adversarial_weight: float,
         n_syntax_labels: int = 0,
         syntax_weight: float = 0.0,
+        tag_of: Optional[Tensor] = None,
     ):
         super().__init__()
-        n_tags = allowed.shape[0]
+        n_tags = allowed.shape[0]  # CRF states
         self.n_tags = n_tags
         self.begin_tag = begin_tag
         self.embed = TokenEmbedding(
@@ -85,7 +89,7 @@ class BiLSTMCRF(nn.Module):
         )
         self.decoder = decoder
         if decoder == "crf":
-            self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end)
+            self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of)
         else:
             register_constraints(self, allowed, allowed_start, allowed_end)
         self.adversary = (
@@ -175,6 +179,8 @@ class BiLSTMCRF(nn.Module):
 
     def _decode(self, emissions: Tensor, mask: Tensor, forbidden: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
         if forbidden is not None:
+            if self.decoder == "crf":  # forbidden tags -> forbidden states
+                forbidden = forbidden[:, :, self.crf.tag_of]
             emissions = emissions.masked_fill(forbidden, FORBIDDEN)
         if self.decoder == "argmax":
             log_probs = torch.log_softmax(emissions, dim=2)
