@@ -15,7 +15,7 @@ from .domain import get_domain
 from .models.bilstm_crf import CoordBatch, Predictions
 from .names import NameLexicon
 from .scoring import score_coord
-from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, is_valid, spans_to_tags, tags_to_spans
+from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, coordination_types, is_valid, spans_to_tags, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -211,6 +211,7 @@ class CoordChunker(TrainablePipe):
             tags=[self._gold_tags(eg) for eg in examples],
             domains=[self._domain_id(eg.reference) for eg in examples],
             syntax=self._gold_syntax(examples) if self.cfg.get("syntax_labels") else None,
+            types=[self._gold_types(eg) for eg in examples] if self.model.attrs.get("conjunct_types", 1) > 1 else None,
         )
         model_losses, backprop = self.model.begin_update(batch)
         loss, d_loss = self.get_loss(examples, model_losses)
@@ -322,6 +323,14 @@ class CoordChunker(TrainablePipe):
             )
             ref_tags = [-1] * len(reference)
         return _to_predicted_tokens(example, ref_tags)
+
+    def _gold_types(self, example: Example) -> numpy.ndarray:
+        """Coordination type id per predicted token (`coordination_types`); -1 where unknown."""
+        reference = example.reference
+        if self.cfg["spans_key"] not in reference.spans:
+            return numpy.full((len(example.predicted),), -1, dtype="int64")
+        groups = reference.spans.get(self.cfg["groups_key"]) or None
+        return _to_predicted_tokens(example, coordination_types(reference, reference.spans[self.cfg["spans_key"]], groups))
 
     def _gold_syntax(self, examples: List[Example]) -> List[numpy.ndarray]:
         """Per example, the syntax label id of each predicted token; -1 where

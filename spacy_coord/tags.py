@@ -127,6 +127,37 @@ def spans_to_tags(
     return tags
 
 
+# Coordination types learned with supervision where a parse says which
+# (`coordination_types`): clauses, or phrases of any other kind.
+PHRASES, CLAUSES = 0, 1
+_CLAUSE_POS = frozenset({"VERB", "AUX"})
+
+
+def coordination_types(doc: Doc, conjuncts: Iterable[Span], groups: Optional[Iterable[Span]] = None) -> List[int]:
+    """The type of each token's coordination, from the parse on `doc`:
+    CLAUSES when the head word of the first conjunct is a verb ("[play some
+    jazz] and [turn off the lights]"), else PHRASES; -1 outside every
+    coordination, and everywhere when `doc` has no parse (the model then
+    chooses the type itself).
+
+    doc (Doc): A gold doc, with part-of-speech tags and heads where known.
+    conjuncts, groups: As for `spans_to_tags`.
+    RETURNS (List[int]): One type id (or -1) per token.
+    """
+    types = [-1] * len(doc)
+    if not (doc.has_annotation("POS") and doc.has_annotation("DEP")):
+        return types
+    conjuncts = sorted(conjuncts, key=lambda s: (s.start, s.end))
+    spans = list(groups) if groups is not None else [doc[g[0].start : g[-1].end] for g in infer_groups(doc, conjuncts)]
+    for group in spans:
+        first = next((c for c in conjuncts if group.start <= c.start < group.end), None)
+        if first is None:
+            continue
+        kind = CLAUSES if first.root.pos_ in _CLAUSE_POS else PHRASES
+        types[group.start : group.end] = [kind] * len(group)
+    return types
+
+
 def tags_to_spans(
     doc: Doc, tag_ids: Sequence[int], confidences: Optional[Sequence[float]] = None
 ) -> Tuple[List[Span], List[float], List[Span]]:

@@ -6,7 +6,7 @@ from thinc.api import Adam, fix_random_seed
 
 from spacy_coord import get_domain, set_domain
 from spacy_coord.models.bilstm_crf import CoordBatch
-from spacy_coord.tags import TAG_IDS, is_valid
+from spacy_coord.tags import CLAUSES, PHRASES, TAG_IDS, is_valid
 
 from training_data import SMALL_MODEL, TRAIN_DATA, make_example, train_pipeline
 
@@ -280,6 +280,29 @@ def test_syntax_head_trains_and_is_saved(tmp_path):
     loaded = spacy.load(tmp_path / "pipeline")
     assert loaded.get_pipe("coord_chunker").cfg["syntax_labels"] == ["CCONJ", "NOUN", "VERB"]
     assert [conjuncts(doc) for doc in loaded.pipe(TEXTS)] == [conjuncts(doc) for doc in nlp.pipe(TEXTS)]
+
+
+def test_coordination_types_learned_from_the_parse():
+    """With conjunct_types = 2, a parsed reference doc types its coordinations
+    (clauses when the first conjunct is headed by a verb); the model trains
+    on them and still decodes plain tags."""
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, "conjunct_types": 2}})
+    examples = _examples_with_pos(nlp)
+    for eg in examples:
+        for token in eg.reference:
+            token.dep_ = "dep"
+    chunker = nlp.get_pipe("coord_chunker")
+    types = [chunker._gold_types(eg).tolist() for eg in examples]
+    assert types[0] == [-1] + [PHRASES] * 6 + [-1] * 3  # "add [bananas ... towels] to my list"
+    assert types[1] == [CLAUSES] * 8  # "[play some jazz] and [turn off the lights]"
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01)
+    for _ in range(60):
+        nlp.update(examples, sgd=optimizer)
+    for text, gold, _ in TRAIN_DATA:
+        assert conjuncts(nlp(text)) == gold
 
 
 def test_syntax_head_without_annotation_named():

@@ -130,3 +130,18 @@ def test_typed_decoding_gives_valid_tags_and_their_marginals(seed):
     for row, length in enumerate(mask.sum(dim=1).tolist()):
         assert is_valid(best[row, :length].tolist())
     assert ((confidences > 0) & (confidences <= 1 + 1e-6)).all()
+
+
+def test_known_types_restrict_the_likelihood():
+    crf = typed_crf()
+    emissions = torch.randn(1, 4, crf.tag_of.shape[0])
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    gold = torch.tensor([[B, C, B, I]])
+    with torch.no_grad():
+        either = crf.negative_log_likelihood(emissions, mask, gold)
+        first = crf.negative_log_likelihood(emissions, mask, gold, torch.tensor([[0, 0, 0, 0]]))
+        second = crf.negative_log_likelihood(emissions, mask, gold, torch.tensor([[1, 1, 1, 1]]))
+        unknown = crf.negative_log_likelihood(emissions, mask, gold, torch.full((1, 4), -1))
+    # p(tags) = p(tags, type 0) + p(tags, type 1)
+    assert torch.allclose(torch.exp(-either), torch.exp(-first) + torch.exp(-second), atol=1e-5)
+    assert torch.allclose(unknown, either)

@@ -36,6 +36,8 @@ class CoordBatch:
         the auxiliary head), -1 unknown.
     forbidden (Optional[List[Optional[numpy.ndarray]]]): Per doc, None or a
         (len(doc), n_tags) bool array of tags ruled out in prediction.
+    types (Optional[List[numpy.ndarray]]): Coordination type id per token
+        (with conjunct_types > 1), -1 unknown.
     """
 
     docs: List[Doc]
@@ -43,6 +45,7 @@ class CoordBatch:
     domains: Optional[List[int]] = None
     syntax: Optional[List[numpy.ndarray]] = None
     forbidden: Optional[List[Optional[numpy.ndarray]]] = None
+    types: Optional[List[numpy.ndarray]] = None
 
 
 # Prediction: per doc, tag ids and the confidence of each tag.
@@ -110,9 +113,12 @@ def build_bilstm_crf_tagger(
     syntax_weight (float): Weight of that head's loss against the tagging loss.
     conjunct_types (int): Latent types of coordination in the CRF. With 2 or
         more, each tag but O has one CRF state per type and all tokens of one
-        coordination share a type, which the model learns without labels:
-        conjuncts of one coordination are parallel (a verb phrase is not
-        joined to a noun phrase). Needs the CRF decoder.
+        coordination share a type: conjuncts of one coordination are
+        parallel (a verb phrase is not joined to a noun phrase). Where a
+        training doc carries a parse (make_corpus.py --syntax), its
+        coordinations are typed by it (`tags.coordination_types`: phrases
+        0, clauses 1); elsewhere the likelihood sums over the types. Needs
+        the CRF decoder.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -164,6 +170,7 @@ def build_bilstm_crf_tagger(
             "n_domains": n_domains,
             "syntax_attr": syntax_attr,
             "n_syntax_labels": n_syntax_labels,
+            "conjunct_types": conjunct_types,
         },
     )
 
@@ -243,19 +250,17 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     if not keep:
         return (0.0, 0.0), lambda d_loss: X
     features = featurize(model, [batch.docs[i] for i in keep])
-    features["tags"] = _scatter(
-        numpy.concatenate([numpy.asarray(batch.tags[i], dtype="int64") for i in keep]),
-        _token_mask(features["lengths"]),
-        -1,
-    )
     if batch.domains is not None:
         features["domains"] = numpy.asarray([batch.domains[i] for i in keep], dtype="int64")
-    if batch.syntax is not None:
-        features["syntax"] = _scatter(
-            numpy.concatenate([numpy.asarray(batch.syntax[i], dtype="int64") for i in keep]),
-            _token_mask(features["lengths"]),
-            -1,
-        )
+    # Per-token gold ids, padded with -1 (unknown).
+    for name in ("tags", "syntax", "types"):
+        per_doc = getattr(batch, name)
+        if per_doc is not None:
+            features[name] = _scatter(
+                numpy.concatenate([numpy.asarray(per_doc[i], dtype="int64") for i in keep]),
+                _token_mask(features["lengths"]),
+                -1,
+            )
     losses, backprop = wrapped(features, is_train)
 
     def backprop_losses(d_loss: float) -> Any:

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import decoding
+from ...tags import O
 
 # Stands in for log(0): large enough to forbid, small enough to stay finite.
 FORBIDDEN = -1e4
@@ -73,6 +74,9 @@ class ConstrainedCRF(nn.Module):
         register_constraints(self, allowed, allowed_start, allowed_end)
         tag_of = torch.arange(n_states) if tag_of is None else tag_of
         self.register_buffer("tag_of", tag_of, persistent=False)
+        # The k-th state of a tag is its type k; O has no type (-1).
+        type_of = torch.tensor([int((tag_of[:i] == tag).sum()) if tag != O else -1 for i, tag in enumerate(tag_of.tolist())])
+        self.register_buffer("type_of", type_of, persistent=False)
 
     def _parameters_masked(self):
         return (
@@ -97,16 +101,23 @@ class ConstrainedCRF(nn.Module):
         _, _, end = self._parameters_masked()
         return torch.logsumexp(self._forward_scores(emissions, mask)[:, -1] + end, dim=1)
 
-    def negative_log_likelihood(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
+    def negative_log_likelihood(
+        self, emissions: Tensor, mask: Tensor, tags: Tensor, types: Optional[Tensor] = None
+    ) -> Tensor:
         """-log p(gold tags) per row: (batch,).
 
         tags (Tensor): (batch, length) gold tag ids; -1 marks a token whose tag
             is unknown (misaligned gold), which is summed over.
+        types (Optional[Tensor]): (batch, length) the type of a token's
+            coordination where known (its state is the tag's `type`-th), -1
+            elsewhere; without it, the likelihood sums over the types.
         """
-        known = tags >= 0
         gold = self.tag_of == tags.unsqueeze(2)
+        if types is not None:
+            typed = types.unsqueeze(2)
+            gold &= (typed < 0) | (self.type_of < 0) | (self.type_of == typed)
         # Only the gold tag's states are allowed where the tag is known.
-        clamped = torch.where(known.unsqueeze(2) & ~gold, FORBIDDEN, 0.0)
+        clamped = torch.where((tags >= 0).unsqueeze(2) & ~gold, FORBIDDEN, 0.0)
         return self.log_partition(emissions, mask) - self.log_partition(emissions + clamped, mask)
 
     def decode(self, emissions: Tensor, mask: Tensor) -> Tensor:

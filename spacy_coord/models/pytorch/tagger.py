@@ -131,6 +131,7 @@ class BiLSTMCRF(nn.Module):
         domains: Optional[Tensor] = None,
         syntax: Optional[Tensor] = None,
         forbidden: Optional[Tensor] = None,
+        types: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """features (TokenFeatures): the token inputs; lengths (batch,) tokens per row.
 
@@ -140,7 +141,8 @@ class BiLSTMCRF(nn.Module):
         adversarial head (needs `domains`, -1 unknown) plus that of the syntax
         head (needs `syntax`, label ids (batch, length), -1 unknown).
         `forbidden` (batch, length, n_tags) bool rules tags out in decoding
-        (names kept whole).
+        (names kept whole). `types` (batch, length) gives the gold
+        coordination type of tokens where known (-1 elsewhere, see `tag_of`).
         """
         length = features.hash_ids.shape[1]
         mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
@@ -156,7 +158,7 @@ class BiLSTMCRF(nn.Module):
         )
         if tags is None:
             return self._decode(emissions, mask, forbidden)
-        tag_loss = self._tag_loss(emissions, mask, tags)
+        tag_loss = self._tag_loss(emissions, mask, tags, types)
         auxiliary_loss = tag_loss.new_zeros(())
         use_adversary = self.adversary is not None and domains is not None
         use_syntax = self.syntax_head is not None and syntax is not None
@@ -170,9 +172,9 @@ class BiLSTMCRF(nn.Module):
             auxiliary_loss = auxiliary_loss + self.syntax_weight * loss
         return tag_loss, auxiliary_loss
 
-    def _tag_loss(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
+    def _tag_loss(self, emissions: Tensor, mask: Tensor, tags: Tensor, types: Optional[Tensor]) -> Tensor:
         if self.decoder == "crf":
-            return self.crf.negative_log_likelihood(emissions, mask, tags).sum()
+            return self.crf.negative_log_likelihood(emissions, mask, tags, types).sum()
         return nn.functional.cross_entropy(
             emissions[mask], tags[mask], ignore_index=-1, reduction="sum"
         )
