@@ -51,6 +51,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "neighbor similarity of static vectors": ([], {f"{MODEL}.neighbor_similarity": "true"}),
     "coordination similarity of static vectors": ([], {f"{MODEL}.coordination_similarity": "true"}),
     "6 epochs (default 4)": ([], {"training.max_epochs": "6"}),
+    # As many more steps as 6 epochs, on fresh examples rather than repeats.
+    "90,000 training examples (default 60,000)": (["--n-train", "90000"], {}),
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
     "dropout 0.4 in the model (default 0.2)": ([], {f"{MODEL}.dropout": "0.4"}),
     # Evaluate and save the optimizer's moving averages of the weights.
