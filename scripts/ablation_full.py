@@ -43,7 +43,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "half the lists of values as long as the original (parallel conjuncts)": (["--parallel-value-share", "0.5"], {}),
     "a third of the lists of one-word values ('rock jazz and blues')": (["--one-word-list-share", "0.33"], {}),
     "silver labels without conjuncts cut before their noun ('[phone] number')": (["--skip-cut-nominals"], {}),
-    "two latent coordination types in the CRF (parallel conjuncts)": ([], {f"{MODEL}.conjunct_types": "2"}),
+    "two latent coordination types in the CRF": ([], {f"{MODEL}.conjunct_types": "2"}),
     # The same, typed by the parse of natural docs: clauses or phrases.
     "two coordination types in the CRF, clauses and phrases from the parse of natural docs": (
         ["--syntax", "natural"], {f"{MODEL}.conjunct_types": "2"}

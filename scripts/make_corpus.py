@@ -108,7 +108,7 @@ def main(
     modifier_share: float = typer.Option(0.0, help="With --noun-phrase-lists: share of those CLINC150 utterances whose slot covers the modifiers of a noun ('a [cheap] hotel') instead"),
     frequent_value_share: float = typer.Option(0.0, help="Share of list values drawn by how often they occur in the corpora, not uniformly over distinct values"),
     parallel_value_share: float = typer.Option(0.0, help="Share of lists whose values all have as many words as the original value (parallel conjuncts: 'monday wednesday and friday')"),
-    one_word_list_share: float = typer.Option(0.0, help="Share of lists whose values are all one word ('rock jazz and blues'; the original value is replaced when it is longer)"),
+    one_word_list_share: float = typer.Option(0.0, help="Share of lists whose values are all one word of the slot type ('rock jazz and blues'; the original value is replaced when it is longer)"),
     trailing_share: float = typer.Option(0.3, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please' (0: none; 0.3 helped natural dev, names with 'and' and unseen-domain lists over three seeds)"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
     teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),

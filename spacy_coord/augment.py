@@ -141,9 +141,10 @@ class AugmentConfig:
     # conjuncts of one list are parallel ("monday wednesday and friday"),
     # while values drawn at random differ in length and teach no such prior.
     parallel_value_share: float = 0.0
-    # Share of lists whose values are all one word ("rock jazz and blues"):
-    # people list short values, and without commas only such lists teach
-    # that two adjacent words can be two values.
+    # Share of the lists not made parallel whose values are all one word of
+    # the slot type ("rock jazz and blues"; no other types' values): people
+    # list short values, and without commas only such lists teach that two
+    # adjacent words can be two values.
     one_word_list_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
@@ -372,8 +373,9 @@ class Augmenter:
         self, utt: Utterance, n_values: Optional[int] = None, style: Optional[ListStyle] = None
     ) -> Optional[AugExample]:
         """Replace one slot value of `utt` with a list of `n_values` values of
-        its type (the original among them). None when no slot fits, or when
-        `utt` holds a coordination of its own."""
+        its type (the original among them, unless one-word values replace
+        it). None when no slot fits, or when `utt` holds a coordination of
+        its own."""
         if classify(utt) == COORDINATED:
             return None
         n_values = n_values or self.sample_n_values()
@@ -427,8 +429,8 @@ class Augmenter:
             same, counts = self.pool.same_length(slot, original, n_values)
         elif self.config.one_word_list_share and rng.random() < self.config.one_word_list_share:
             one_word, one_word_counts = self.pool.of_length(slot, 1)
-            if len(one_word) > n_values:
-                same, counts = one_word, one_word_counts
+            if len(one_word) >= n_values:
+                same, counts, short = one_word, one_word_counts, []  # no other types' values, of any length
                 if len(original.split()) > 1:  # replaced by one-word values
                     values, taken = [], set()
         frequent_share = self.config.frequent_value_share

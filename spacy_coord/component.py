@@ -7,7 +7,7 @@ from spacy.attrs import IDX, LENGTH
 from spacy.errors import Errors
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc
+from spacy.tokens import Doc, SpanGroup
 from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
@@ -310,13 +310,20 @@ class CoordChunker(TrainablePipe):
         domains = self.cfg["domains"]
         return domains.index(domain) if domain in domains else -1
 
-    def _gold_tags(self, example: Example) -> numpy.ndarray:
-        """Gold tag id per predicted token; -1 where unknown or misaligned."""
+    def _gold_spans(self, example: Example) -> Optional[Tuple[SpanGroup, Optional[SpanGroup]]]:
+        """The reference's conjuncts and coordinations (None: no gold)."""
         reference = example.reference
         if self.cfg["spans_key"] not in reference.spans:
+            return None
+        return reference.spans[self.cfg["spans_key"]], reference.spans.get(self.cfg["groups_key"]) or None
+
+    def _gold_tags(self, example: Example) -> numpy.ndarray:
+        """Gold tag id per predicted token; -1 where unknown or misaligned."""
+        gold = self._gold_spans(example)
+        if gold is None:
             return numpy.full((len(example.predicted),), -1, dtype="int64")
-        groups = reference.spans.get(self.cfg["groups_key"]) or None
-        ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, reference.spans[self.cfg["spans_key"]], groups)]
+        reference = example.reference
+        ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, *gold)]
         if not is_valid(ref_tags):
             warnings.warn(
                 f"[coord_chunker] skipping gold spans that overlap or nest in {reference.text[:80]!r}"
@@ -326,11 +333,10 @@ class CoordChunker(TrainablePipe):
 
     def _gold_types(self, example: Example) -> numpy.ndarray:
         """Coordination type id per predicted token (`coordination_types`); -1 where unknown."""
-        reference = example.reference
-        if self.cfg["spans_key"] not in reference.spans:
+        gold = self._gold_spans(example)
+        if gold is None:
             return numpy.full((len(example.predicted),), -1, dtype="int64")
-        groups = reference.spans.get(self.cfg["groups_key"]) or None
-        return _to_predicted_tokens(example, coordination_types(reference, reference.spans[self.cfg["spans_key"]], groups))
+        return _to_predicted_tokens(example, coordination_types(example.reference, *gold))
 
     def _gold_syntax(self, examples: List[Example]) -> List[numpy.ndarray]:
         """Per example, the syntax label id of each predicted token; -1 where

@@ -303,6 +303,7 @@ def test_one_word_lists_replace_a_longer_original():
         values = augmenter._draw_values("genre", "bossa nova", 3)
         assert len(set(values)) == 3
         assert all(len(value.split()) == 1 for value in values)
-    # Too few one-word values for a list of 4 without the original: any length.
-    drawn = {v for _ in range(50) for v in augmenter._draw_values("genre", "bossa nova", 4)}
+    # Four one-word values make a list of 4 without the original, not of 5.
+    assert {len(v.split()) for v in augmenter._draw_values("genre", "bossa nova", 4)} == {1}
+    drawn = {v for _ in range(50) for v in augmenter._draw_values("genre", "bossa nova", 5)}
     assert "bossa nova" in drawn

@@ -41,6 +41,12 @@ def test_decoders_train_and_decode_valid(settings):
         assert conjuncts(nlp(text)) == gold
     tags, _ = nlp.get_pipe("coord_chunker").predict([nlp.make_doc(t) for t in TEXTS + ["and and , and or"]])
     assert all(is_valid(list(t)) for t in tags)
+    # Batched (the folded encoder) as one by one, and the same after a round trip.
+    texts = TEXTS * 8
+    batched = [conjuncts(doc) for doc in nlp.pipe(texts, batch_size=len(texts))]
+    assert batched == [conjuncts(nlp(text)) for text in texts]
+    loaded = spacy.blank("en").from_config(nlp.config).from_bytes(nlp.to_bytes())
+    assert [conjuncts(doc) for doc in loaded.pipe(texts)] == batched
 
 
 def test_pipe_batched_equals_one_by_one(trained_nlp):

@@ -93,8 +93,7 @@ def test_constrained_decoding_is_always_valid(seed):
 
 
 def typed_crf(n_types=2):
-    allowed, allowed_start, allowed_end, tag_of = (torch.from_numpy(a) for a in typed_states(n_types))
-    crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of)
+    crf = ConstrainedCRF(*(torch.from_numpy(array) for array in typed_states(n_types)))
     with torch.no_grad():
         for param in (crf.transitions, crf.start, crf.end):
             param.normal_()
@@ -102,9 +101,10 @@ def typed_crf(n_types=2):
 
 
 def test_one_type_is_the_plain_tag_set():
-    allowed, allowed_start, allowed_end, tag_of = typed_states(1)
-    assert (allowed == ALLOWED).all() and (allowed_start == ALLOWED_START).all() and (allowed_end == ALLOWED_END).all()
-    assert tag_of.tolist() == list(range(len(TAGS)))
+    states = typed_states(1)
+    assert (states.allowed == ALLOWED).all()
+    assert (states.allowed_start == ALLOWED_START).all() and (states.allowed_end == ALLOWED_END).all()
+    assert states.tag_of.tolist() == list(range(len(TAGS))) and states.type_of.tolist() == [-1, 0, 0, 0]
 
 
 def test_typed_likelihood_sums_over_the_types_of_each_coordination():
@@ -126,10 +126,17 @@ def test_typed_likelihood_sums_over_the_types_of_each_coordination():
 def test_typed_decoding_gives_valid_tags_and_their_marginals(seed):
     crf = typed_crf()
     emissions, mask, _ = random_batch(n_tags=crf.tag_of.shape[0], seed=seed)
-    best, confidences = crf.decode_with_confidences(emissions * 10, mask, B)
+    emissions[:, :, crf.tag_of == B] += 2.0  # coordinations in most rows
+    best, confidences = crf.decode_with_confidences(emissions, mask, B)
+    assert (best == B).any()
+    states = crf.marginals(emissions, mask)
+    # A tag's probability is the sum of its states'.
+    by_tag = torch.stack([states[:, :, crf.tag_of == tag].sum(dim=2) for tag in range(len(TAGS))], dim=2)
     for row, length in enumerate(mask.sum(dim=1).tolist()):
         assert is_valid(best[row, :length].tolist())
-    assert ((confidences > 0) & (confidences <= 1 + 1e-6)).all()
+        if B in best[row, :length].tolist():
+            expected = by_tag[row, :length].gather(1, best[row, :length].unsqueeze(1)).squeeze(1)
+            assert torch.allclose(confidences[row, :length], expected, atol=1e-5)
 
 
 def test_known_types_restrict_the_likelihood():

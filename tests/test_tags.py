@@ -68,5 +68,8 @@ def test_coordination_types_from_the_parse():
     groups = [doc[0:6], doc[7:10]]  # "with" is no coordinator
     assert coordination_types(doc, conjuncts, groups) == [CLAUSES] * 6 + [-1] + [PHRASES] * 3
     assert coordination_types(nlp.make_doc("tom and ann"), []) == [-1, -1, -1]
+    # Two coordinations with no token between them: the type cannot change there.
+    touching = [doc[0:2], doc[3:4], doc[4:5], doc[5:6]]
+    assert coordination_types(doc, touching, [doc[0:4], doc[4:6]]) == [-1] * 6 + [-1] * 4
     unparsed = nlp.make_doc("tom and ann")
     assert coordination_types(unparsed, [unparsed[0:1], unparsed[2:3]]) == [-1, -1, -1]

@@ -117,8 +117,10 @@ def build_bilstm_crf_tagger(
         parallel (a verb phrase is not joined to a noun phrase). Where a
         training doc carries a parse (make_corpus.py --syntax), its
         coordinations are typed by it (`tags.coordination_types`: phrases
-        0, clauses 1); elsewhere the likelihood sums over the types. Needs
-        the CRF decoder.
+        0, clauses 1; types 2 and up stay latent); elsewhere the likelihood
+        sums over the types. Decoding takes the best sequence of states and
+        reads its tags, and a tag's confidence is the sum of its states'
+        marginals. Needs the CRF decoder.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -127,12 +129,9 @@ def build_bilstm_crf_tagger(
     n_syntax_labels = n_syntax_labels if syntax_attr else 0
     attr_ids = [intify_attr(attr) for attr in embed_attrs]
     use_chars = char_width > 0
-    allowed, allowed_start, allowed_end, tag_of = typed_states(conjunct_types)
+    states = typed_states(conjunct_types)
     torch_model = BiLSTMCRF(
-        allowed=torch.from_numpy(allowed),
-        allowed_start=torch.from_numpy(allowed_start),
-        allowed_end=torch.from_numpy(allowed_end),
-        tag_of=torch.from_numpy(tag_of),
+        **{name: torch.from_numpy(array) for name, array in states._asdict().items()},
         begin_tag=B,
         rows=list(embed_rows),
         embed_width=embed_width,
@@ -183,7 +182,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
 
     if settings["decoder"] not in DECODERS:
         fail("decoder", " or ".join(repr(d) for d in DECODERS))
-    if settings["conjunct_types"] < 1 or (settings["conjunct_types"] > 1 and settings["decoder"] != "crf"):
+    types = settings["conjunct_types"]
+    if not isinstance(types, int) or isinstance(types, bool) or types < 1 or (types > 1 and settings["decoder"] != "crf"):
         fail("conjunct_types", 'an integer >= 1, and 1 unless decoder is "crf"')
     for name in ("width", "embed_width"):
         if settings[name] < 2:

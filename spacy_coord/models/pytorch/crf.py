@@ -12,7 +12,6 @@ import torch
 from torch import Tensor, nn
 
 from .. import decoding
-from ...tags import O
 
 # Stands in for log(0): large enough to forbid, small enough to stay finite.
 FORBIDDEN = -1e4
@@ -63,20 +62,26 @@ class ConstrainedCRF(nn.Module):
     allowed (Tensor): (n_states, n_states) bool, allowed[i, j] if state j may follow i.
     allowed_start, allowed_end (Tensor): (n_states,) bool.
     tag_of (Optional[Tensor]): (n_states,) the tag id of each state (default: states are tags).
+    type_of (Optional[Tensor]): (n_states,) the coordination type of each
+        state, -1 for none (default: none has a type).
     """
 
-    def __init__(self, allowed: Tensor, allowed_start: Tensor, allowed_end: Tensor, tag_of: Optional[Tensor] = None):
+    def __init__(
+        self,
+        allowed: Tensor,
+        allowed_start: Tensor,
+        allowed_end: Tensor,
+        tag_of: Optional[Tensor] = None,
+        type_of: Optional[Tensor] = None,
+    ):
         super().__init__()
         n_states = allowed.shape[0]
         self.transitions = nn.Parameter(torch.zeros(n_states, n_states))
         self.start = nn.Parameter(torch.zeros(n_states))
         self.end = nn.Parameter(torch.zeros(n_states))
         register_constraints(self, allowed, allowed_start, allowed_end)
-        tag_of = torch.arange(n_states) if tag_of is None else tag_of
-        self.register_buffer("tag_of", tag_of, persistent=False)
-        # The k-th state of a tag is its type k; O has no type (-1).
-        type_of = torch.tensor([int((tag_of[:i] == tag).sum()) if tag != O else -1 for i, tag in enumerate(tag_of.tolist())])
-        self.register_buffer("type_of", type_of, persistent=False)
+        self.register_buffer("tag_of", torch.arange(n_states) if tag_of is None else tag_of, persistent=False)
+        self.register_buffer("type_of", torch.full((n_states,), -1) if type_of is None else type_of, persistent=False)
 
     def _parameters_masked(self):
         return (

@@ -26,8 +26,9 @@ class BiLSTMCRF(nn.Module):
     allowed, allowed_start, allowed_end: constraints on the CRF states (see
         tags.py); the states are the tags unless `tag_of` is given.
     begin_tag (int): Id of the tag that starts a conjunct.
-    tag_of (Optional[Tensor]): The tag id of each CRF state, when there are
-        several states per tag (`tags.typed_states`); the CRF decoder only.
+    tag_of, type_of (Optional[Tensor]): The tag id and the coordination type
+        of each CRF state, when there are several states per tag
+        (`tags.typed_states`); the CRF decoder only.
     rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout:
         see `TokenEmbedding`.
     hidden_width (int): BiLSTM output width (both directions together).
@@ -67,10 +68,11 @@ class BiLSTMCRF(nn.Module):
         n_syntax_labels: int = 0,
         syntax_weight: float = 0.0,
         tag_of: Optional[Tensor] = None,
+        type_of: Optional[Tensor] = None,
     ):
         super().__init__()
-        n_tags = allowed.shape[0]  # CRF states
-        self.n_tags = n_tags
+        n_states = allowed.shape[0]
+        self.n_states = n_states
         self.begin_tag = begin_tag
         self.embed = TokenEmbedding(
             rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout
@@ -85,11 +87,11 @@ class BiLSTMCRF(nn.Module):
             dropout=dropout if depth > 1 else 0.0,
         )
         self.dense = nn.Sequential(
-            nn.Linear(hidden_width, hidden_width), nn.ReLU(), nn.Linear(hidden_width, n_tags)
+            nn.Linear(hidden_width, hidden_width), nn.ReLU(), nn.Linear(hidden_width, n_states)
         )
         self.decoder = decoder
         if decoder == "crf":
-            self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of)
+            self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of, type_of)
         else:
             register_constraints(self, allowed, allowed_start, allowed_end)
         self.adversary = (
@@ -142,13 +144,13 @@ class BiLSTMCRF(nn.Module):
         head (needs `syntax`, label ids (batch, length), -1 unknown).
         `forbidden` (batch, length, n_tags) bool rules tags out in decoding
         (names kept whole). `types` (batch, length) gives the gold
-        coordination type of tokens where known (-1 elsewhere, see `tag_of`).
+        coordination type of tokens where known (-1 elsewhere, see `type_of`).
         """
         length = features.hash_ids.shape[1]
         mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
         if tags is None and not self.training and can_fold(self.lstm) and int(lengths.sum()) >= FOLD_MIN_TOKENS:
             states = folded_bilstm(self.embed, self.lstm, features, lengths)
-            emissions = states.new_zeros(mask.shape + (self.n_tags,))
+            emissions = states.new_zeros(mask.shape + (self.n_states,))
             emissions[mask] = self.dense(states)
             return self._decode(emissions, mask, forbidden)
         states = self.encode(features, lengths)
