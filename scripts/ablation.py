@@ -92,28 +92,35 @@ def to_markdown(results: Dict[str, Dict], caption: str) -> str:
 
 
 def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
-    """Exact match per bucket, one line per variant."""
+    """Exact match per bucket as a grid: the first variant (the default) in
+    plain numbers, every other one as its difference from it, blue where it
+    gains and red where it loses."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy
 
     buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    for name, result in results.items():
-        ax.plot(
-            [BUCKETS[b] for b in buckets],
-            [result["buckets"].get(b, {}).get("exact", float("nan")) for b in buckets],
-            marker="o",
-            label=name,
-        )
-    ax.set_ylabel("exact match")
-    ax.set_ylim(0, 1)
-    ax.tick_params(axis="x", rotation=30)
-    # Beside the axes, so that no line hides behind it.
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(title)
-    ax.grid(axis="y", alpha=0.3)
+    names = list(results)
+    scores = numpy.array(
+        [[results[n]["buckets"].get(b, {}).get("exact", numpy.nan) for b in buckets] for n in names]
+    )
+    differences = scores - scores[0]
+    fig, ax = plt.subplots(figsize=(1.0 * len(buckets) + 6, 0.38 * len(names) + 1.6))
+    shown = differences.copy()
+    shown[0] = 0.0  # the reference row in neutral colour
+    ax.imshow(shown, cmap="RdBu", vmin=-0.15, vmax=0.15, aspect="auto")
+    for i in range(len(names)):
+        for j in range(len(buckets)):
+            value = scores[i, j] if i == 0 else round(differences[i, j], 2) + 0.0  # no "-0.00"
+            if not numpy.isnan(value):
+                text = f"{value:.2f}" if i == 0 else f"{value:+.2f}"
+                colour = "white" if abs(shown[i, j]) > 0.1 else "black"  # readable on dark cells
+                ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour, weight="bold" if i == 0 else "normal")
+    ax.set_xticks(range(len(buckets)), [BUCKETS[b] for b in buckets], rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_title(f"{title}\n(first row: exact match; the others: difference from it)", fontsize=10)
     fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
