@@ -13,7 +13,7 @@ augments, and writes:
 natural_dev.txt is only ever written to its evaluation bucket, and source
 utterances with the same text as one of its lines are dropped.
 
-    python scripts/make_corpus.py assets corpus --n-train 60000 --n-eval 300 --unseen-domain Events --seed 0
+    python scripts/make_corpus.py assets corpus --n-train 90000 --n-eval 300 --unseen-domain Events --seed 0
     python scripts/make_corpus.py assets /tmp/tiny --n-train 500 --n-eval 20 --max-sgd 3000 --max-clinc 3000
 """
 import dataclasses
@@ -87,7 +87,7 @@ app = typer.Typer(add_completion=False)
 def main(
     assets: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder with snips/, sgd/, clinc150/, natural_dev.txt"),
     output: Path = typer.Argument(..., help="Output folder (train.spacy, dev.spacy, eval/)"),
-    n_train: int = typer.Option(60000, help="Training examples in all (silver + generated)"),
+    n_train: int = typer.Option(90000, help="Training examples in all (silver + generated)"),
     n_dev: int = typer.Option(0, help="Dev examples (0: n_train / 20, at least 100)"),
     n_eval: int = typer.Option(300, help="Examples per evaluation bucket (natural_dev: the whole file)"),
     seed: int = typer.Option(0, help="Random seed (splits and augmentation)"),
