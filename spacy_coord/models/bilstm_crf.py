@@ -111,7 +111,7 @@ def build_bilstm_crf_tagger(
         distinct labels in the training data (en_core_web_sm: 18 POS, about
         50 TAG, 45 DEP).
     syntax_weight (float): Weight of that head's loss against the tagging loss.
-    conjunct_types (int): Latent types of coordination in the CRF. With 2 or
+    conjunct_types (int): Types of coordination in the CRF. With 2 or
         more, each tag but O has one CRF state per type and all tokens of one
         coordination share a type: conjuncts of one coordination are
         parallel (a verb phrase is not joined to a noun phrase). Where a

@@ -132,11 +132,11 @@ class ConstrainedCRF(nn.Module):
     def decode_with_confidences(self, emissions: Tensor, mask: Tensor, begin_tag: int) -> Tuple[Tensor, Tensor]:
         """Viterbi tag ids and the marginal probability of each, where a row
         holds `begin_tag` (else 1.0): two (batch, length) tensors, from numpy."""
-        emissions_, lengths, transitions, start, end, tag_of = _to_numpy(
+        scores, lengths, transitions, start, end, tag_of = _to_numpy(
             emissions, mask.sum(dim=1), *self._parameters_masked(), self.tag_of
         )
         best, confidences = decoding.decode_with_confidences(
-            emissions_, lengths, transitions, start, end, begin_tag, tag_of
+            scores, lengths, transitions, start, end, begin_tag, tag_of
         )
         return torch.from_numpy(best).to(emissions.device), torch.from_numpy(confidences).to(emissions.device)
 
