@@ -321,7 +321,7 @@ class CoordChunker(TrainablePipe):
         """Gold tag id per predicted token; -1 where unknown or misaligned."""
         gold = self._gold_spans(example)
         if gold is None:
-            return numpy.full((len(example.predicted),), -1, dtype="int64")
+            return _unknown_per_token(example)
         reference = example.reference
         ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, *gold)]
         if not is_valid(ref_tags):
@@ -335,7 +335,7 @@ class CoordChunker(TrainablePipe):
         """Coordination type id per predicted token (`coordination_types`); -1 where unknown."""
         gold = self._gold_spans(example)
         if gold is None:
-            return numpy.full((len(example.predicted),), -1, dtype="int64")
+            return _unknown_per_token(example)
         return _to_predicted_tokens(example, coordination_types(example.reference, *gold))
 
     def _gold_syntax(self, examples: List[Example]) -> List[numpy.ndarray]:
@@ -355,6 +355,11 @@ def _syntax_values(doc: Doc, attr: str) -> List[str]:
     return [getattr(token, name) for token in doc]
 
 
+def _unknown_per_token(example: Example) -> numpy.ndarray:
+    """-1 (unknown) for every predicted token."""
+    return numpy.full((len(example.predicted),), -1, dtype="int64")
+
+
 def _to_predicted_tokens(example: Example, ref_values: List[int]) -> numpy.ndarray:
     """Per-reference-token ids moved to the predicted tokens; -1 where a
     token does not align one-to-one."""
@@ -364,7 +369,7 @@ def _to_predicted_tokens(example: Example, ref_values: List[int]) -> numpy.ndarr
         return numpy.asarray(ref_values, dtype="int64")
     x2y, y2x = example.alignment.x2y, example.alignment.y2x
     ends = numpy.cumsum(x2y.lengths) - 1
-    values = numpy.full((len(example.predicted),), -1, dtype="int64")
+    values = _unknown_per_token(example)
     for i in numpy.flatnonzero(x2y.lengths == 1):
         j = x2y.data[ends[i]]
         if y2x.lengths[j] == 1:
