@@ -2,9 +2,11 @@
 TokenEmbedding + nn.LSTM, and the train/eval switch."""
 import numpy
 import pytest
+import spacy
 import torch
 from torch.nn.utils.rnn import pad_packed_sequence
 
+from spacy_coord.models.bilstm_crf import build_bilstm_crf_tagger, featurize
 from spacy_coord.models.pytorch.embeddings import TokenFeatures
 from spacy_coord.models.pytorch.folded import can_fold, folded_bilstm
 from spacy_coord.models.pytorch.tagger import BiLSTMCRF
@@ -43,9 +45,10 @@ def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_w
     model = build(char_width, vectors_width, similarity_width=similarity_width)
     lengths = torch.tensor([3, 7, 1, 5, 7, 2])  # not sorted: the encoder sorts
     batch, length, n_words = len(lengths), int(lengths.max()), 9
-    hash_ids = torch.stack([torch.randint(0, n, (batch, length)) for n in ROWS], dim=2)
-    char_ids = torch.randint(0, 40, (n_words, 4)) if char_width else None
     word_index = torch.randint(0, n_words, (batch, length))
+    # Tokens of one word share their attribute ids, as `featurize` makes them.
+    hash_ids = torch.stack([torch.randint(0, n, (n_words,)) for n in ROWS], dim=1)[word_index]
+    char_ids = torch.randint(0, 40, (n_words, 4)) if char_width else None
     vectors = torch.randn(n_words, vectors_width) if vectors_width else None
     similarity = torch.rand(batch, length, similarity_width) if similarity_width else None
     features = TokenFeatures(hash_ids, char_ids, word_index, vectors, similarity)
@@ -67,3 +70,15 @@ def test_train_and_eval_reach_every_submodule():
     assert all(module.training for module in model.modules())
     model.eval()
     assert not any(module.training for module in model.modules())
+
+
+def test_a_word_is_its_text_and_its_attributes():
+    # "'s" is one text with two norms ("us" in "let's"): two words, so that
+    # the folded encoder, which embeds each word once, keeps them apart.
+    nlp = spacy.blank("en")
+    docs = [nlp("let's go"), nlp("john's car"), nlp("go go")]
+    features = featurize(build_bilstm_crf_tagger(vectors_width=0), docs)
+    words = features["word_index"]
+    assert words[0, 1] != words[1, 1]
+    assert words[0, 2] == words[2, 0] == words[2, 1]
+    assert len(features["char_ids"]) == 6  # let, 's (us), go, john, 's, car

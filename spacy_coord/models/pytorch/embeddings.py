@@ -33,7 +33,8 @@ class TokenFeatures(NamedTuple):
 
     hash_ids (Tensor): (batch, length, n_attrs) hashed attribute ids.
     char_ids (Optional[Tensor]): (n_words, max_chars) hashed characters.
-    word_index (Optional[Tensor]): (batch, length) the word of each token.
+    word_index (Optional[Tensor]): (batch, length) the word of each token;
+        tokens of one word have the same text and the same attribute ids.
     vectors (Optional[Tensor]): (n_words, vectors_width) static vectors.
     similarity (Optional[Tensor]): (batch, length, similarity_width) features.
     """
@@ -43,6 +44,14 @@ class TokenFeatures(NamedTuple):
     word_index: Optional[Tensor] = None
     vectors: Optional[Tensor] = None
     similarity: Optional[Tensor] = None
+
+    def n_words(self) -> int:
+        """The number of distinct words: rows of the per-word fields, or one
+        more than the largest word index without them."""
+        for per_word in (self.char_ids, self.vectors):
+            if per_word is not None:
+                return len(per_word)
+        return int(self.word_index.max()) + 1
 
 
 class TokenEmbedding(nn.Module):
@@ -101,3 +110,21 @@ class TokenEmbedding(nn.Module):
         if self.similarity_width:
             parts.append(features.similarity)
         return torch.cat(parts, dim=2)
+
+    def embed_words(self, features: TokenFeatures) -> Tensor:
+        """The embedding of each distinct word, in inference (no word
+        dropout), without the per-token similarity features.
+
+        features (TokenFeatures): Inputs whose per-token fields are flat
+            lists of tokens: hash_ids (n_tokens, n_attrs), word_index (n_tokens,).
+        RETURNS (Tensor): (n_words, output_width - similarity_width).
+        """
+        # Tokens of one word share their ids: any of them gives the word's.
+        hash_ids = features.hash_ids.new_zeros((features.n_words(), features.hash_ids.shape[1]))
+        hash_ids[features.word_index] = features.hash_ids
+        parts: List[Tensor] = [table(hash_ids[:, i]) for i, table in enumerate(self.tables)]
+        if self.chars is not None:
+            parts.append(self.chars(features.char_ids))
+        if self.vectors is not None:
+            parts.append(self.vectors(features.vectors))
+        return torch.cat(parts, dim=1)
