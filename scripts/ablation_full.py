@@ -91,6 +91,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The project's corpus and config: as many more steps as 6 epochs
     # would take, on fresh examples rather than repeats.
     "default: 90,000 training examples, names kept whole": ([], {}),
+    "120,000 training examples": (["--n-train", "120000"], {}),
     **{name: (N_TRAIN_BEFORE + options, overrides) for name, (options, overrides) in _ON_60K.items()},
 }
 

@@ -54,7 +54,7 @@ def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_w
     features = TokenFeatures(hash_ids, char_ids, word_index, vectors, similarity)
     with torch.no_grad():
         expected, _ = pad_packed_sequence(model.encode(features, lengths), batch_first=True, total_length=length)
-        folded = folded_bilstm(model.embed, model.lstm, features, lengths)
+    folded = folded_bilstm(model.embed, model.lstm, features, lengths)  # also outside no_grad
     mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
     assert torch.allclose(folded, expected[mask], atol=1e-5)
 

@@ -40,12 +40,14 @@ class _Weights(NamedTuple):
 
 
 def _weights(lstm: nn.LSTM) -> _Weights:
+    """The weights of `lstm` as `_recurrence` and `_input_gates` take them."""
     hidden = lstm.hidden_size
-    order = torch.cat([torch.arange(2 * hidden), torch.arange(3 * hidden, 4 * hidden), torch.arange(2 * hidden, 3 * hidden)])
+    gate_rows = torch.arange(4 * hidden, device=lstm.weight_ih_l0.device).view(4, hidden)  # i, f, g, o
+    order = gate_rows[[0, 1, 3, 2]].reshape(-1)
     directions = ("_l0", "_l0_reverse")
 
     def rows(name: str, direction: str) -> Tensor:
-        return getattr(lstm, name + direction)[order.to(lstm.weight_ih_l0.device)]
+        return getattr(lstm, name + direction)[order]
 
     return _Weights(
         input=torch.cat([rows("weight_ih", d) for d in directions]),
@@ -54,6 +56,8 @@ def _weights(lstm: nn.LSTM) -> _Weights:
     )
 
 
+# Inference only; the recurrence writes its states in place (out=).
+@torch.no_grad()
 def folded_bilstm(embed: TokenEmbedding, lstm: nn.LSTM, features: TokenFeatures, lengths: Tensor) -> Tensor:
     """BiLSTM states of the real tokens of a padded batch, in inference mode
     (no dropout).
