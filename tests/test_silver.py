@@ -242,7 +242,9 @@ def test_make_corpus_with_teacher(tmp_path, assets, trained_nlp):
     result = subprocess.run(cmd + ["--teacher", str(teacher), "--teacher-min-score", "0"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "labeled by the teacher" in result.stdout
-    assert len(read_docbin(tmp_path / "corpus" / "train.spacy")) == 100
+    # An example whose conjuncts do not fall on token boundaries is skipped
+    # (the summary counts it), so a corpus may come out a little short.
+    assert 95 <= len(read_docbin(tmp_path / "corpus" / "train.spacy")) <= 100
     result = subprocess.run(cmd + ["--teacher", str(blank)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert f"--teacher {blank}: the pipeline has no coord_chunker" in " ".join(result.stdout.split())
