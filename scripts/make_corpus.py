@@ -21,7 +21,7 @@ import random
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
 import typer
@@ -44,6 +44,7 @@ from spacy_coord.augment import (
     ListStyle,
     ValuePool,
     classify,
+    is_command,
     negative_example,
     partition_utterances,
 )
@@ -63,6 +64,7 @@ from spacy_coord.readers import (
 from spacy_coord.silver import (
     copy_syntax,
     filter_silver_groups,
+    is_imperative,
     modifier_slot,
     noun_phrase_slot,
     parser_conjunct_char_groups,
@@ -111,6 +113,7 @@ def main(
     frequent_value_share: float = typer.Option(0.0, help="Share of list values drawn by how often they occur in the corpora, not uniformly over distinct values"),
     parallel_value_share: float = typer.Option(0.0, help="Share of lists whose values all have as many words as the original value (parallel conjuncts: 'monday wednesday and friday')"),
     one_word_list_share: float = typer.Option(0.0, help="Share of lists whose values are all one word of the slot type ('rock jazz and blues'; the original value is replaced when it is longer)"),
+    imperative_compound_share: float = typer.Option(0.0, help="Share of compound requests that join two imperatives ('turn off the lights and lock the door'; the parser finds them)"),
     trailing_share: float = typer.Option(0.3, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please' (0: none; 0.3 helped natural dev, names with 'and' and unseen-domain lists over three seeds)"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
     teacher_min_score: float = typer.Option(0.9, help="With --teacher: lowest conjunct confidence for a teacher label to be used"),
@@ -133,7 +136,8 @@ def main(
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if silver or noun_phrase_lists or syntax != "off" else None
+    needs_parser = silver or noun_phrase_lists or imperative_compound_share or syntax != "off"
+    parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if needs_parser else None
     silver_examples = (
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals)
         if silver
@@ -145,13 +149,18 @@ def main(
     config = AugmentConfig(
         other_slot_share=other_slot_share, compound_frame_share=compound_frame_share, trailing_share=trailing_share,
         frequent_value_share=frequent_value_share, parallel_value_share=parallel_value_share,
-        one_word_list_share=one_word_list_share,
+        one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
     )
+    imperatives = find_imperatives(parts, parser_nlp, batch_size, config) if imperative_compound_share else set()
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     mix = training_mix(compound_share, names_and_share)
     outputs: Dict[str, List[AugExample]] = {
-        "train": build_training(parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, seed),
-        "dev": build_training(parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, seed + 1),
+        "train": build_training(
+            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, seed, imperatives
+        ),
+        "dev": build_training(
+            parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, seed + 1, imperatives
+        ),
     }
     # A few spare examples per bucket replace those that drop_seen leaves out.
     buckets = build_buckets(parts["test"], parts["unseen"], n_eval + max(5, n_eval // 20), seed + 2)
@@ -329,6 +338,19 @@ def add_noun_phrase_slots(
 # Training and dev data
 
 
+def find_imperatives(
+    parts: Dict[str, List[Utterance]], parser: Language, batch_size: int, config: AugmentConfig
+) -> Set[str]:
+    """Uids of the commands of train and dev (the utterances compound
+    requests may join) that the parser reads as imperatives."""
+    start = time.perf_counter()
+    commands = [u for name in ("train", "dev") for u in parts[name] if is_command(u, config.max_compound_words)]
+    docs = parser.pipe((u.text for u in commands), batch_size=batch_size)
+    uids = {u.uid for u, doc in zip(commands, docs) if is_imperative(doc)}
+    msg.info(f"Imperatives: {len(uids)} of {len(commands)} commands ({time.perf_counter() - start:.1f}s)")
+    return uids
+
+
 def training_mix(compound_share: float, names_and_share: float) -> Dict[str, float]:
     """TRAIN_MIX with the compound and names_and shares set, "plain" taking up the difference."""
     mix = dict(TRAIN_MIX, compound=compound_share, names_and=names_and_share)
@@ -346,13 +368,16 @@ def build_training(
     mix: Dict[str, float],
     max_silver_share: float,
     seed: int,
+    imperatives: Collection[str] = (),
 ) -> List[AugExample]:
     """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`),
-    then generated ones by `mix` (see TRAIN_MIX), shuffled."""
+    then generated ones by `mix` (see TRAIN_MIX), shuffled. `imperatives`:
+    uids of the commands that are imperatives (`find_imperatives`)."""
     rng = random.Random(seed)
     silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
     silver = silver[: int(n * max_silver_share)]
-    augmenter = Augmenter(ValuePool(utterances, config.max_value_words, config.short_value_words), config, seed)
+    pool = ValuePool(utterances, config.max_value_words, config.short_value_words)
+    augmenter = Augmenter(pool, config, seed, imperatives)
     generated = augmenter.generate(utterances, max(0, n - len(silver)), mix)
     examples = list(silver) + generated
     rng.shuffle(examples)

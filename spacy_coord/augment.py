@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Collection, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .readers import (
     COORDINATING_SLOTS,
@@ -65,6 +65,8 @@ _NUMBER_AND = re.compile(r"\b(hundred|thousand|million)\s+and\s+\w", re.IGNORECA
 
 # Kinds of examples
 LIST, BETWEEN, COMPOUND, NAMES_AND, PLAIN, SILVER = "list", "between", "compound", "names_and", "plain", "silver"
+# Source pool of the imperatives among the compound requests' commands.
+IMPERATIVE = "imperative"
 COORDINATED = "coordinated"
 
 
@@ -146,12 +148,18 @@ class AugmentConfig:
     # list short values, and without commas only such lists teach that two
     # adjacent words can be two values.
     one_word_list_share: float = 0.0
+    # Share of compound requests that join two imperatives ("[turn off the
+    # lights] and [lock the door]"): spoken compound requests mostly do,
+    # while the corpora's commands are mostly longer requests ("i want to
+    # book a table ..."), so a command's object after its verb is otherwise
+    # easily read as the first conjunct ("turn off [the lights] and [lock ...]").
+    imperative_compound_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -327,12 +335,18 @@ class Augmenter:
     pool (ValuePool): Where list values come from (build it from the same
         partition of the data as the utterances, so no value leaks across splits).
     seed (int): Seed of the augmenter's `random.Random`.
+    imperatives (Collection[str]): Uids of the utterances that are
+        imperatives (see `silver.is_imperative`), for the config's
+        `imperative_compound_share`.
     """
 
-    def __init__(self, pool: ValuePool, config: Optional[AugmentConfig] = None, seed: int = 0) -> None:
+    def __init__(
+        self, pool: ValuePool, config: Optional[AugmentConfig] = None, seed: int = 0, imperatives: Collection[str] = ()
+    ) -> None:
         self.pool = pool
         self.config = config or AugmentConfig()
         self.rng = random.Random(seed)
+        self.imperatives = frozenset(imperatives)
 
     # -- styles -------------------------------------------------------------
 
@@ -552,14 +566,14 @@ class Augmenter:
         for utt in utterances:
             by_kind[classify(utt)].append(utt)
         max_words = self.config.max_compound_words
+        # SGD turns without slots are mostly replies ("it sure is"), not commands.
+        commands = [
+            u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if (u.slots or u.source != "sgd") and is_command(u, max_words)
+        ]
         return {
             LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots],
-            # SGD turns without slots are mostly replies ("it sure is"), not commands.
-            COMPOUND: [
-                u
-                for u in by_kind[PLAIN] + by_kind[NAMES_AND]
-                if (u.slots or u.source != "sgd") and is_command(u, max_words)
-            ],
+            COMPOUND: commands,
+            IMPERATIVE: [u for u in commands if u.uid in self.imperatives],
             PLAIN: self.rng.sample(by_kind[PLAIN], len(by_kind[PLAIN])),
             NAMES_AND: self.rng.sample(by_kind[NAMES_AND], len(by_kind[NAMES_AND])),
             "slotted_plain": [u for u in by_kind[PLAIN] if u.slots],
@@ -572,7 +586,10 @@ class Augmenter:
             utt = rng.choice(sources[LIST])
             return self.list_example(utt) if kind == LIST else self.between_example(utt)
         if kind == COMPOUND and sources[COMPOUND]:
-            return self.compound_example(rng.choice(sources[COMPOUND]), rng.choice(sources[COMPOUND]))
+            # No draw at share 0: the default corpus stays the same.
+            imperative = self.config.imperative_compound_share and rng.random() < self.config.imperative_compound_share
+            commands = sources[IMPERATIVE] if imperative and sources[IMPERATIVE] else sources[COMPOUND]
+            return self.compound_example(rng.choice(commands), rng.choice(commands))
         if kind == NAMES_AND and sources[NAMES_AND]:
             return negative_example(sources[NAMES_AND].pop())
         if kind == NAMES_AND and sources["slotted_plain"]:

@@ -352,6 +352,31 @@ def modifier_slot(doc: Doc, max_words: int = 2) -> Optional[Tuple[int, int, str]
     return None
 
 
+# Words that may come before the verb of a command ("please turn off the lights").
+_COMMAND_OPENERS = {"please", "now", "also", "then", "just", "ok", "okay"}
+
+
+def is_imperative(doc: Doc) -> bool:
+    """Whether a parsed utterance is a command in the imperative mood: it
+    opens with its main verb in the base form and the verb has no subject
+    ("turn off the lights", "please text mom"; not "i want to text mom").
+
+    doc (Doc): A parsed utterance.
+    RETURNS (bool): Whether it is an imperative.
+    """
+    words = [t for t in doc if not t.is_punct]
+    while words and words[0].lower_ in _COMMAND_OPENERS:
+        words = words[1:]
+    if not words:
+        return False
+    verb = words[0]
+    return (
+        verb.dep_ == "ROOT"
+        and verb.tag_ == "VB"
+        and not any(child.dep_ in _SUBJECT_DEPS for child in verb.children)
+    )
+
+
 def copy_syntax(target: Doc, parsed: Doc) -> bool:
     """Copy the parts of speech, fine tags and dependency parse of `parsed`
     onto `target`, a doc of the same text (e.g. a gold doc, for the

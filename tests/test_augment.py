@@ -209,6 +209,22 @@ def test_compound_example():
     assert not is_command(Utterance("thanks a lot, bye"))
 
 
+@pytest.mark.parametrize("share,expected", [(1.0, {"c1", "c2"}), (0.0, None)])
+def test_imperative_compounds_join_imperatives(share, expected):
+    augmenter = Augmenter(
+        ValuePool(UTTERANCES), AugmentConfig(imperative_compound_share=share), seed=0, imperatives={"c1", "c2"}
+    )
+    sources = augmenter.sources_by_kind(UTTERANCES)
+    joined = set()
+    for _ in range(200):
+        example = augmenter._make("compound", sources)
+        joined.update(example.sources if example else ())
+    if expected is None:
+        assert len(joined) > 2
+    else:
+        assert joined == expected
+
+
 def test_framed_compound_keeps_frame_out_of_conjuncts():
     augmenter = _augmenter(compound_frame_share=1.0)
     first, second = UTTERANCES[15], UTTERANCES[16]
