@@ -1,6 +1,7 @@
-"""Augmentation: seeded, valid tags, negatives, splits."""
+"""Augmentation: seeded, valid tags, negatives, splits, compound requests of imperatives."""
 import pytest
 import spacy
+from spacy.tokens import Doc
 
 from spacy_coord.augment import (
     COORDINATED,
@@ -20,6 +21,7 @@ from spacy_coord.augment import (
     render_list,
 )
 from spacy_coord.readers import Utterance, make_gold_doc
+from spacy_coord.silver import is_imperative
 from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags
 
 MIX = {"list": 0.5, "between": 0.05, "compound": 0.2, "names_and": 0.1, "plain": 0.15}
@@ -207,6 +209,24 @@ def test_compound_example():
     assert example.sources == ("c1", "c2")
     assert augmenter.compound_example(UTTERANCES[0], UTTERANCES[1]) is None  # same domain
     assert not is_command(Utterance("thanks a lot, bye"))
+
+
+@pytest.mark.parametrize(
+    "words,heads,deps,tags,expected",
+    [
+        (["please", "turn", "off", "the", "lights"], [1, 1, 1, 4, 1], ["intj", "ROOT", "prt", "det", "dobj"], ["UH", "VB", "RP", "DT", "NNS"], True),
+        (["i", "want", "jazz"], [1, 1, 1], ["nsubj", "ROOT", "dobj"], ["PRP", "VBP", "NN"], False),
+        # A base-form verb with its own subject is not a command.
+        (["you", "play", "jazz"], [1, 1, 1], ["nsubj", "ROOT", "dobj"], ["PRP", "VB", "NN"], False),
+        (["lights", "off"], [0, 0], ["ROOT", "advmod"], ["NNS", "RB"], False),
+        (["please"], [0], ["ROOT"], ["UH"], False),
+    ],
+)
+def test_is_imperative(words, heads, deps, tags, expected):
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps)
+    for token, tag in zip(doc, tags):
+        token.tag_ = tag
+    assert is_imperative(doc) is expected
 
 
 @pytest.mark.parametrize("share,expected", [(1.0, {"c1", "c2"}), (0.0, None)])

@@ -14,7 +14,6 @@ from spacy_coord.silver import (
     NOUN_PHRASE_SLOT,
     copy_syntax,
     filter_silver_groups,
-    is_imperative,
     modifier_slot,
     noun_phrase_slot,
     parser_conjunct_char_groups,
@@ -126,24 +125,6 @@ def test_filter_drops_split_names_and_numbers():
     # a party of people is a coordination, even though it is one slot
     party = Utterance("book for patty and I", ((9, 20, "party_size_description"),))
     assert filter_silver_groups(party, [[(9, 14), (19, 20)]]) == [[(9, 14), (19, 20)]]
-
-
-@pytest.mark.parametrize(
-    "words,heads,deps,tags,expected",
-    [
-        (["please", "turn", "off", "the", "lights"], [1, 1, 1, 4, 1], ["intj", "ROOT", "prt", "det", "dobj"], ["UH", "VB", "RP", "DT", "NNS"], True),
-        (["i", "want", "jazz"], [1, 1, 1], ["nsubj", "ROOT", "dobj"], ["PRP", "VBP", "NN"], False),
-        # A base-form verb with its own subject is not a command.
-        (["you", "play", "jazz"], [1, 1, 1], ["nsubj", "ROOT", "dobj"], ["PRP", "VB", "NN"], False),
-        (["lights", "off"], [0, 0], ["ROOT", "advmod"], ["NNS", "RB"], False),
-        (["please"], [0], ["ROOT"], ["UH"], False),
-    ],
-)
-def test_is_imperative(words, heads, deps, tags, expected):
-    doc = _parsed(words, heads, deps)
-    for token, tag in zip(doc, tags):
-        token.tag_ = tag
-    assert is_imperative(doc) is expected
 
 
 @pytest.fixture(scope="module")
