@@ -102,6 +102,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
         COMPOUND_BEFORE, {f"{MODEL}.embed_rows": "[20000, 4000, 10000, 2000]"}
     ),
     "compound requests 28%": (["--compound-share", "0.28"], {}),
+    "compound requests 36%": (["--compound-share", "0.36"], {}),
     # Spoken compound requests mostly join two short imperatives.
     "half the compound requests join two imperatives ('turn off the lights and lock the door')": (
         ["--imperative-compound-share", "0.5"], {}
