@@ -96,6 +96,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # would take, on fresh examples rather than repeats.
     "default: compound requests 28% (20% before)": ([], {}),
     "compound requests 36%": (["--compound-share", "0.36"], {}),
+    "names-with-'and' negatives 12% (default 8%)": (["--names-and-share", "0.12"], {}),
     "compound requests 20% (the default before)": (COMPOUND_20, {}),
     # Spoken compound requests mostly join two short imperatives.
     "half the compound requests join two imperatives ('turn off the lights and lock the door')": (
