@@ -223,9 +223,7 @@ def test_compound_example():
     ],
 )
 def test_is_imperative(words, heads, deps, tags, expected):
-    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps)
-    for token, tag in zip(doc, tags):
-        token.tag_ = tag
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, tags=tags)
     assert is_imperative(doc) is expected
 
 
