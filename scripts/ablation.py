@@ -23,7 +23,8 @@ VARIANTS: Dict[str, Dict[str, str]] = {
     "default (GloVe, characters, CRF)": {},
     "random embeddings only (no GloVe)": {"paths.vectors": "null", f"{MODEL}.vectors_width": "0"},
     "no character CNN": {f"{MODEL}.char_width": "0"},
-    "argmax decoder": {f"{MODEL}.decoder": '"argmax"'},
+    # Rescoring by parallelism needs whole-sequence scores: CRF only.
+    "argmax decoder": {f"{MODEL}.decoder": '"argmax"', f"{MODEL}.parallelism_weight": "0"},
     "domain-adversarial head (0.1)": {f"{MODEL}.n_domains": "128", f"{MODEL}.adversarial_weight": "0.1"},
     "word dropout 0.15": {f"{MODEL}.word_dropout": "0.15"},
     "BiLSTM width 64": {f"{MODEL}.width": "64"},

@@ -40,6 +40,7 @@ syntax_attr = ""
 n_syntax_labels = 0
 syntax_weight = 0.0
 conjunct_types = 1
+parallelism_weight = 0.5
 """
 DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
 # Where each token starts and how long it is: equal arrays, equal tokenization.

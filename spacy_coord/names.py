@@ -11,6 +11,7 @@ import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy
+from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
@@ -94,8 +95,8 @@ class NameLexicon:
         """Token spans (start, end) of the known names in a doc; overlapping
         matches are all returned."""
         # Most docs hold no coordinator word: comparing hashes rules them out
-        # at the cost of one attribute read per token.
-        if not self._index or _COORDINATOR_KEYS.isdisjoint([token.lower for token in doc]):
+        # with one array read per doc (a Token object per word costs more).
+        if not self._index or _COORDINATOR_KEYS.isdisjoint(doc.to_array(LOWER).tolist()):
             return []
         positions = _word_positions(doc)
         words = tuple(word for word, _ in positions)

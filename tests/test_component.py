@@ -8,13 +8,9 @@ from spacy_coord import get_domain, set_domain
 from spacy_coord.models.bilstm_crf import CoordBatch
 from spacy_coord.tags import CLAUSES, PHRASES, TAG_IDS, is_valid
 
-from training_data import SMALL_MODEL, TRAIN_DATA, make_example, train_pipeline
+from training_data import SMALL_MODEL, TRAIN_DATA, conjuncts, make_example, train_pipeline
 
 TEXTS = [text for text, _, _ in TRAIN_DATA]
-
-
-def conjuncts(doc, key="coord"):
-    return [span.text for span in doc.spans[key]]
 
 
 def test_overfits_small_data(trained_nlp):
@@ -34,7 +30,9 @@ def test_groups_and_scores(trained_nlp):
     assert len(set(numpy.round(scores, 6))) > 1 or scores[0] < 1.0
 
 
-@pytest.mark.parametrize("settings", [{"decoder": "crf"}, {"decoder": "argmax"}, {"conjunct_types": 2}])
+@pytest.mark.parametrize(
+    "settings", [{"decoder": "crf"}, {"decoder": "argmax", "parallelism_weight": 0.0}, {"conjunct_types": 2}]
+)
 def test_decoders_train_and_decode_valid(settings):
     nlp = train_pipeline(settings)
     for text, gold, _ in TRAIN_DATA:
@@ -149,6 +147,7 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("coordination_similarity", True),
         ("syntax_attr", "LEMMA"),
         ("conjunct_types", 0),
+        ("parallelism_weight", -0.5),
     ],
 )
 def test_bad_model_setting_named(setting, value):

@@ -6,11 +6,7 @@ import spacy
 from spacy_coord.names import NameLexicon, name_words
 from spacy_coord.tags import B, C, I, O
 
-from training_data import SMALL_MODEL, TRAIN_DATA, make_example, train_pipeline
-
-
-def conjuncts(doc):
-    return [span.text for span in doc.spans["coord"]]
+from training_data import SMALL_MODEL, TRAIN_DATA, conjuncts, make_example, train_pipeline
 
 
 def test_name_words_ignore_case_punctuation_and_ampersand():

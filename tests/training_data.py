@@ -41,6 +41,11 @@ def make_example(nlp: Language, text: str, conjuncts: List[str], domain: str = N
     return Example(nlp.make_doc(text), reference)
 
 
+def conjuncts(doc: Doc, key: str = "coord") -> List[str]:
+    """The texts of a doc's conjuncts."""
+    return [span.text for span in doc.spans[key]]
+
+
 def train_pipeline(model_config=None, n_iter=60, data=TRAIN_DATA) -> Language:
     """A blank English pipeline with a coord_chunker overfit on `data`."""
     fix_random_seed(0)

@@ -43,6 +43,10 @@ class BiLSTMCRF(nn.Module):
         from the encoder states in training only (0: no head). Its weights
         are saved with the model, but prediction never runs it.
     syntax_weight (float): Weight of that head's loss.
+    parallelism_weight (float): At prediction, the CRF's best tag sequences
+        are rescored by their score minus this times the imbalance of their
+        conjunct lengths (`decoding.rescore_by_parallelism`); 0 keeps the
+        Viterbi sequence. The CRF decoder only.
     """
 
     def __init__(
@@ -67,6 +71,7 @@ class BiLSTMCRF(nn.Module):
         adversarial_weight: float,
         n_syntax_labels: int = 0,
         syntax_weight: float = 0.0,
+        parallelism_weight: float = 0.0,
         tag_of: Optional[Tensor] = None,
         type_of: Optional[Tensor] = None,
     ):
@@ -90,6 +95,7 @@ class BiLSTMCRF(nn.Module):
             nn.Linear(hidden_width, hidden_width), nn.ReLU(), nn.Linear(hidden_width, n_states)
         )
         self.decoder = decoder
+        self.parallelism_weight = parallelism_weight
         if decoder == "crf":
             self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of, type_of)
         else:
@@ -190,4 +196,4 @@ class BiLSTMCRF(nn.Module):
             log_probs = torch.log_softmax(emissions, dim=2)
             best = viterbi(log_probs, mask, self.transition_mask, self.start_mask, self.end_mask)
             return best, log_probs.exp().gather(2, best.unsqueeze(2)).squeeze(2)
-        return self.crf.decode_with_confidences(emissions, mask, self.begin_tag)
+        return self.crf.decode_with_confidences(emissions, mask, self.begin_tag, self.parallelism_weight)
