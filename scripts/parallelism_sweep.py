@@ -79,8 +79,9 @@ def _plot(means: Dict[float, Dict[str, float]], best: float, path: Path) -> None
 
     weights = list(means)
     fig, ax = plt.subplots(figsize=(8, 5))
-    for bucket in [b for b in LABELS if b in means[weights[0]]]:
-        style = {"color": "black", "linewidth": 2.5} if bucket == DEV else {"linewidth": 1, "alpha": 0.8}
+    colours = plt.get_cmap("tab20").colors  # 13 lines: the default cycle of 10 repeats colours
+    for i, bucket in enumerate([b for b in LABELS if b in means[weights[0]]]):
+        style = {"color": "black", "linewidth": 2.5} if bucket == DEV else {"color": colours[i % 20], "linewidth": 1.2}
         ax.plot(weights, [means[w][bucket] for w in weights], marker="o", markersize=3, label=LABELS[bucket], **style)
     ax.axvline(best, color="grey", linestyle="--", linewidth=1)
     ax.set_xlabel("parallelism_weight")
