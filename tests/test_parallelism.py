@@ -83,6 +83,41 @@ def test_parallel_conjuncts_win_when_the_weight_outweighs_the_score(weight, expe
     numpy.testing.assert_allclose(confidences[0], marginals[numpy.arange(4), expected], rtol=1e-5)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_rescoring_picks_the_best_of_the_top_sequences_by_brute_force(seed):
+    # Rows the decoder leaves unsearched (parallel, or too probable to lose)
+    # must come out as a full search of the top N_BEST would have them.
+    rng = numpy.random.default_rng(seed)
+    emissions = rng.normal(size=(6, 5, 4))
+    emissions[:, :, B] += 1.5  # coordinations in most rows
+    emissions[:, 2, C] += 2.0
+    lengths = numpy.array([5, 5, 4, 5, 3, 5])
+    weight = 1.0
+    best, _ = decoding.decode_with_confidences(emissions, lengths, TRANSITIONS, START, END, B, numpy.arange(4), weight)
+    for row, n in enumerate(lengths):
+        ranked = sorted(itertools.product(range(4), repeat=n), key=lambda p: -path_score(emissions[row], p))
+        top = ranked[: decoding.N_BEST]
+        if B not in ranked[0]:
+            assert best[row, :n].tolist() == list(ranked[0])
+            continue
+        expected = max(top, key=lambda p: path_score(emissions[row], p) - weight * imbalance(p))
+        assert best[row, :n].tolist() == list(expected)
+
+
+def test_a_sequence_too_probable_to_lose_is_not_searched(monkeypatch):
+    emissions = merged_list_emissions()
+    emissions[0, 1, B] = -5.0  # "monday wednesday" is now surely one conjunct
+
+    def no_search(*args):
+        raise AssertionError("searched a row no other sequence could win")
+
+    monkeypatch.setattr(decoding, "k_best", no_search)
+    best, _ = decoding.decode_with_confidences(
+        emissions, numpy.array([4]), TRANSITIONS, START, END, B, numpy.arange(4), parallelism_weight=0.5
+    )
+    assert best[0].tolist() == [B, I, C, B]
+
+
 def test_parallelism_needs_the_crf_decoder():
     with pytest.raises(ValueError, match="parallelism_weight"):
         spacy.blank("en").add_pipe("coord_chunker", config={"model": {"decoder": "argmax", "parallelism_weight": 0.5}})

@@ -33,12 +33,16 @@ def viterbi(
     score = start + emissions[:, 0]
     stay = numpy.broadcast_to(numpy.arange(n_tags), (batch, n_tags))
     backpointers = numpy.empty((length, batch, n_tags), dtype="int64")
+    shortest = lengths.min()
     for t in range(1, length):
         candidates = score[:, :, None] + transitions  # (batch, from, to)
         best_prev = candidates.argmax(axis=1)
-        best = candidates.max(axis=1)
+        best = candidates.max(axis=1) + emissions[:, t]
+        if t < shortest:  # every row still has tokens: no padding to skip
+            score, backpointers[t] = best, best_prev
+            continue
         step = (t < lengths)[:, None]
-        score = numpy.where(step, best + emissions[:, t], score)
+        score = numpy.where(step, best, score)
         # On padding, point every tag at itself so backtracking passes through.
         backpointers[t] = numpy.where(step, best_prev, stay)
     path = numpy.empty((batch, length), dtype="int64")
@@ -115,52 +119,74 @@ def k_best(
     score[:, 0] = start + emissions[:, 0]
     stay = numpy.broadcast_to(numpy.arange(k * n_tags).reshape(k, n_tags), (batch, k, n_tags))
     backpointers = numpy.empty((length, batch, k, n_tags), dtype="int64")
+    # Plain indexing: take_along_axis costs more than the rest of a step.
+    row_index, tag_index = numpy.arange(batch)[:, None, None], numpy.arange(n_tags)
+    shortest = lengths.min()
     for t in range(1, length):
         candidates = (score[:, :, :, None] + transitions).reshape(batch, k * n_tags, n_tags)
-        kept = numpy.argpartition(-candidates, k - 1, axis=1)[:, :k]  # (batch, k, to)
-        best = numpy.take_along_axis(candidates, kept, axis=1) + emissions[:, t, None, :]
-        step = (t < lengths)[:, None, None]
-        score = numpy.where(step, best, score)
-        backpointers[t] = numpy.where(step, kept, stay)
+        kept = numpy.argpartition(candidates, -k, axis=1)[:, -k:]  # (batch, k, to)
+        best = candidates[row_index, kept, tag_index] + emissions[:, t, None, :]
+        if t < shortest:
+            score, backpointers[t] = best, kept
+        else:
+            step = (t < lengths)[:, None, None]
+            score = numpy.where(step, best, score)
+            backpointers[t] = numpy.where(step, kept, stay)
     final = (score + end).reshape(batch, k * n_tags)
-    flat = numpy.argpartition(-final, k - 1, axis=1)[:, :k]  # (batch, k)
-    scores = numpy.take_along_axis(final, flat, axis=1)
+    flat = numpy.argpartition(final, -k, axis=1)[:, -k:]  # (batch, k)
+    scores = final[row_index[:, :, 0], flat]
     paths = numpy.empty((batch, k, length), dtype="int64")
-    rows = numpy.arange(batch)[:, None]
     for t in range(length - 1, -1, -1):
         paths[:, :, t] = flat % n_tags
         if t:
-            flat = backpointers[t, rows, flat // n_tags, flat % n_tags]
+            flat = backpointers[t, row_index[:, :, 0], flat // n_tags, flat % n_tags]
     return paths, scores
 
 
 def rescore_by_parallelism(
     best: numpy.ndarray,
+    path_marginals: numpy.ndarray,
+    rows: numpy.ndarray,
     emissions: numpy.ndarray,
     lengths: numpy.ndarray,
     transitions: numpy.ndarray,
     start: numpy.ndarray,
     end: numpy.ndarray,
-    begin_tag: int,
     tag_of: numpy.ndarray,
     weight: float,
 ) -> numpy.ndarray:
-    """Replace each row's best tags by the one of its N_BEST state sequences
-    with the highest CRF score minus `weight` times the imbalance of its
-    conjuncts (`parallelism.imbalance`).
+    """Replace the best tags of some rows by the one of their N_BEST state
+    sequences with the highest CRF score minus `weight` times the imbalance
+    of its conjuncts (`parallelism.imbalance`).
 
-    Only rows whose best sequence has conjuncts of unequal length can change
-    (any other sequence scores lower and is no more parallel), and those are
-    few. Arguments as for `decode_with_confidences`; `best` holds the Viterbi
-    tags, and is changed in place and returned.
+    best (numpy.ndarray): (batch, length) the Viterbi tags; changed in place and returned.
+    path_marginals (numpy.ndarray): (len(rows), length) the marginal
+        probability of each Viterbi state of `rows`.
+    rows (numpy.ndarray): The rows that may change: those with a conjunct.
+    weight (float): The weight of the imbalance. Other arguments as for
+        `decode_with_confidences`.
+
+    A row is left as it is, without searching, when no other sequence can
+    win: when its best sequence is parallel (any other scores lower and is
+    no more parallel), or when that sequence is so probable that any other
+    has less than exp(-weight * imbalance) of its probability. A sequence's
+    probability is at least 1 minus the sum of its tokens' marginal
+    probabilities of anything else, so p >= 1 / (1 + exp(-weight *
+    imbalance)) rules the rest out. That leaves few rows.
     """
-    real = numpy.arange(best.shape[1]) < lengths[:, None]
-    coordinated = numpy.flatnonzero(((best == begin_tag) & real).sum(axis=1) > 1)
-    rows = [row for row in coordinated if imbalance(best[row, : lengths[row]]) > 0]
-    if not rows:
-        return best
-    paths, scores = k_best(emissions[rows], lengths[rows], transitions, start, end, N_BEST)
+    searched = []
     for i, row in enumerate(rows):
+        n = lengths[row]
+        gap = imbalance(best[row, :n])
+        lowest_probability = 1.0 - float((1.0 - path_marginals[i, :n]).sum())
+        if gap > 0 and lowest_probability < 1.0 / (1.0 + numpy.exp(-weight * gap)):
+            searched.append(row)
+    if not searched:
+        return best
+    # Only as long as the longest of these rows, not the whole batch.
+    longest = int(lengths[searched].max())
+    paths, scores = k_best(emissions[searched, :longest], lengths[searched], transitions, start, end, N_BEST)
+    for i, row in enumerate(searched):
         n = lengths[row]
         candidates = [tag_of[path[:n]] for path in paths[i]]
         totals = [score - weight * imbalance(tags) for score, tags in zip(scores[i], candidates)]
@@ -189,16 +215,19 @@ def decode_with_confidences(
     RETURNS (Tuple[numpy.ndarray, numpy.ndarray]): (batch, length) tag ids
         and float32 confidences.
     """
-    best = tag_of[viterbi(emissions, lengths, transitions, start, end)]
-    if parallelism_weight > 0:
-        best = rescore_by_parallelism(
-            best, emissions, lengths, transitions, start, end, begin_tag, tag_of, parallelism_weight
-        )
+    states = viterbi(emissions, lengths, transitions, start, end)
+    best = tag_of[states]
     confidences = numpy.ones(best.shape, dtype="float32")
     real = numpy.arange(best.shape[1]) < lengths[:, None]
+    # Rescoring only removes or reshapes coordinations, so these rows cover its output too.
     rows = numpy.flatnonzero(((best == begin_tag) & real).any(axis=1))
     if len(rows):
         probs = marginals(emissions[rows], lengths[rows], transitions, start, end)
+        if parallelism_weight > 0:
+            path_marginals = numpy.take_along_axis(probs, states[rows][:, :, None], axis=2)[:, :, 0]
+            best = rescore_by_parallelism(
+                best, path_marginals, rows, emissions, lengths, transitions, start, end, tag_of, parallelism_weight
+            )
         if len(tag_of) > tag_of.max() + 1:  # several states per tag: add them up
             probs = probs @ (tag_of[:, None] == numpy.arange(tag_of.max() + 1))
         confidences[rows] = numpy.take_along_axis(probs, best[rows][:, :, None], axis=2)[:, :, 0]
