@@ -201,5 +201,45 @@ def _plot(results: Dict, path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+@app.command()
+def compare(
+    texts: Path = typer.Argument(..., exists=True, help="JSONL with a 'text' field, e.g. assets/sgd/test.jsonl"),
+    pipelines: List[str] = typer.Argument(..., help="Pipelines to compare (paths or package names)"),
+    weights: str = typer.Option("", help="Comma-separated parallelism weights: each pipeline once per weight"),
+    n: int = typer.Option(5000, help="Utterances to time"),
+    rounds: int = typer.Option(8, help="Rounds; each runs every pipeline once, in turn"),
+    batch_size: int = typer.Option(256, help="Batch size of nlp.pipe"),
+) -> None:
+    """Throughput of several pipelines (or settings of one) in one process,
+    taking turns, so that all of them see the same state of the machine:
+    for small differences, which separate runs of `run` cannot resolve."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    import spacy
+    import torch
+
+    torch.set_num_threads(1)
+    lines = _read_texts(texts, n)
+    systems = {}
+    for pipeline in pipelines:
+        for weight in [float(w) for w in weights.split(",")] if weights else [None]:
+            overrides = {} if weight is None else {"components": {"coord_chunker": {"model": {"parallelism_weight": weight}}}}
+            name = pipeline if weight is None else f"{pipeline}, parallelism_weight {weight:g}"
+            systems[name] = spacy.load(pipeline, config=overrides)
+            list(systems[name].pipe(lines[:300], batch_size=32))  # warm up
+    best = dict.fromkeys(systems, float("inf"))
+    for round_ in range(rounds):
+        for name, nlp in systems.items():
+            start = time.perf_counter()
+            list(nlp.pipe(lines, batch_size=batch_size))
+            best[name] = min(best[name], time.perf_counter() - start)
+        msg.info(f"round {round_ + 1}/{rounds}: " + ", ".join(f"{len(lines) / s:,.0f}" for s in best.values()))
+    msg.table(
+        [(name, f"{len(lines) / seconds:,.0f}") for name, seconds in best.items()],
+        header=("pipeline", f"utterances/s, batch {batch_size}, best of {rounds}"),
+        divider=True,
+    )
+
+
 if __name__ == "__main__":
     app()
