@@ -99,6 +99,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "without parallelism rescoring: compound requests 28% (the default before)": (
         [], {f"{MODEL}.parallelism_weight": "0"}
     ),
+    # The short-schedule ablation scored lists higher without it, and it costs speed.
+    "no character CNN (char_width 0)": ([], {f"{MODEL}.char_width": "0"}),
     "compound requests 36%": (["--compound-share", "0.36"], {}),
     "names-with-'and' negatives 12% (default 8%)": (["--names-and-share", "0.12"], {}),
     "compound requests 20% (the default before)": (COMPOUND_20, {}),

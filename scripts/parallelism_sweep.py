@@ -9,7 +9,7 @@ seeds of one config), every score is their mean.
 """
 import json
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import typer
 from wasabi import msg
@@ -36,7 +36,7 @@ def main(
 
     torch.set_num_threads(1)
     values = [float(w) for w in weights.split(",")]
-    runs: Dict[float, List[Dict[str, float]]] = {w: [] for w in values}
+    runs: Dict[float, List[Dict[str, Optional[float]]]] = {w: [] for w in values}
     for model in models:
         for weight in values:
             nlp = spacy.load(model, config={"components": {"coord_chunker": {"model": {"parallelism_weight": weight}}}})
@@ -46,9 +46,9 @@ def main(
             examples = [Example(pred, gold) for pred, gold in zip(run([doc.text for doc in dev]), dev)]
             scores[DEV] = score_coord(examples)["spans_coord_exact"]
             runs[weight].append(scores)
-            msg.info(f"{model} weight {weight}: dev {scores[DEV]:.3f}, natural dev {scores.get('natural_dev', 0):.3f}")
-    means = {w: {b: sum(r[b] for r in rs) / len(rs) for b in rs[0]} for w, rs in runs.items()}
-    best = max(values, key=lambda w: means[w][DEV])
+            msg.info(f"{model} weight {weight}: dev {_fmt(scores[DEV])}, natural dev {_fmt(scores.get('natural_dev'))}")
+    means = {w: {b: _mean([r[b] for r in rs]) for b in rs[0]} for w, rs in runs.items()}
+    best = max(values, key=lambda w: means[w][DEV] or 0.0)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "parallelism.json").write_text(
         json.dumps({"models": [str(m) for m in models], "best_weight": best, "exact": {str(w): means[w] for w in values}}, indent=2)
@@ -60,17 +60,28 @@ def main(
     msg.good(f"The dev split picks weight {best}; wrote {output_dir}/parallelism.md, .json and .png")
 
 
-def _markdown(means: Dict[float, Dict[str, float]], best: float, n_models: int) -> str:
+def _mean(scores: List[Optional[float]]) -> Optional[float]:
+    """The mean of the scores that exist (a bucket without gold conjuncts to
+    score has None)."""
+    known = [score for score in scores if score is not None]
+    return sum(known) / len(known) if known else None
+
+
+def _fmt(score: Optional[float]) -> str:
+    return "-" if score is None else f"{score:.3f}"
+
+
+def _markdown(means: Dict[float, Dict[str, Optional[float]]], best: float, n_models: int) -> str:
     buckets = [b for b in LABELS if b in next(iter(means.values()))]
     caption = f"Exact match per parallelism weight ({'mean of ' + str(n_models) + ' pipelines' if n_models > 1 else 'one pipeline'}); **bold**: the weight the dev split picks."
     lines = [caption, "", "| weight | " + " | ".join(LABELS[b] for b in buckets) + " |", "|---|" + "---|" * len(buckets)]
     for weight, scores in means.items():
         name = f"**{weight:g}**" if weight == best else f"{weight:g}"
-        lines.append(f"| {name} | " + " | ".join(f"{scores[b]:.3f}" for b in buckets) + " |")
+        lines.append(f"| {name} | " + " | ".join(_fmt(scores[b]) for b in buckets) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _plot(means: Dict[float, Dict[str, float]], best: float, path: Path) -> None:
+def _plot(means: Dict[float, Dict[str, Optional[float]]], best: float, path: Path) -> None:
     """Exact match against the weight, one line per bucket, the dev split in black."""
     import matplotlib
 
@@ -82,7 +93,9 @@ def _plot(means: Dict[float, Dict[str, float]], best: float, path: Path) -> None
     colours = plt.get_cmap("tab20").colors  # 13 lines: the default cycle of 10 repeats colours
     for i, bucket in enumerate([b for b in LABELS if b in means[weights[0]]]):
         style = {"color": "black", "linewidth": 2.5} if bucket == DEV else {"color": colours[i % 20], "linewidth": 1.2}
-        ax.plot(weights, [means[w][bucket] for w in weights], marker="o", markersize=3, label=LABELS[bucket], **style)
+        points = [(w, means[w][bucket]) for w in weights if means[w][bucket] is not None]
+        if points:
+            ax.plot(*zip(*points), marker="o", markersize=3, label=LABELS[bucket], **style)
     ax.axvline(best, color="grey", linestyle="--", linewidth=1)
     ax.set_xlabel("parallelism_weight")
     ax.set_ylabel("exact match")

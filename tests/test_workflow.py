@@ -49,3 +49,14 @@ def test_project_workflow_end_to_end(tmp_path):
     assert "| natural dev |" in (tmp_path / "metrics" / "evaluation.md").read_text()
     assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
     assert list((tmp_path / "packages").rglob("en_coord_chunker-*.tar.gz"))
+    # The sweep of the parallelism weight runs on the trained pipeline.
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "project", "run", "parallelism", str(tmp_path), *overrides],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    sweep = json.loads((tmp_path / "metrics" / "parallelism.json").read_text())
+    assert sweep["best_weight"] in [float(w) for w in sweep["exact"]]
+    assert set(sweep["exact"]["0.5"]) >= {"dev", "natural_dev"}
+    assert (tmp_path / "metrics" / "parallelism.png").stat().st_size > 0
