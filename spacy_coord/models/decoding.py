@@ -113,8 +113,8 @@ def k_best(
         has fewer than `k` sequences.
     """
     batch, length, n_tags = emissions.shape
-    # score[row, rank, tag]: the rank-th best partial path ending on tag,
-    # which a backpointer names by its flat index rank * n_tags + tag.
+    # score[row, slot, tag]: one of the k best partial paths ending on tag
+    # (in no order), which a backpointer names by its flat index slot * n_tags + tag.
     score = numpy.full((batch, k, n_tags), -numpy.inf)
     score[:, 0] = start + emissions[:, 0]
     stay = numpy.broadcast_to(numpy.arange(k * n_tags).reshape(k, n_tags), (batch, k, n_tags))
@@ -177,9 +177,9 @@ def rescore_by_parallelism(
     searched = []
     for i, row in enumerate(rows):
         n = lengths[row]
-        gap = imbalance(best[row, :n])
+        unbalanced = imbalance(best[row, :n])
         lowest_probability = 1.0 - float((1.0 - path_marginals[i, :n]).sum())
-        if gap > 0 and lowest_probability < 1.0 / (1.0 + numpy.exp(-weight * gap)):
+        if unbalanced > 0 and lowest_probability < 1.0 / (1.0 + numpy.exp(-weight * unbalanced)):
             searched.append(row)
     if not searched:
         return best
