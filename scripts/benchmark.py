@@ -23,6 +23,15 @@ BATCH_SIZES = (1, 32, 256, 1000)
 REPEATS = 3
 
 
+def _one_thread() -> None:
+    """One torch and BLAS thread for this process, as every measurement uses."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def _read_texts(path: Path, n: int) -> List[str]:
     texts = []
     with path.open(encoding="utf8") as file_:
@@ -36,14 +45,11 @@ def _read_texts(path: Path, n: int) -> List[str]:
 @app.command()
 def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 500) -> None:
     """Measure one system (called in a subprocess by `run`); prints JSON."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+    _one_thread()
     import spacy
-    import torch
 
     from spacy_coord.msgpack_hooks import cached_msgpack_hooks
 
-    torch.set_num_threads(1)
     texts = _read_texts(texts_path, n)
     start = time.perf_counter()
     if system == "tokenizer":
@@ -213,12 +219,9 @@ def compare(
     """Throughput of several pipelines (or settings of one) in one process,
     taking turns, so that all of them see the same state of the machine:
     for small differences, which separate runs of `run` cannot resolve."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+    _one_thread()
     import spacy
-    import torch
 
-    torch.set_num_threads(1)
     lines = _read_texts(texts, n)
     systems = {}
     for pipeline in pipelines:
