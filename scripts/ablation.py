@@ -22,6 +22,7 @@ MODEL = "components.coord_chunker.model"
 VARIANTS: Dict[str, Dict[str, str]] = {
     "default (GloVe, characters, CRF)": {},
     "random embeddings only (no GloVe)": {"paths.vectors": "null", f"{MODEL}.vectors_width": "0"},
+    "GloVe fine-tuned (not frozen)": {f"{MODEL}.vector_tuning_rows": "50000"},
     "no character CNN": {f"{MODEL}.char_width": "0"},
     # Rescoring by parallelism needs whole-sequence scores: CRF only.
     "argmax decoder": {f"{MODEL}.decoder": '"argmax"', f"{MODEL}.parallelism_weight": "0"},

@@ -30,6 +30,7 @@ char_width = 32
 max_chars = 16
 char_rows = 512
 vectors_width = 0
+vector_tuning_rows = 0
 neighbor_similarity = false
 coordination_similarity = false
 word_dropout = 0.0

@@ -148,6 +148,8 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("syntax_attr", "LEMMA"),
         ("conjunct_types", 0),
         ("parallelism_weight", -0.5),
+        ("vector_tuning_rows", 100),  # without static vectors
+        ("vector_tuning_rows", -1),
     ],
 )
 def test_bad_model_setting_named(setting, value):
@@ -171,14 +173,19 @@ def test_vectors_width_mismatch_named():
         nlp.initialize(lambda: [make_example(nlp, *TRAIN_DATA[0])])
 
 
-@pytest.mark.parametrize("neighbor_similarity,coordination_similarity", [(False, False), (True, True)])
-def test_static_vectors_used(neighbor_similarity, coordination_similarity):
+@pytest.mark.parametrize(
+    "neighbor_similarity,coordination_similarity,vector_tuning_rows",
+    [(False, False, 0), (True, True, 0), (False, False, 16)],
+)
+def test_static_vectors_used(neighbor_similarity, coordination_similarity, vector_tuning_rows):
     nlp = spacy.blank("en")
     for i, word in enumerate(["mom", "dad", "call", "and"]):
         nlp.vocab.set_vector(word, numpy.full((4,), i + 1, dtype="float32"))
+    pretrained = nlp.vocab.vectors.data.copy()
     model = {
         **SMALL_MODEL,
         "vectors_width": 4,
+        "vector_tuning_rows": vector_tuning_rows,
         "word_dropout": 0.1,
         "neighbor_similarity": neighbor_similarity,
         "coordination_similarity": coordination_similarity,
@@ -190,6 +197,12 @@ def test_static_vectors_used(neighbor_similarity, coordination_similarity):
     for _ in range(80):
         nlp.update(examples, sgd=optimizer)
     assert conjuncts(nlp("call mom or dad")) == ["mom", "dad"]
+    corrections = nlp.get_pipe("coord_chunker").model.layers[0].shims[0]._model.embed.vector_corrections
+    # Fine-tuning trains the corrections and leaves the pipeline's vectors as they were.
+    assert (corrections is not None) == bool(vector_tuning_rows)
+    if corrections is not None:
+        assert corrections.weight.abs().sum() > 0
+    assert numpy.array_equal(nlp.vocab.vectors.data, pretrained)
     # The folded encoder (large batches) agrees with one-by-one prediction.
     texts = TEXTS * 3
     assert [conjuncts(doc) for doc in nlp.pipe(texts, batch_size=len(texts))] == [conjuncts(nlp(t)) for t in texts]

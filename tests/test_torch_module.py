@@ -15,7 +15,7 @@ from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START
 ROWS = [50, 20, 30, 10]
 
 
-def build(char_width, vectors_width, depth=1, similarity_width=0):
+def build(char_width, vectors_width, depth=1, similarity_width=0, vector_tuning_rows=0):
     torch.manual_seed(0)
     return BiLSTMCRF(
         allowed=torch.from_numpy(ALLOWED),
@@ -35,14 +35,18 @@ def build(char_width, vectors_width, depth=1, similarity_width=0):
         decoder="crf",
         n_domains=0,
         adversarial_weight=0.0,
+        vector_tuning_rows=vector_tuning_rows,
     ).eval()
 
 
 @pytest.mark.parametrize(
-    "char_width,vectors_width,similarity_width", [(6, 5, 0), (0, 5, 0), (6, 0, 0), (0, 0, 0), (6, 5, 2)]
+    "char_width,vectors_width,similarity_width,vector_tuning_rows",
+    [(6, 5, 0, 0), (0, 5, 0, 0), (6, 0, 0, 0), (0, 0, 0, 0), (6, 5, 2, 0), (6, 5, 0, 7)],
 )
-def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_width):
-    model = build(char_width, vectors_width, similarity_width=similarity_width)
+def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_width, vector_tuning_rows):
+    model = build(char_width, vectors_width, similarity_width=similarity_width, vector_tuning_rows=vector_tuning_rows)
+    if vector_tuning_rows:  # corrections as training leaves them, not the zeros it starts from
+        torch.nn.init.normal_(model.embed.vector_corrections.weight)
     lengths = torch.tensor([3, 7, 1, 5, 7, 2])  # not sorted: the encoder sorts
     batch, length, n_words = len(lengths), int(lengths.max()), 9
     word_index = torch.randint(0, n_words, (batch, length))
@@ -51,7 +55,8 @@ def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_w
     char_ids = torch.randint(0, 40, (n_words, 4)) if char_width else None
     vectors = torch.randn(n_words, vectors_width) if vectors_width else None
     similarity = torch.rand(batch, length, similarity_width) if similarity_width else None
-    features = TokenFeatures(hash_ids, char_ids, word_index, vectors, similarity)
+    vector_rows = torch.randint(0, vector_tuning_rows, (n_words,)) if vector_tuning_rows else None
+    features = TokenFeatures(hash_ids, char_ids, word_index, vectors, similarity, vector_rows)
     with torch.no_grad():
         expected, _ = pad_packed_sequence(model.encode(features, lengths), batch_first=True, total_length=length)
     folded = folded_bilstm(model.embed, model.lstm, features, lengths)  # also outside no_grad

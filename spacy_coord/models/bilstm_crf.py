@@ -64,6 +64,7 @@ def build_bilstm_crf_tagger(
     max_chars: int = 16,
     char_rows: int = 512,
     vectors_width: int = 0,
+    vector_tuning_rows: int = 0,
     neighbor_similarity: bool = False,
     coordination_similarity: bool = False,
     word_dropout: float = 0.0,
@@ -89,6 +90,11 @@ def build_bilstm_crf_tagger(
     char_rows (int): Character hash buckets.
     vectors_width (int): Width of the pipeline's static vectors
         (`nlp.vocab.vectors`); 0 means none are used.
+    vector_tuning_rows (int): Fine-tune the static vectors: training learns
+        a correction added to each word's vector, from a table of this many
+        rows that words share by hashing. Words unseen in training keep
+        their pretrained vector, and the pipeline's vectors table stays as it
+        is. 0 keeps the vectors frozen. Needs static vectors.
     neighbor_similarity (bool): Give each token the cosine similarity of its
         static vector with the previous and the next token's: values of one
         list are alike ("monday wednesday"), the words of one value less so.
@@ -146,6 +152,7 @@ def build_bilstm_crf_tagger(
         char_rows=char_rows if use_chars else 0,
         char_width=char_width,
         vectors_width=vectors_width,
+        vector_tuning_rows=vector_tuning_rows,
         similarity_width=similarity.N_FEATURES * (neighbor_similarity + coordination_similarity),
         word_dropout=word_dropout,
         hidden_width=width,
@@ -173,6 +180,7 @@ def build_bilstm_crf_tagger(
             "max_chars": max_chars if use_chars else 0,
             "char_rows": char_rows,
             "vectors_width": vectors_width,
+            "vector_tuning_rows": vector_tuning_rows,
             "neighbor_similarity": neighbor_similarity,
             "coordination_similarity": coordination_similarity,
             "n_domains": n_domains,
@@ -204,7 +212,7 @@ def _check_settings(settings: Dict[str, Any]) -> None:
     for name in ("dropout", "word_dropout"):
         if not 0.0 <= settings[name] < 1.0:
             fail(name, "a number in [0, 1)")
-    for name in ("char_width", "vectors_width", "n_domains", "max_chars"):
+    for name in ("char_width", "vectors_width", "vector_tuning_rows", "n_domains", "max_chars"):
         if settings[name] < 0:
             fail(name, "an integer >= 0")
     if settings["char_width"] > 0 and (settings["max_chars"] < 1 or settings["char_rows"] < 2):
@@ -212,6 +220,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
     for name in ("neighbor_similarity", "coordination_similarity"):
         if settings[name] and settings["vectors_width"] <= 0:
             fail(name, "false when there are no static vectors (vectors_width 0)")
+    if settings["vector_tuning_rows"] > 0 and settings["vectors_width"] <= 0:
+        fail("vector_tuning_rows", "0 when there are no static vectors (vectors_width 0)")
     if settings["adversarial_weight"] < 0:
         fail("adversarial_weight", "a number >= 0")
     if settings["parallelism_weight"] < 0 or (settings["parallelism_weight"] > 0 and settings["decoder"] != "crf"):
@@ -330,6 +340,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "word_index": _scatter(inverse, mask, 0),
         "vectors": None,
         "similarity": None,
+        "vector_rows": None,
     }
     if model.attrs["max_chars"]:
         features["char_ids"] = _char_ids(
@@ -339,6 +350,11 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         )
     if model.attrs["vectors_width"]:
         features["vectors"] = _static_vectors(docs[0].vocab, lower[first])
+    if model.attrs["vector_tuning_rows"]:
+        # Corrections are per vector, so keyed like the vectors: by the lower-cased word.
+        seed = len(attr_ids)  # the attribute hashes use seeds 0 .. len(attr_ids) - 1
+        vector_hashes = ops.hash(numpy.ascontiguousarray(lower[first]), seed)[:, 0]
+        features["vector_rows"] = (vector_hashes % model.attrs["vector_tuning_rows"]).astype("int64")
     if model.attrs["neighbor_similarity"] or model.attrs["coordination_similarity"]:
         unit = similarity.unit_rows(features["vectors"])[inverse]
         parts = []

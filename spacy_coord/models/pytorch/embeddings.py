@@ -37,6 +37,8 @@ class TokenFeatures(NamedTuple):
         tokens of one word have the same text and the same attribute ids.
     vectors (Optional[Tensor]): (n_words, vectors_width) static vectors.
     similarity (Optional[Tensor]): (batch, length, similarity_width) features.
+    vector_rows (Optional[Tensor]): (n_words,) each word's row in the table
+        of vector corrections, when the vectors are fine-tuned.
     """
 
     hash_ids: Tensor
@@ -44,6 +46,7 @@ class TokenFeatures(NamedTuple):
     word_index: Optional[Tensor] = None
     vectors: Optional[Tensor] = None
     similarity: Optional[Tensor] = None
+    vector_rows: Optional[Tensor] = None
 
     def n_words(self) -> int:
         """The number of distinct words: rows of the per-word fields, or one
@@ -63,6 +66,9 @@ class TokenEmbedding(nn.Module):
     char_rows (int): Character table size; 0 disables character features.
     char_width (int): Character feature width.
     vectors_width (int): Width of the static vectors; 0 disables them.
+    vector_tuning_rows (int): Rows of a hashed table of trainable
+        corrections added to the static vectors, so that training fine-tunes
+        them; 0 keeps them frozen.
     similarity_width (int): Width of per-token similarity features passed in
         as they are (0: none).
     word_dropout (float): In training, the probability of hiding a token's
@@ -79,11 +85,17 @@ class TokenEmbedding(nn.Module):
         vectors_width: int,
         similarity_width: int,
         word_dropout: float,
+        vector_tuning_rows: int = 0,
     ):
         super().__init__()
         self.tables = nn.ModuleList(nn.Embedding(n, width) for n in rows)
         self.chars = CharCNN(char_rows, char_width) if char_rows > 0 else None
         self.vectors = nn.Linear(vectors_width, width) if vectors_width > 0 else None
+        self.vector_corrections = None
+        if vectors_width > 0 and vector_tuning_rows > 0:
+            # Zero corrections: training starts from the pretrained vectors.
+            self.vector_corrections = nn.Embedding(vector_tuning_rows, vectors_width)
+            nn.init.zeros_(self.vector_corrections.weight)
         self.similarity_width = similarity_width
         self.word_dropout = word_dropout
         self.output_width = (
@@ -104,7 +116,7 @@ class TokenEmbedding(nn.Module):
         if self.chars is not None:
             parts.append(self.chars(features.char_ids)[features.word_index])
         if self.vectors is not None:
-            projected = self.vectors(features.vectors)[features.word_index]
+            projected = self.vectors(self._word_vectors(features))[features.word_index]
             # A hidden word's vector is zero, so its projection is the bias.
             parts.append(projected if dropped is None else torch.where(dropped, self.vectors.bias, projected))
         if self.similarity_width:
@@ -126,5 +138,11 @@ class TokenEmbedding(nn.Module):
         if self.chars is not None:
             parts.append(self.chars(features.char_ids))
         if self.vectors is not None:
-            parts.append(self.vectors(features.vectors))
+            parts.append(self.vectors(self._word_vectors(features)))
         return torch.cat(parts, dim=1)
+
+    def _word_vectors(self, features: TokenFeatures) -> Tensor:
+        """(n_words, vectors_width) static vectors, fine-tuned if corrections are trained."""
+        if self.vector_corrections is None:
+            return features.vectors
+        return features.vectors + self.vector_corrections(features.vector_rows)

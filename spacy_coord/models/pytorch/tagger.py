@@ -29,8 +29,8 @@ class BiLSTMCRF(nn.Module):
     tag_of, type_of (Optional[Tensor]): The tag id and the coordination type
         of each CRF state, when there are several states per tag
         (`tags.typed_states`); the CRF decoder only.
-    rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout:
-        see `TokenEmbedding`.
+    rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout,
+    vector_tuning_rows: see `TokenEmbedding`.
     hidden_width (int): BiLSTM output width (both directions together).
     depth (int): Number of BiLSTM layers.
     dropout (float): Dropout on embeddings and encoder states.
@@ -72,6 +72,7 @@ class BiLSTMCRF(nn.Module):
         n_syntax_labels: int = 0,
         syntax_weight: float = 0.0,
         parallelism_weight: float = 0.0,
+        vector_tuning_rows: int = 0,
         tag_of: Optional[Tensor] = None,
         type_of: Optional[Tensor] = None,
     ):
@@ -80,7 +81,7 @@ class BiLSTMCRF(nn.Module):
         self.n_states = n_states
         self.begin_tag = begin_tag
         self.embed = TokenEmbedding(
-            rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout
+            rows, embed_width, char_rows, char_width, vectors_width, similarity_width, word_dropout, vector_tuning_rows
         )
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(
