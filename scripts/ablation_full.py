@@ -103,6 +103,11 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "no character CNN (char_width 0)": ([], {f"{MODEL}.char_width": "0"}),
     # The paper's other embedding setting: pretrained vectors fine-tuned, not frozen.
     "GloVe fine-tuned (vector_tuning_rows 50,000)": ([], {f"{MODEL}.vector_tuning_rows": "50000"}),
+    # A small lexicon of function words: spaCy's English stop words (IS_STOP).
+    "function words flagged (IS_STOP embedded)": ([], {
+        f"{MODEL}.embed_attrs": '["NORM", "PREFIX", "SUFFIX", "SHAPE", "IS_STOP"]',
+        f"{MODEL}.embed_rows": "[5000, 1000, 2500, 500, 16]",
+    }),
     "compound requests 36%": (["--compound-share", "0.36"], {}),
     "names-with-'and' negatives 12% (default 8%)": (["--names-and-share", "0.12"], {}),
     "compound requests 20% (the default before)": (COMPOUND_20, {}),
