@@ -323,10 +323,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
     tokens = numpy.concatenate([doc.to_array(columns).reshape(len(doc), len(columns)) for doc in docs])
     lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
     mask = _token_mask(lengths)
-    ops = NumpyOps()
-    hash_ids = numpy.stack(
-        [ops.hash(numpy.ascontiguousarray(tokens[:, i]), i)[:, 0] % n for i, n in enumerate(rows)], axis=1
-    ).astype("int64")
+    hash_ids = numpy.stack([_hashed_rows(tokens[:, i], i, n) for i, n in enumerate(rows)], axis=1)
     orth, lower = tokens[:, len(attr_ids)], tokens[:, len(attr_ids) + 1]
     # Characters, static vectors and, in the folded encoder, the whole input
     # projection are computed once per distinct word. A word is its text and
@@ -352,9 +349,8 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         features["vectors"] = _static_vectors(docs[0].vocab, lower[first])
     if model.attrs["vector_tuning_rows"]:
         # Corrections are per vector, so keyed like the vectors: by the lower-cased word.
-        seed = len(attr_ids)  # the attribute hashes use seeds 0 .. len(attr_ids) - 1
-        vector_hashes = ops.hash(numpy.ascontiguousarray(lower[first]), seed)[:, 0]
-        features["vector_rows"] = (vector_hashes % model.attrs["vector_tuning_rows"]).astype("int64")
+        # Seed: the attribute hashes use 0 .. len(attr_ids) - 1.
+        features["vector_rows"] = _hashed_rows(lower[first], len(attr_ids), model.attrs["vector_tuning_rows"])
     if model.attrs["neighbor_similarity"] or model.attrs["coordination_similarity"]:
         unit = similarity.unit_rows(features["vectors"])[inverse]
         parts = []
@@ -364,6 +360,11 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
             parts.append(similarity.coordination_similarity(unit, numpy.isin(lower, SEPARATOR_KEYS), lengths))
         features["similarity"] = _scatter(numpy.concatenate(parts, axis=1), mask, 0.0)
     return features
+
+
+def _hashed_rows(keys: numpy.ndarray, seed: int, n_rows: int) -> numpy.ndarray:
+    """The int64 row of each uint64 key in a table of `n_rows`, by Thinc's hash with `seed`."""
+    return (NumpyOps().hash(numpy.ascontiguousarray(keys), seed)[:, 0] % n_rows).astype("int64")
 
 
 def _distinct_rows(rows: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
