@@ -8,6 +8,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import typer
 from wasabi import msg
 
+from spacy_coord.scoring import exact_match_interval
+
 BUCKETS = {
     "two": "2 conjuncts",
     "three": "3 conjuncts",
@@ -136,8 +138,12 @@ def _markdown(results: Dict) -> str:
         cells = []
         for name in names:
             scores = results[name]["buckets"][bucket]
-            cells += [_fmt(scores["exact"]), _fmt(scores["f"])]
+            low, high = exact_match_interval(scores["exact"], scores["n"])
+            cells += [f"{_fmt(scores['exact'])} ({low:.2f}-{high:.2f})", _fmt(scores["f"])]
         lines.append(f"| {label} | {row['n']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("Exact match with its 95% interval (Wilson) in brackets: on a bucket of n utterances, "
+                 "differences inside it can be chance.")
     lines.append("")
     for name in names:
         extra = results[name]
@@ -165,8 +171,13 @@ def _plot(results: Dict, path: Path) -> None:
     width = 0.8 / len(names)
     fig, ax = plt.subplots(figsize=(10, 4))
     for i, name in enumerate(names):
-        values = [results[name]["buckets"][b]["exact"] or 0.0 for b in buckets]
-        ax.bar([x + i * width for x in range(len(buckets))], values, width, label=name)
+        scores = [results[name]["buckets"][b] for b in buckets]
+        values = [s["exact"] for s in scores]
+        intervals = [exact_match_interval(s["exact"], s["n"]) for s in scores]
+        # Error bars: the 95% interval of each rate (clipped at 0 against rounding at 1.0).
+        errors = [[max(0.0, v - low) for v, (low, _) in zip(values, intervals)],
+                  [max(0.0, high - v) for v, (_, high) in zip(values, intervals)]]
+        ax.bar([x + i * width for x in range(len(buckets))], values, width, yerr=errors, capsize=2, label=name)
     ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(buckets))])
     ax.set_xticklabels([BUCKETS[b] for b in buckets], rotation=30, ha="right")
     ax.set_ylabel("exact match")

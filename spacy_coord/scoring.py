@@ -1,6 +1,7 @@
 """Conjunct precision/recall/F and utterance exact match."""
+import math
 import re
-from typing import Any, Callable, Dict, Iterable, List, Sequence, Set
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple
 
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
@@ -31,6 +32,26 @@ def conjunct_set(texts: Iterable[str]) -> Set[str]:
 def is_exact_match(predicted: Iterable[str], gold: Iterable[str]) -> bool:
     """All gold conjuncts found and nothing extra (compared as normalized sets)."""
     return conjunct_set(predicted) == conjunct_set(gold)
+
+
+def exact_match_interval(exact: float, n: int, z: float = 1.96) -> Tuple[float, float]:
+    """Wilson score interval of an exact-match rate: where the rate on
+    utterances like these lies, 95% of the time by default. On a small
+    bucket it is wide (0.64 of 86 utterances: 0.53 to 0.73), so differences
+    inside it can be chance.
+
+    exact (float): The exact-match rate.
+    n (int): The number of utterances it was measured on.
+    z (float): The normal quantile of the confidence level.
+    RETURNS (Tuple[float, float]): The lower and upper bound.
+    """
+    if n <= 0:
+        raise ValueError(f"an exact-match rate needs at least one utterance, got n={n}")
+    if not 0.0 <= exact <= 1.0:
+        raise ValueError(f"an exact-match rate lies in [0, 1], got {exact}")
+    centre = (exact + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(exact * (1 - exact) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 # Kinds of misses (see `error_kind`), with what each means.

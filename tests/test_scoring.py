@@ -1,7 +1,7 @@
 """Exact match and the kinds of misses."""
 import pytest
 
-from spacy_coord.scoring import ERROR_KINDS, error_kind, is_exact_match
+from spacy_coord.scoring import ERROR_KINDS, error_kind, exact_match_interval, is_exact_match
 
 
 def test_exact_match_ignores_case_punctuation_and_leading_determiner():
@@ -24,3 +24,19 @@ def test_exact_match_ignores_case_punctuation_and_leading_determiner():
 def test_error_kind(predicted, gold, kind):
     assert kind in ERROR_KINDS
     assert error_kind(predicted, gold) == kind
+
+
+def test_exact_match_interval_is_wilson_and_narrows_with_n():
+    low, high = exact_match_interval(0.5, 10)
+    assert (round(low, 4), round(high, 4)) == (0.2366, 0.7634)  # the textbook 5 of 10
+    small, large = exact_match_interval(0.64, 86), exact_match_interval(0.64, 860)
+    assert small[0] < large[0] < 0.64 < large[1] < small[1]
+    # A perfect score still has room below it, and none above.
+    low, high = exact_match_interval(1.0, 300)
+    assert 0.98 < low < 1.0 and high == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("exact,n,problem", [(0.5, 0, "n=0"), (1.2, 10, "1.2")])
+def test_exact_match_interval_rejects_what_is_no_rate(exact, n, problem):
+    with pytest.raises(ValueError, match=problem):
+        exact_match_interval(exact, n)
