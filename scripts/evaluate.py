@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import typer
 from wasabi import msg
 
-from spacy_coord.scoring import exact_match_interval
+from spacy_coord.scoring import exact_match_interval, paired_sign_test
 
 BUCKETS = {
     "two": "2 conjuncts",
@@ -61,9 +61,12 @@ def main(
         if not (eval_dir / f"{bucket}.spacy").exists():
             msg.warn(f"No {eval_dir / bucket}.spacy: bucket '{bucket}' skipped")
     results: Dict[str, Dict] = {}
+    matches: Dict[str, Dict[str, List[bool]]] = {}
     for name, run in systems.items():
-        results[name] = {"buckets": score_buckets(run, eval_dir, nlp.vocab)}
+        matches[name] = {}
+        results[name] = {"buckets": score_buckets(run, eval_dir, nlp.vocab, matches[name])}
         msg.info(f"{name}: " + "  ".join(f"{b} {_fmt(s['exact'])}" for b, s in results[name]["buckets"].items()))
+    results["spacy-coord"]["against_parser"] = paired_comparison(*matches.values())
     scored = [bucket for bucket in FILE_BUCKETS if bucket in results["spacy-coord"]["buckets"]]
     all_texts = [doc.text for bucket in scored for doc in _gold(eval_dir, bucket, nlp.vocab)]
     for name, run in systems.items():
@@ -84,11 +87,15 @@ def main(
     msg.good(f"Wrote {output_dir}/evaluation.md, .json and .png")
 
 
-def score_buckets(run: Callable[[List[str]], List], eval_dir: Path, vocab) -> Dict[str, Dict]:
-    """Exact match and conjunct F1 per bucket of `run` (texts -> annotated docs)."""
+def score_buckets(
+    run: Callable[[List[str]], List], eval_dir: Path, vocab, matches: Optional[Dict[str, List[bool]]] = None
+) -> Dict[str, Dict]:
+    """Exact match and conjunct F1 per bucket of `run` (texts -> annotated
+    docs). `matches`, if given, receives per bucket whether each utterance
+    is an exact match."""
     from spacy.training import Example
 
-    from spacy_coord.scoring import score_coord
+    from spacy_coord.scoring import exact_matches, score_coord
 
     def summary(examples: List[Example]) -> Dict:
         bucket_scores = score_coord(examples)
@@ -101,11 +108,27 @@ def score_buckets(run: Callable[[List[str]], List], eval_dir: Path, vocab) -> Di
         gold = _gold(eval_dir, bucket, vocab)
         examples[bucket] = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in gold]), gold)]
         scores[bucket] = summary(examples[bucket])
+        if matches is not None:
+            matches[bucket] = exact_matches(examples[bucket])
     for name, (bucket, wanted) in SUB_BUCKETS.items():
         part = [eg for eg in examples.get(bucket, []) if wanted(len(eg.reference.spans["coord"]))]
         if part:
             scores[name] = summary(part)
+            if matches is not None:
+                matches[name] = exact_matches(part)
     return {bucket: scores[bucket] for bucket in BUCKETS if bucket in scores}
+
+
+def paired_comparison(first: Dict[str, List[bool]], second: Dict[str, List[bool]]) -> Dict[str, Dict]:
+    """Per bucket, the utterances that only the first or only the second
+    system matches exactly, and the exact McNemar test's p-value of the split."""
+    paired = {}
+    for bucket, flags in first.items():
+        only_first = sum(a and not b for a, b in zip(flags, second[bucket]))
+        only_second = sum(b and not a for a, b in zip(flags, second[bucket]))
+        paired[bucket] = {"only_first": only_first, "only_second": only_second,
+                          "p": paired_sign_test(only_first, only_second)}
+    return paired
 
 
 def _gold(eval_dir: Path, bucket: str, vocab) -> List:
@@ -129,8 +152,10 @@ def train_minutes(train_time: Optional[Path]) -> Optional[float]:
 
 def _markdown(results: Dict) -> str:
     names = list(results)
-    header = "| bucket | n | " + " | ".join(f"{n} exact | {n} F1" for n in names) + " |"
-    lines = [header, "|" + "---|" * (2 + 2 * len(names))]
+    paired = results[names[0]].get("against_parser")
+    header = "| bucket | n | " + " | ".join(f"{n} exact | {n} F1" for n in names)
+    header += " | right only by spacy-coord / only by the parser (p) |" if paired else " |"
+    lines = [header, "|" + "---|" * (2 + 2 * len(names) + bool(paired))]
     for bucket, label in BUCKETS.items():
         if bucket not in results[names[0]]["buckets"]:
             continue
@@ -140,10 +165,17 @@ def _markdown(results: Dict) -> str:
             scores = results[name]["buckets"][bucket]
             low, high = exact_match_interval(scores["exact"], scores["n"])
             cells += [f"{_fmt(scores['exact'])} ({low:.2f}-{high:.2f})", _fmt(scores["f"])]
+        if paired:
+            split = paired[bucket]
+            cells.append(f"{split['only_first']} / {split['only_second']} ({split['p']:.2g})")
         lines.append(f"| {label} | {row['n']} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Exact match with its 95% interval (Wilson) in brackets: on a bucket of n utterances, "
                  "differences inside it can be chance.")
+    if paired:
+        lines.append("The last column counts the utterances that only one of the two systems matches exactly, "
+                     "with the two-sided p-value of the exact McNemar test: below 0.05, a split that uneven "
+                     "is unlikely between equally good systems.")
     lines.append("")
     for name in names:
         extra = results[name]

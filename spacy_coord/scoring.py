@@ -54,6 +54,22 @@ def exact_match_interval(exact: float, n: int, z: float = 1.96) -> Tuple[float, 
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def paired_sign_test(only_first: int, only_second: int) -> float:
+    """Two-sided p-value of the exact McNemar test of two systems scored on
+    the same utterances: the chance of a split at least this uneven of the
+    utterances that exactly one of them gets right, if both were as good.
+
+    only_first (int): Utterances only the first system gets right.
+    only_second (int): Utterances only the second system gets right.
+    RETURNS (float): The p-value (1.0 when no utterance tells them apart).
+    """
+    if only_first < 0 or only_second < 0:
+        raise ValueError(f"counts of utterances cannot be negative: {only_first}, {only_second}")
+    n = only_first + only_second
+    tail = sum(math.comb(n, k) for k in range(min(only_first, only_second) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
 # Kinds of misses (see `error_kind`), with what each means.
 ERROR_KINDS = {
     "name split": "no conjuncts in gold (a name with 'and'), some predicted",
@@ -84,6 +100,20 @@ def _conjunct_texts(doc: Doc, spans_key: str) -> List[str]:
     return [span.text for span in doc.spans.get(spans_key, [])]
 
 
+def exact_matches(examples: Iterable[Example], *, spans_key: str = SPANS_KEY) -> List[bool]:
+    """Whether each example's predicted conjuncts match its gold ones
+    exactly (see `is_exact_match`).
+
+    examples (Iterable[Example]): Examples with predicted and gold conjuncts.
+    spans_key (str): The `doc.spans` key holding the conjuncts.
+    RETURNS (List[bool]): One flag per example.
+    """
+    return [
+        is_exact_match(_conjunct_texts(eg.predicted, spans_key), _conjunct_texts(eg.reference, spans_key))
+        for eg in examples
+    ]
+
+
 def score_coord(examples: Iterable[Example], *, spans_key: str = SPANS_KEY, **kwargs: Any) -> Dict[str, Any]:
     """Score conjunct spans of `examples`.
 
@@ -104,10 +134,7 @@ def score_coord(examples: Iterable[Example], *, spans_key: str = SPANS_KEY, **kw
         allow_overlap=True,
     )
     scores.pop(f"{attr}_per_type", None)
-    matches = [
-        is_exact_match(_conjunct_texts(eg.predicted, spans_key), _conjunct_texts(eg.reference, spans_key))
-        for eg in examples
-    ]
+    matches = exact_matches(examples, spans_key=spans_key)
     scores[f"{attr}_exact"] = sum(matches) / len(matches) if matches else None
     return scores
 

@@ -1,7 +1,7 @@
 """Exact match and the kinds of misses."""
 import pytest
 
-from spacy_coord.scoring import ERROR_KINDS, error_kind, exact_match_interval, is_exact_match
+from spacy_coord.scoring import ERROR_KINDS, error_kind, exact_match_interval, is_exact_match, paired_sign_test
 
 
 def test_exact_match_ignores_case_punctuation_and_leading_determiner():
@@ -40,3 +40,21 @@ def test_exact_match_interval_is_wilson_and_narrows_with_n():
 def test_exact_match_interval_rejects_what_is_no_rate(exact, n, problem):
     with pytest.raises(ValueError, match=problem):
         exact_match_interval(exact, n)
+
+
+@pytest.mark.parametrize(
+    "only_first,only_second,p",
+    [
+        (1, 9, 22 / 1024),  # 2 * P(at most 1 of 10 fair coin flips)
+        (9, 1, 22 / 1024),
+        (5, 5, 1.0),
+        (0, 0, 1.0),  # nothing tells the systems apart
+    ],
+)
+def test_paired_sign_test_is_exact_mcnemar(only_first, only_second, p):
+    assert paired_sign_test(only_first, only_second) == pytest.approx(p)
+
+
+def test_paired_sign_test_rejects_negative_counts():
+    with pytest.raises(ValueError, match="negative"):
+        paired_sign_test(-1, 3)

@@ -45,6 +45,10 @@ def test_project_workflow_end_to_end(tmp_path):
     evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
     assert set(evaluation) == {"spacy-coord", "en_core_web_sm parser"}
     assert "natural_dev" in evaluation["spacy-coord"]["buckets"]
+    # Utterances only one system gets right: at most the bucket's size.
+    split = evaluation["spacy-coord"]["against_parser"]["natural_dev"]
+    assert split["only_first"] + split["only_second"] <= evaluation["spacy-coord"]["buckets"]["natural_dev"]["n"]
+    assert 0.0 < split["p"] <= 1.0
     assert (tmp_path / "metrics" / "evaluation.png").stat().st_size > 0
     assert "| natural dev |" in (tmp_path / "metrics" / "evaluation.md").read_text()
     assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
