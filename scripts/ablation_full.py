@@ -109,6 +109,9 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The two rows above that scored natural dev highest, together: both
     # make the encoder cheaper.
     "no character CNN and embedding width 32": ([], {f"{MODEL}.char_width": "0", f"{MODEL}.embed_width": "32"}),
+    # The short-schedule ablation lost most with a narrower BiLSTM (64 wide),
+    # so 128 may still be short of capacity; a wider one costs speed.
+    "BiLSTM width 256 (default 128)": ([], {f"{MODEL}.width": "256"}),
     # A small lexicon of function words: spaCy's English stop words (IS_STOP).
     "function words flagged (IS_STOP embedded)": ([], {
         f"{MODEL}.embed_attrs": '["NORM", "PREFIX", "SUFFIX", "SHAPE", "IS_STOP"]',

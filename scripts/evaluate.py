@@ -167,7 +167,8 @@ def _markdown(results: Dict) -> str:
             cells += [f"{_fmt(scores['exact'])} ({low:.2f}-{high:.2f})", _fmt(scores["f"])]
         if paired:
             split = paired[bucket]
-            cells.append(f"{split['only_first']} / {split['only_second']} ({split['p']:.2g})")
+            p_value = "<0.001" if split["p"] < 0.001 else f"{split['p']:.2g}"
+            cells.append(f"{split['only_first']} / {split['only_second']} ({p_value})")
         lines.append(f"| {label} | {row['n']} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Exact match with its 95% interval (Wilson) in brackets: on a bucket of n utterances, "
