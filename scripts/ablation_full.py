@@ -26,6 +26,9 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
     return {f"{MODEL}.syntax_attr": attr, f"{MODEL}.n_syntax_labels": str(n_labels), f"{MODEL}.syntax_weight": str(weight)}
 
 
+# The share of lists and compound requests in speech-recognition style
+# before the default 70%: every row but the first was run on it.
+ASR_BEFORE = ["--asr-share", "0.4"]
 # The shares of compound requests before the default 28%: 20% for the rows
 # run on that default, 12% for those run before it.
 COMPOUND_20 = ["--compound-share", "0.2"]
@@ -91,10 +94,11 @@ _ON_60K: Dict[str, Tuple[List[str], Dict[str, str]]] = {
         ["--teacher", "training/model-best", "--teacher-min-score", "0.9"], {}
     ),
 }
-VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The project's corpus and config: as many more steps as 6 epochs
-    # would take, on fresh examples rather than repeats.
-    "default: conjuncts rescored by parallelism (weight 0.5)": ([], {}),
+# name -> (make_corpus.py options, `spacy train` overrides), each on a
+# corpus with ASR_BEFORE unless it says otherwise.
+_ON_ASR_40: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The default before: 40% in speech-recognition style, conjuncts rescored by parallelism.
+    "speech-recognition style for 40% of generated examples (the default before)": ([], {}),
     # Decoding only: the same corpus and config as the default otherwise.
     "without parallelism rescoring: compound requests 28% (the default before)": (
         [], {f"{MODEL}.parallelism_weight": "0"}
@@ -132,6 +136,12 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
         COMPOUND_BEFORE, {f"{MODEL}.embed_rows": "[20000, 4000, 10000, 2000]"}
     ),
     **{name: (N_TRAIN_BEFORE + options, overrides) for name, (options, overrides) in _ON_60K.items()},
+}
+VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The project's corpus and config. Most natural requests reach an app
+    # as speech recognition writes them: lower case, no punctuation.
+    "default: speech-recognition style for 70% of generated examples (40% before)": ([], {}),
+    **{name: (ASR_BEFORE + options, overrides) for name, (options, overrides) in _ON_ASR_40.items()},
 }
 
 
