@@ -163,8 +163,7 @@ def _markdown(results: Dict) -> str:
         cells = []
         for name in names:
             scores = results[name]["buckets"][bucket]
-            low, high = exact_match_interval(scores["exact"], scores["n"])
-            cells += [f"{_fmt(scores['exact'])} ({low:.2f}-{high:.2f})", _fmt(scores["f"])]
+            cells += [_exact_cell(scores), _fmt(scores["f"])]
         if paired:
             split = paired[bucket]
             p_value = "<0.001" if split["p"] < 0.001 else f"{split['p']:.2g}"
@@ -189,6 +188,19 @@ def _markdown(results: Dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _exact_cell(scores: Dict) -> str:
+    """Exact match with its 95% interval, "-" for an empty bucket."""
+    if not scores["n"]:
+        return "-"
+    low, high = _interval(scores)
+    return f"{_fmt(scores['exact'])} ({low:.2f}-{high:.2f})"
+
+
+def _interval(scores: Dict) -> Tuple[float, float]:
+    """The 95% interval of a bucket's exact match; (0, 0) for an empty bucket."""
+    return exact_match_interval(scores["exact"], scores["n"]) if scores["n"] else (0.0, 0.0)
+
+
 def _fmt(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -205,8 +217,8 @@ def _plot(results: Dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 4))
     for i, name in enumerate(names):
         scores = [results[name]["buckets"][b] for b in buckets]
-        values = [s["exact"] for s in scores]
-        intervals = [exact_match_interval(s["exact"], s["n"]) for s in scores]
+        values = [s["exact"] or 0.0 for s in scores]
+        intervals = [_interval(s) for s in scores]
         # Error bars: the 95% interval of each rate (clipped at 0 against rounding at 1.0).
         errors = [[max(0.0, v - low) for v, (low, _) in zip(values, intervals)],
                   [max(0.0, high - v) for v, (_, high) in zip(values, intervals)]]
