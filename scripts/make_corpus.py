@@ -18,6 +18,7 @@ utterances with the same text as one of its lines are dropped.
 """
 import dataclasses
 import random
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -128,6 +129,17 @@ def main(
         msg.fail(f"--syntax must be one of {', '.join(SYNTAX_CHOICES)}, got {syntax!r}", exits=1)
     if (modifier_share or noun_phrases_by_intent) and not noun_phrase_lists:
         msg.fail("--modifier-share and --noun-phrases-by-intent need the noun-phrase slots: drop --no-noun-phrase-lists or them", exits=1)
+    try:  # bad shares fail before the long work, too
+        config = AugmentConfig(
+            asr_share=asr_share, other_slot_share=other_slot_share, compound_frame_share=compound_frame_share,
+            trailing_share=trailing_share,
+            frequent_value_share=frequent_value_share, parallel_value_share=parallel_value_share,
+            one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
+        )
+    except ValueError as error:
+        setting = re.search(r"'(\w+)'", str(error))
+        option = f" (option --{setting.group(1).replace('_', '-')})" if setting else ""
+        msg.fail(f"{error}{option}", exits=1)
     teacher_nlp = _load_teacher(teacher) if teacher else None  # fails before the long work
     nlp = spacy.blank("en")
     natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
@@ -148,12 +160,6 @@ def main(
     if noun_phrase_lists:
         add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent)
     n_dev = n_dev or max(100, n_train // 20)
-    config = AugmentConfig(
-        asr_share=asr_share, other_slot_share=other_slot_share, compound_frame_share=compound_frame_share,
-        trailing_share=trailing_share,
-        frequent_value_share=frequent_value_share, parallel_value_share=parallel_value_share,
-        one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
-    )
     imperatives = find_imperatives(parts, parser_nlp, batch_size, config) if imperative_compound_share else set()
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     mix = training_mix(compound_share, names_and_share)

@@ -193,6 +193,15 @@ def test_noun_phrase_options_need_noun_phrase_lists(tmp_path, option):
     assert option[0] in result.stdout and "--no-noun-phrase-lists" in result.stdout
 
 
+def test_bad_share_named_before_any_work(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(out), "--asr-share", "1.5"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert "must be in [0, 1], got 1.5 (option --asr-share)" in " ".join(result.stdout.split())  # wrapped
+    assert not out.exists()
+
+
 @pytest.fixture
 def assets(tmp_path):
     """A folder like the workflow's assets/: links to the shared corpora."""
