@@ -141,8 +141,9 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The project's corpus and config. Most natural requests reach an app
     # as speech recognition writes them: lower case, no punctuation.
     "default: speech-recognition style for 70% of generated examples (40% before)": ([], {}),
-    # More of it: every generated list and compound request.
+    # More of it: every generated list and compound request, or most.
     "speech-recognition style for all generated examples": (["--asr-share", "1.0"], {}),
+    "speech-recognition style for 85% of generated examples": (["--asr-share", "0.85"], {}),
     **{name: (ASR_BEFORE + options, overrides) for name, (options, overrides) in _ON_ASR_40.items()},
 }
 
