@@ -27,7 +27,7 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 
 
 # The share of lists and compound requests in speech-recognition style
-# before the default 70%: every row but the first was run on it.
+# before the default 70%: the rows of _ON_ASR_40 were run on it.
 ASR_BEFORE = ["--asr-share", "0.4"]
 # The shares of compound requests before the default 28%: 20% for the rows
 # run on that default, 12% for those run before it.

@@ -192,7 +192,7 @@ def _exact_cell(scores: Dict) -> str:
     """Exact match with its 95% interval, "-" for an empty bucket."""
     if not scores["n"]:
         return "-"
-    low, high = _interval(scores)
+    low, high = exact_match_interval(scores["exact"], scores["n"])
     return f"{_fmt(scores['exact'])} ({low:.2f}-{high:.2f})"
 
 
