@@ -6,6 +6,9 @@ metrics/ablation_full.{md,json,png}. About 6 minutes a row on 2 quiet cores.
 Rows already in the JSON file are kept, so an interrupted run resumes
 (`--rerun` runs them again); `--only` runs single variants, and `--seeds N`
 trains each with training seeds 0 .. N-1 and adds a table of the means.
+`--augmentation-seeds N` varies the corpus draw instead: it builds each
+variant's corpus again with augmentation seeds 1 .. N-1 (same splits and
+evaluation buckets) and trains once on each.
 """
 import json
 import re
@@ -159,6 +162,7 @@ def main(
     work_dir: Path = typer.Option(Path("training/ablation_full"), help="Where corpora and models of the variants go"),
     only: List[str] = typer.Option([], help="Run only these variants (by name)"),
     seeds: int = typer.Option(1, help="Train each variant with training seeds 0 .. N-1 (rows '<variant>, training seed k')"),
+    augmentation_seeds: int = typer.Option(1, help="Also build each variant's corpus with augmentation seeds 1 .. N-1 (make_corpus.py --augment-seed; same splits and evaluation buckets) and train on each with training seed 0 (rows '<variant>, augmentation seed k')"),
     rerun: bool = typer.Option(False, "--rerun", help="Train and score again rows already in the JSON file"),
 ) -> None:
     """Build, train and score every variant, then write the tables and the plot."""
@@ -170,14 +174,14 @@ def main(
     for i, (name, (corpus_options, overrides)) in enumerate(VARIANTS.items()):
         if only and name not in only:
             continue
-        # Variants with the same corpus options share their corpus.
-        data = _slug(work_dir, "corpus " + " ".join(corpus_options)) if corpus_options else corpus
-        for row, seed in seed_rows(name, seeds):
+        for row, seed, options in variant_runs(name, corpus_options, seeds, augmentation_seeds):
             if row in results and not rerun:
                 continue
             msg.divider(f"{i + 1}/{len(VARIANTS)}: {row}")
+            # Runs with the same corpus options share their corpus.
+            data = _slug(work_dir, "corpus " + " ".join(options)) if options else corpus
             if data not in built:  # built once per run, for all variants and seeds that use it
-                _run(["scripts/make_corpus.py", str(assets), str(data), *corpus_options])
+                _run(["scripts/make_corpus.py", str(assets), str(data), *options])
                 built.add(data)
             settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
                         "paths.names": str(data / "names.json"),
@@ -190,15 +194,16 @@ def main(
             buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
             # Re-read before writing: rows finished meanwhile by another run stay.
             results = json.loads(results_path.read_text()) if results_path.exists() else {}
-            results[row] = {"corpus_options": corpus_options, "overrides": overrides, "seed": seed, "buckets": buckets}
+            results[row] = {"corpus_options": options, "overrides": overrides, "seed": seed, "buckets": buckets}
             output_dir.mkdir(parents=True, exist_ok=True)
             results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later run fails
-    rows = {row: results[row] for name in VARIANTS for row, _ in seed_rows(name, MAX_SEEDS) if row in results}
+    rows = {row: results[row] for name, (options, _) in VARIANTS.items()
+            for row, _, _ in variant_runs(name, options, MAX_SEEDS, MAX_SEEDS) if row in results}
     caption = f"Exact match per bucket; each variant trained on its full corpus for {max_epochs} epochs."
     table = to_markdown(rows, caption)
     means = seed_means(rows)
     if means:
-        table += "\n" + to_markdown(means, "Mean exact match over the training seeds of each variant run with several.")
+        table += "\n" + to_markdown(means, "Mean exact match over the training seeds, or the augmentation seeds, of each variant run with several.")
     (output_dir / "ablation_full.md").write_text(table)
     # The means when there are any: single runs differ by seed as much as by lever.
     plot(means or rows, output_dir / "ablation_full.png",
@@ -216,15 +221,32 @@ def seed_rows(name: str, seeds: int) -> List[Tuple[str, int]]:
     return [(name if seed == 0 else f"{name}, training seed {seed}", seed) for seed in range(seeds)]
 
 
+def augmentation_rows(name: str, seeds: int) -> List[Tuple[str, List[str]]]:
+    """(row name, extra corpus options) of a variant's corpora with
+    augmentation seeds 0 .. seeds - 1: seed 0 is the variant's own row."""
+    return [(name, [])] + [(f"{name}, augmentation seed {seed}", ["--augment-seed", str(seed)]) for seed in range(1, seeds)]
+
+
+def variant_runs(name: str, corpus_options: List[str], seeds: int, augmentation_seeds: int) -> List[Tuple[str, int, List[str]]]:
+    """(row name, training seed, corpus options) of every run of a variant:
+    training seeds 0 .. seeds - 1 on its corpus, then training seed 0 on its
+    corpora of augmentation seeds 1 .. augmentation_seeds - 1."""
+    runs = [(row, seed, corpus_options) for row, seed in seed_rows(name, seeds)]
+    return runs + [(row, 0, corpus_options + extra) for row, extra in augmentation_rows(name, augmentation_seeds)[1:]]
+
+
 def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
-    """Per variant with rows of several seeds, the mean exact match per bucket."""
+    """Per variant with rows of several training seeds, or of several
+    augmentation seeds, the mean exact match per bucket."""
     means = {}
     for name in VARIANTS:
-        runs = [rows[row]["buckets"] for row, _ in seed_rows(name, MAX_SEEDS) if row in rows]
-        if len(runs) > 1:
-            buckets = [b for b in runs[0] if all(b in run for run in runs)]
-            mean = {b: {"exact": sum(run[b]["exact"] for run in runs) / len(runs)} for b in buckets}
-            means[f"{name} ({len(runs)} seeds)"] = {"buckets": mean}
+        for kind, names in (("seeds", [row for row, _ in seed_rows(name, MAX_SEEDS)]),
+                            ("augmentation seeds", [row for row, _ in augmentation_rows(name, MAX_SEEDS)])):
+            runs = [rows[row]["buckets"] for row in names if row in rows]
+            if len(runs) > 1:
+                buckets = [b for b in runs[0] if all(b in run for run in runs)]
+                mean = {b: {"exact": sum(run[b]["exact"] for run in runs) / len(runs)} for b in buckets}
+                means[f"{name} ({len(runs)} {kind})"] = {"buckets": mean}
     return means
 
 

@@ -97,6 +97,7 @@ def main(
     n_dev: int = typer.Option(0, help="Dev examples (0: n_train / 20, at least 100)"),
     n_eval: int = typer.Option(300, help="Examples per evaluation bucket (natural_dev: the whole file)"),
     seed: int = typer.Option(0, help="Random seed (splits and augmentation)"),
+    augment_seed: Optional[int] = typer.Option(None, help="Seed of the training and dev augmentation alone (default: --seed): other training corpora with the same splits and evaluation buckets"),
     unseen_domain: str = typer.Option("Events", help="Domain held out of training and dev, for the unseen_domain bucket"),
     max_snips: int = typer.Option(0, help="Read at most this many SNIPS utterances (0: all)"),
     max_sgd: int = typer.Option(0, help="Read at most this many SGD turns (0: all)"),
@@ -163,12 +164,13 @@ def main(
     imperatives = find_imperatives(parts, parser_nlp, batch_size, config) if imperative_compound_share else set()
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     mix = training_mix(compound_share, names_and_share)
+    augment_seed = seed if augment_seed is None else augment_seed
     outputs: Dict[str, List[AugExample]] = {
         "train": build_training(
-            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, seed, imperatives
+            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, augment_seed, imperatives
         ),
         "dev": build_training(
-            parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, seed + 1, imperatives
+            parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, augment_seed + 1, imperatives
         ),
     }
     # A few spare examples per bucket replace those that drop_seen leaves out.

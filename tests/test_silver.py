@@ -238,6 +238,15 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     assert not natural & {d.text for d in train}
     assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
     assert all(len(d.spans["coord"]) == 3 for d in read_docbin(out / "eval" / "three.spacy"))
+    # Another augmentation seed draws other training examples from the same
+    # splits; the evaluation buckets stay as they were.
+    other = tmp_path / "other_draw"
+    result = subprocess.run(cmd[:3] + [str(other)] + cmd[4:] + ["--augment-seed", "2"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {d.text for d in read_docbin(other / "train.spacy")} != {d.text for d in train}
+    for bucket in buckets:
+        texts = [[d.text for d in read_docbin(folder / "eval" / f"{bucket}.spacy")] for folder in (out, other)]
+        assert texts[0] == texts[1], bucket
 
 
 def test_make_corpus_with_teacher(tmp_path, assets, trained_nlp):

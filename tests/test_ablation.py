@@ -1,0 +1,35 @@
+"""The runs and means of the full-schedule ablation (scripts/ablation_full.py)."""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture
+def ablation_full(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import ablation_full
+
+    return ablation_full
+
+
+def test_runs_vary_the_training_seed_or_the_augmentation_seed(ablation_full):
+    runs = ablation_full.variant_runs("wide", ["--asr-share", "0.4"], seeds=2, augmentation_seeds=3)
+    assert runs == [
+        ("wide", 0, ["--asr-share", "0.4"]),
+        ("wide, training seed 1", 1, ["--asr-share", "0.4"]),
+        ("wide, augmentation seed 1", 0, ["--asr-share", "0.4", "--augment-seed", "1"]),
+        ("wide, augmentation seed 2", 0, ["--asr-share", "0.4", "--augment-seed", "2"]),
+    ]
+    assert ablation_full.variant_runs("wide", [], seeds=1, augmentation_seeds=1) == [("wide", 0, [])]
+
+
+def test_means_over_each_kind_of_seed_share_the_seed_0_row(ablation_full):
+    name = next(iter(ablation_full.VARIANTS))
+    scores = {"": 0.6, ", training seed 1": 0.8, ", augmentation seed 1": 0.4, ", augmentation seed 2": 0.5}
+    rows = {name + suffix: {"buckets": {"natural_dev": {"exact": exact}}} for suffix, exact in scores.items()}
+    means = ablation_full.seed_means(rows)
+    assert set(means) == {f"{name} (2 seeds)", f"{name} (3 augmentation seeds)"}
+    assert means[f"{name} (2 seeds)"]["buckets"]["natural_dev"]["exact"] == pytest.approx(0.7)
+    assert means[f"{name} (3 augmentation seeds)"]["buckets"]["natural_dev"]["exact"] == pytest.approx(0.5)
