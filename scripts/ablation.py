@@ -15,7 +15,7 @@ from typing import Dict, List
 import typer
 from wasabi import msg
 
-from evaluate import BUCKETS, score_buckets
+from evaluate import BUCKETS, score_buckets, shortfall
 
 MODEL = "components.coord_chunker.model"
 # name -> `spacy train` overrides on top of the default config (GloVe, characters, CRF).
@@ -79,16 +79,19 @@ def main(
 
 
 def to_markdown(results: Dict[str, Dict], caption: str) -> str:
-    """A table of exact match, one row per variant and one column per bucket."""
+    """A table of exact match, one row per variant and one column per
+    bucket, and last the sum of the shortfalls from the targets (`shortfall`)."""
     buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
     lines = [
         caption,
         "",
-        "| variant | " + " | ".join(BUCKETS[b] for b in buckets) + " |",
-        "|---|" + "---|" * len(buckets),
+        "| variant | " + " | ".join(BUCKETS[b] for b in buckets) + " | shortfall from the targets |",
+        "|---|" + "---|" * (len(buckets) + 1),
     ]
     for name, result in results.items():
         cells = [f"{result['buckets'][b]['exact']:.3f}" if b in result["buckets"] else "-" for b in buckets]
+        missing = shortfall(result["buckets"])
+        cells.append("-" if missing is None else f"{missing:.3f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -33,3 +33,14 @@ def test_means_over_each_kind_of_seed_share_the_seed_0_row(ablation_full):
     assert set(means) == {f"{name} (2 seeds)", f"{name} (3 augmentation seeds)"}
     assert means[f"{name} (2 seeds)"]["buckets"]["natural_dev"]["exact"] == pytest.approx(0.7)
     assert means[f"{name} (3 augmentation seeds)"]["buckets"]["natural_dev"]["exact"] == pytest.approx(0.5)
+
+
+def test_the_table_sums_how_far_each_row_falls_short_of_the_targets(ablation_full):
+    from ablation import to_markdown
+
+    met = {"natural_dev": 0.95, "names_and": 0.90, "plain": 1.0}
+    short = {"natural_dev": 0.70, "names_and": 0.85, "plain": 1.0, "two": 0.5}  # "two" has no target
+    results = {name: {"buckets": {b: {"exact": e} for b, e in scores.items()}} for name, scores in
+               (("met", met), ("short", short), ("unscored", {"two": 0.5}))}
+    rows = {line.split(" | ")[0][2:]: line.split(" | ")[-1].rstrip(" |") for line in to_markdown(results, "").splitlines()[4:]}
+    assert rows == {"met": "0.000", "short": "0.250", "unscored": "-"}
