@@ -149,6 +149,10 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The prototype's best column used it (DESIGN.md §6); the short schedule
     # lost with it, but a regularizer may only pay on the full one.
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
+    # Names with "and" in the corpora keep their capitals, while 70% of the
+    # generated lists are lower case: casing tells them apart in training,
+    # but not in speech ("search for pride and prejudice").
+    "names-with-'and' negatives in speech-recognition style too (70%, as lists)": (["--names-asr-share", "0.7"], {}),
     **{name: (ASR_BEFORE + options, overrides) for name, (options, overrides) in _ON_ASR_40.items()},
 }
 

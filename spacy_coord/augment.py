@@ -23,7 +23,7 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Collection, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .readers import (
@@ -154,12 +154,17 @@ class AugmentConfig:
     # book a table ..."), so a command's object after its verb is otherwise
     # easily read as the first conjunct ("turn off [the lights] and [lock ...]").
     imperative_compound_share: float = 0.0
+    # Share of names-with-"and" negatives in speech-recognition style. The
+    # corpora write names with capitals ("War and Peace"), while asr_share
+    # of the lists are lower case: a model then learns that lower-case
+    # "x and y" is a list, and splits names as speech recognition writes them.
+    names_asr_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -591,12 +596,21 @@ class Augmenter:
             commands = sources[IMPERATIVE] if imperative and sources[IMPERATIVE] else sources[COMPOUND]
             return self.compound_example(rng.choice(commands), rng.choice(commands))
         if kind == NAMES_AND and sources[NAMES_AND]:
-            return negative_example(sources[NAMES_AND].pop())
+            return self._names_styled(negative_example(sources[NAMES_AND].pop()))
         if kind == NAMES_AND and sources["slotted_plain"]:
-            return self.names_and_example(rng.choice(sources["slotted_plain"]))
+            return self._names_styled(self.names_and_example(rng.choice(sources["slotted_plain"])))
         if kind == PLAIN and sources[PLAIN]:
             return negative_example(sources[PLAIN].pop())
         return None
+
+
+    def _names_styled(self, example: Optional[AugExample]) -> Optional[AugExample]:
+        """A names-with-"and" negative in speech-recognition style, for a
+        `names_asr_share` of them."""
+        # No draw at share 0: the default corpus stays the same.
+        if example is None or not self.config.names_asr_share or self.rng.random() >= self.config.names_asr_share:
+            return example
+        return replace(example, text=asr_text(example.text).strip())
 
 
 # ---------------------------------------------------------------------------

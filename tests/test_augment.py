@@ -264,6 +264,15 @@ def test_names_and_negatives_have_no_conjuncts(nlp):
     assert any("Garfunkel" in ex.text or "Oates" in ex.text or "Turf" in ex.text for ex in made)
 
 
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_names_and_negatives_in_speech_recognition_style(share):
+    names = [ex for ex in _augmenter(seed=5, names_asr_share=share).generate(UTTERANCES, 60, {"names_and": 1.0})]
+    assert names and all(ex.kind == "names_and" for ex in names)
+    # The corpora's capitals stay unless the share says otherwise.
+    assert all(ex.text == asr_text(ex.text).strip() for ex in names) == (share == 1.0)
+    assert any(ex.text != ex.text.lower() for ex in names) == (share == 0.0)
+
+
 def test_pool_keeps_names_with_and_out_of_lists():
     pool = ValuePool(UTTERANCES)
     assert "Simon and Garfunkel" not in pool.values["artist"]
