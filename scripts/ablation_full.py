@@ -4,7 +4,8 @@ options, or a model setting), scored on every bucket:
 metrics/ablation_full.{md,json,png}. About 6 minutes a row on 2 quiet cores.
 
 Rows already in the JSON file are kept, so an interrupted run resumes
-(`--rerun` runs them again); `--only` runs single variants, and `--seeds N`
+(`--rerun` runs them again, `--rescore` only scores their trained
+pipelines again); `--only` runs single variants, and `--seeds N`
 trains each with training seeds 0 .. N-1 and adds a table of the means.
 `--augmentation-seeds N` varies the corpus draw instead: it builds each
 variant's corpus again with augmentation seeds 1 .. N-1 (same splits and
@@ -170,6 +171,7 @@ def main(
     seeds: int = typer.Option(1, help="Train each variant with training seeds 0 .. N-1 (rows '<variant>, training seed k')"),
     augmentation_seeds: int = typer.Option(1, help="Also build each variant's corpus with augmentation seeds 1 .. N-1 (make_corpus.py --augment-seed; same splits and evaluation buckets) and train on each with training seed 0 (rows '<variant>, augmentation seed k')"),
     rerun: bool = typer.Option(False, "--rerun", help="Train and score again rows already in the JSON file"),
+    rescore: bool = typer.Option(False, "--rescore", help="Score rows already in the JSON file again with their trained pipelines, without training (after a bucket was added to their corpus)"),
 ) -> None:
     """Build, train and score every variant, then write the tables and the plot."""
     import spacy
@@ -181,21 +183,26 @@ def main(
         if only and name not in only:
             continue
         for row, seed, options in variant_runs(name, corpus_options, seeds, augmentation_seeds):
-            if row in results and not rerun:
+            out = _slug(work_dir, row) / "training"
+            rescoring = rescore and row in results and not rerun
+            if row in results and not (rerun or rescoring):
+                continue
+            if rescoring and not (out / "model-best").exists():
+                msg.warn(f"{row}: no trained pipeline in {out / 'model-best'} to score again")
                 continue
             msg.divider(f"{i + 1}/{len(VARIANTS)}: {row}")
             # Runs with the same corpus options share their corpus.
             data = _slug(work_dir, "corpus " + " ".join(options)) if options else corpus
-            if data not in built:  # built once per run, for all variants and seeds that use it
-                _run(["scripts/make_corpus.py", str(assets), str(data), *options])
-                built.add(data)
-            settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
-                        "paths.names": str(data / "names.json"),
-                        "training.max_epochs": str(max_epochs), "system.seed": str(seed), **overrides}
-            args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
-            out = _slug(work_dir, row) / "training"
-            _run(["scripts/train.py", str(config), str(out), "--vectors", vectors,
-                  "--vectors-width", str(vectors_width), *args])
+            if not rescoring:
+                if data not in built:  # built once per run, for all variants and seeds that use it
+                    _run(["scripts/make_corpus.py", str(assets), str(data), *options])
+                    built.add(data)
+                settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
+                            "paths.names": str(data / "names.json"),
+                            "training.max_epochs": str(max_epochs), "system.seed": str(seed), **overrides}
+                args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
+                _run(["scripts/train.py", str(config), str(out), "--vectors", vectors,
+                      "--vectors-width", str(vectors_width), *args])
             nlp = spacy.load(out / "model-best")
             buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
             # Re-read before writing: rows finished meanwhile by another run stay.

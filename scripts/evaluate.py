@@ -21,6 +21,7 @@ BUCKETS = {
     "unseen_domain_4_plus": "unseen domain, 4+",
     "compound": "compound intents",
     "names_and": 'names with "and"',
+    "names_and_asr": 'names with "and", lower case',
     "plain": "plain (no coordination)",
     "natural_dev": "natural dev",
 }

@@ -6,7 +6,7 @@ training), labels natural coordinations with en_core_web_sm's parser (silver),
 augments, and writes:
 
     OUTPUT/train.spacy, OUTPUT/dev.spacy
-    OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,plain,natural_dev}.spacy
+    OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,names_and_asr,plain,natural_dev}.spacy
     OUTPUT/names.json (train and dev slot values with "and" inside one name,
         which the trained pipeline keeps whole)
 
@@ -44,6 +44,7 @@ from spacy_coord.augment import (
     Augmenter,
     ListStyle,
     ValuePool,
+    asr_text,
     classify,
     is_command,
     negative_example,
@@ -97,7 +98,7 @@ def main(
     n_dev: int = typer.Option(0, help="Dev examples (0: n_train / 20, at least 100)"),
     n_eval: int = typer.Option(300, help="Examples per evaluation bucket (natural_dev: the whole file)"),
     seed: int = typer.Option(0, help="Random seed (splits and augmentation)"),
-    augment_seed: Optional[int] = typer.Option(None, help="Seed of the training and dev augmentation alone (default: --seed): other training corpora with the same splits and evaluation buckets"),
+    augment_seed: Optional[int] = typer.Option(None, help="Seed of the training and dev augmentation alone (default: --seed): other training corpora with the same splits and evaluation buckets, but for the odd evaluation example that a draw also holds in training and so leaves out"),
     unseen_domain: str = typer.Option("Events", help="Domain held out of training and dev, for the unseen_domain bucket"),
     max_snips: int = typer.Option(0, help="Read at most this many SNIPS utterances (0: all)"),
     max_sgd: int = typer.Option(0, help="Read at most this many SGD turns (0: all)"),
@@ -410,7 +411,7 @@ def build_buckets(
     unseen_aug = Augmenter(ValuePool(unseen), config, seed + 1)
     no_commas = _style_maker(rng, commas=False)
     with_commas = _style_maker(rng, commas=True)
-    return {
+    buckets = {
         "two": list_bucket(test_aug, test, n, [2], no_commas),
         "three": list_bucket(test_aug, test, n, [3], no_commas),
         "four_plus": list_bucket(test_aug, test, n, [4, 5], no_commas),
@@ -420,6 +421,10 @@ def build_buckets(
         "names_and": names_and_bucket(test_aug, test, n),
         "plain": plain_bucket(test, n, seed),
     }
+    # The same names as speech recognition writes them: the corpora's
+    # capitals tell a name from a list, speech has none.
+    buckets["names_and_asr"] = [dataclasses.replace(ex, text=asr_text(ex.text).strip()) for ex in buckets["names_and"]]
+    return buckets
 
 
 def _style_maker(rng: random.Random, commas: bool) -> Callable[[int], ListStyle]:

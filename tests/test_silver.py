@@ -8,6 +8,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
+from spacy_coord.augment import asr_text
 from spacy_coord.readers import Utterance, read_docbin
 from spacy_coord.silver import (
     MODIFIER_SLOT,
@@ -221,7 +222,7 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     cmd += ["--unseen-domain", "Restaurants", "--seed", "1", "--syntax", "natural"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "plain", "natural_dev"]
+    buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "names_and_asr", "plain", "natural_dev"]
     files = [out / "train.spacy", out / "dev.spacy"] + [out / "eval" / f"{b}.spacy" for b in buckets]
     for path in files:
         assert path.exists(), path
@@ -237,6 +238,9 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     natural = {d.text for d in read_docbin(out / "eval" / "natural_dev.spacy")}
     assert not natural & {d.text for d in train}
     assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
+    # The same names without capitals or punctuation.
+    names, names_asr = ([d.text for d in read_docbin(out / "eval" / f"{b}.spacy")] for b in ("names_and", "names_and_asr"))
+    assert names_asr == [asr_text(text).strip() for text in names] and names_asr != names
     assert all(len(d.spans["coord"]) == 3 for d in read_docbin(out / "eval" / "three.spacy"))
     # Another augmentation seed draws other training examples from the same
     # splits; the evaluation buckets stay as they were.
