@@ -253,9 +253,9 @@ def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
     augmentation seeds, the mean exact match per bucket."""
     means = {}
     for name in VARIANTS:
-        for kind, names in (("seeds", [row for row, _ in seed_rows(name, MAX_SEEDS)]),
-                            ("augmentation seeds", [row for row, _ in augmentation_rows(name, MAX_SEEDS)])):
-            runs = [rows[row]["buckets"] for row in names if row in rows]
+        for kind, members in (("seeds", [row for row, _ in seed_rows(name, MAX_SEEDS)]),
+                              ("augmentation seeds", [row for row, _ in augmentation_rows(name, MAX_SEEDS)])):
+            runs = [rows[row]["buckets"] for row in members if row in rows]
             if len(runs) > 1:
                 buckets = [b for b in runs[0] if all(b in run for run in runs)]
                 mean = {b: {"exact": sum(run[b]["exact"] for run in runs) / len(runs)} for b in buckets}

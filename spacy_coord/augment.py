@@ -603,7 +603,6 @@ class Augmenter:
             return negative_example(sources[PLAIN].pop())
         return None
 
-
     def _names_styled(self, example: Optional[AugExample]) -> Optional[AugExample]:
         """A names-with-"and" negative in speech-recognition style, for a
         `names_asr_share` of them."""
