@@ -154,6 +154,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # generated lists are lower case: casing tells them apart in training,
     # but not in speech ("search for pride and prejudice").
     "names-with-'and' negatives in speech-recognition style too (70%, as lists)": (["--names-asr-share", "0.7"], {}),
+    "names-with-'and' negatives in speech-recognition style, 40%": (["--names-asr-share", "0.4"], {}),
     **{name: (ASR_BEFORE + options, overrides) for name, (options, overrides) in _ON_ASR_40.items()},
 }
 
