@@ -44,7 +44,7 @@ from spacy_coord.augment import (
     Augmenter,
     ListStyle,
     ValuePool,
-    asr_text,
+    asr_negative,
     classify,
     is_command,
     negative_example,
@@ -423,7 +423,7 @@ def build_buckets(
     }
     # The same names as speech recognition writes them: the corpora's
     # capitals tell a name from a list, speech has none.
-    buckets["names_and_asr"] = [dataclasses.replace(ex, text=asr_text(ex.text).strip()) for ex in buckets["names_and"]]
+    buckets["names_and_asr"] = [asr_negative(ex) for ex in buckets["names_and"]]
     return buckets
 
 

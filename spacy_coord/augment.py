@@ -238,6 +238,11 @@ def asr_text(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(chars))
 
 
+def asr_negative(example: AugExample) -> AugExample:
+    """A negative example (no conjuncts, so no offsets to move) in ASR style."""
+    return replace(example, text=asr_text(example.text).strip())
+
+
 def asr_utterance(utt: Utterance) -> Utterance:
     """`utt` in ASR style, its slot offsets moved along (a slot left empty is dropped)."""
     text, slots = "", []
@@ -609,7 +614,7 @@ class Augmenter:
         # No draw at share 0: the default corpus stays the same.
         if example is None or not self.config.names_asr_share or self.rng.random() >= self.config.names_asr_share:
             return example
-        return replace(example, text=asr_text(example.text).strip())
+        return asr_negative(example)
 
 
 # ---------------------------------------------------------------------------
