@@ -166,6 +166,10 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "default: names-with-'and' negatives in speech-recognition style, 40%": ([], {}),
     # More of them: as many as the lists.
     "names-with-'and' negatives in speech-recognition style too (70%, as lists)": (["--names-asr-share", "0.7"], {}),
+    # Scope: about one compound request in seven joins an answer without a
+    # verb ("the 6th of march"), teaching that a noun phrase after "and"
+    # can close a join of the whole utterance.
+    "compound requests join only requests with a verb": (["--compound-needs-verb"], {}),
     **{name: (NAMES_BEFORE + options, overrides) for name, (options, overrides) in _ON_NAMES_CAPITALIZED.items()},
 }
 

@@ -22,7 +22,7 @@ import re
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
 import typer
@@ -66,6 +66,7 @@ from spacy_coord.readers import (
 from spacy_coord.silver import (
     copy_syntax,
     filter_silver_groups,
+    has_verb,
     is_imperative,
     modifier_slot,
     noun_phrase_slot,
@@ -118,6 +119,7 @@ def main(
     parallel_value_share: float = typer.Option(0.0, help="Share of lists whose values all have as many words as the original value (parallel conjuncts: 'monday wednesday and friday')"),
     one_word_list_share: float = typer.Option(0.0, help="Share of lists whose values are all one word of the slot type ('rock jazz and blues'; the original value is replaced when it is longer)"),
     imperative_compound_share: float = typer.Option(0.0, help="Share of compound requests that join two imperatives ('turn off the lights and lock the door'; the parser finds them)"),
+    compound_needs_verb: bool = typer.Option(False, "--compound-needs-verb", help="Compound requests join only requests in which the parser finds a verb, not answers such as 'the 6th of march'"),
     asr_share: float = typer.Option(0.7, help="Share of generated lists and compound requests in speech-recognition style: lower case, no punctuation (0.7 helped natural dev over three seeds; 0.4 before)"),
     names_asr_share: float = typer.Option(0.4, help="Share of names-with-'and' negatives in speech-recognition style (the corpora write names with capitals, while --asr-share of the lists are lower case; 0.4 helped natural dev and names with 'and' over three seeds, 0.7 lost unseen-domain pairs; 0 before)"),
     trailing_share: float = typer.Option(0.3, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please' (0: none; 0.3 helped natural dev, names with 'and' and unseen-domain lists over three seeds)"),
@@ -138,6 +140,7 @@ def main(
             trailing_share=trailing_share,
             frequent_value_share=frequent_value_share, parallel_value_share=parallel_value_share,
             one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
+            compound_needs_verb=compound_needs_verb,
         )
     except ValueError as error:
         setting = re.search(r"'(\w+)'", str(error))
@@ -153,7 +156,7 @@ def main(
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    needs_parser = silver or noun_phrase_lists or imperative_compound_share or syntax != "off"
+    needs_parser = silver or noun_phrase_lists or imperative_compound_share or compound_needs_verb or syntax != "off"
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if needs_parser else None
     silver_examples = (
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals)
@@ -163,16 +166,16 @@ def main(
     if noun_phrase_lists:
         add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent)
     n_dev = n_dev or max(100, n_train // 20)
-    imperatives = find_imperatives(parts, parser_nlp, batch_size, config) if imperative_compound_share else set()
+    commands = find_commands(parts, parser_nlp, batch_size, config) if imperative_compound_share or compound_needs_verb else {}
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     mix = training_mix(compound_share, names_and_share)
     augment_seed = seed if augment_seed is None else augment_seed
     outputs: Dict[str, List[AugExample]] = {
         "train": build_training(
-            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, augment_seed, imperatives
+            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, augment_seed, commands
         ),
         "dev": build_training(
-            parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, augment_seed + 1, imperatives
+            parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, augment_seed + 1, commands
         ),
     }
     # A few spare examples per bucket replace those that drop_seen leaves out.
@@ -351,16 +354,25 @@ def add_noun_phrase_slots(
 # Training and dev data
 
 
-def find_imperatives(
+# What `find_commands` tells apart among the commands, by their parse.
+COMMAND_KINDS: Dict[str, Callable[[Doc], bool]] = {"imperatives": is_imperative, "clauses": has_verb}
+
+
+def find_commands(
     parts: Dict[str, List[Utterance]], parser: Language, batch_size: int, config: AugmentConfig
-) -> Set[str]:
+) -> Dict[str, Set[str]]:
     """Uids of the commands of train and dev (the utterances compound
-    requests may join) that the parser reads as imperatives."""
+    requests may join) of each of COMMAND_KINDS, from one parse: the
+    imperatives, and the clauses (with a verb)."""
     start = time.perf_counter()
     commands = [u for name in ("train", "dev") for u in parts[name] if is_command(u, config.max_compound_words)]
-    docs = parser.pipe((u.text for u in commands), batch_size=batch_size)
-    uids = {u.uid for u, doc in zip(commands, docs) if is_imperative(doc)}
-    msg.info(f"Imperatives: {len(uids)} of {len(commands)} commands ({time.perf_counter() - start:.1f}s)")
+    uids: Dict[str, Set[str]] = {kind: set() for kind in COMMAND_KINDS}
+    for utt, doc in zip(commands, parser.pipe((u.text for u in commands), batch_size=batch_size)):
+        for kind, is_kind in COMMAND_KINDS.items():
+            if is_kind(doc):
+                uids[kind].add(utt.uid)
+    counts = ", ".join(f"{kind} {len(found)}" for kind, found in uids.items())
+    msg.info(f"Of {len(commands)} commands: {counts} ({time.perf_counter() - start:.1f}s)")
     return uids
 
 
@@ -381,16 +393,18 @@ def build_training(
     mix: Dict[str, float],
     max_silver_share: float,
     seed: int,
-    imperatives: Collection[str] = (),
+    commands: Optional[Dict[str, Set[str]]] = None,
 ) -> List[AugExample]:
     """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`),
-    then generated ones by `mix` (see TRAIN_MIX), shuffled. `imperatives`:
-    uids of the commands that are imperatives (`find_imperatives`)."""
+    then generated ones by `mix` (see TRAIN_MIX), shuffled. `commands`:
+    uids of the imperatives and of the clauses among the commands
+    (`find_commands`)."""
     rng = random.Random(seed)
     silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
     silver = silver[: int(n * max_silver_share)]
     pool = ValuePool(utterances, config.max_value_words, config.short_value_words)
-    augmenter = Augmenter(pool, config, seed, imperatives)
+    commands = commands or {}
+    augmenter = Augmenter(pool, config, seed, commands.get("imperatives", ()), commands.get("clauses", ()))
     generated = augmenter.generate(utterances, max(0, n - len(silver)), mix)
     examples = list(silver) + generated
     rng.shuffle(examples)

@@ -159,6 +159,12 @@ class AugmentConfig:
     # of the lists are lower case: a model then learns that lower-case
     # "x and y" is a list, and splits names as speech recognition writes them.
     names_asr_share: float = 0.0
+    # Compound requests join only requests with a verb. The corpora's turns
+    # hold fragments that answer a question ("the 6th of march"); joined
+    # after a request ("[change my name to audrey] and [the 6th of march]"),
+    # they teach that a noun phrase after "and" can end a whole-utterance
+    # join, against "send a message to [dad] and [my sister]".
+    compound_needs_verb: bool = False
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
@@ -348,15 +354,23 @@ class Augmenter:
     imperatives (Collection[str]): Uids of the utterances that are
         imperatives (see `silver.is_imperative`), for the config's
         `imperative_compound_share`.
+    clauses (Collection[str]): Uids of the utterances that hold a verb (see
+        `silver.has_verb`), for the config's `compound_needs_verb`.
     """
 
     def __init__(
-        self, pool: ValuePool, config: Optional[AugmentConfig] = None, seed: int = 0, imperatives: Collection[str] = ()
+        self,
+        pool: ValuePool,
+        config: Optional[AugmentConfig] = None,
+        seed: int = 0,
+        imperatives: Collection[str] = (),
+        clauses: Collection[str] = (),
     ) -> None:
         self.pool = pool
         self.config = config or AugmentConfig()
         self.rng = random.Random(seed)
         self.imperatives = frozenset(imperatives)
+        self.clauses = frozenset(clauses)
 
     # -- styles -------------------------------------------------------------
 
@@ -580,6 +594,8 @@ class Augmenter:
         commands = [
             u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if (u.slots or u.source != "sgd") and is_command(u, max_words)
         ]
+        if self.config.compound_needs_verb:
+            commands = [u for u in commands if u.uid in self.clauses]
         return {
             LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots],
             COMPOUND: commands,

@@ -377,6 +377,17 @@ def is_imperative(doc: Doc) -> bool:
     )
 
 
+def has_verb(doc: Doc) -> bool:
+    """Whether a parsed utterance holds a verb or auxiliary: a clause that can
+    be a request of its own ("what is the weather", "book a table"), not a
+    fragment that answers a question ("the 6th of march", "in gilroy please").
+
+    doc (Doc): A parsed utterance.
+    RETURNS (bool): Whether any token is a verb or auxiliary.
+    """
+    return any(t.pos_ in _VERB_POS for t in doc)
+
+
 def copy_syntax(target: Doc, parsed: Doc) -> bool:
     """Copy the parts of speech, fine tags and dependency parse of `parsed`
     onto `target`, a doc of the same text (e.g. a gold doc, for the

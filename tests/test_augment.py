@@ -1,4 +1,4 @@
-"""Augmentation: seeded, valid tags, negatives, splits, compound requests of imperatives."""
+"""Augmentation: seeded, valid tags, negatives, splits, compound requests of imperatives or clauses."""
 import pytest
 import spacy
 from spacy.tokens import Doc
@@ -21,7 +21,7 @@ from spacy_coord.augment import (
     render_list,
 )
 from spacy_coord.readers import Utterance, make_gold_doc
-from spacy_coord.silver import is_imperative
+from spacy_coord.silver import has_verb, is_imperative
 from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags
 
 MIX = {"list": 0.5, "between": 0.05, "compound": 0.2, "names_and": 0.1, "plain": 0.15}
@@ -227,10 +227,18 @@ def test_is_imperative(words, heads, deps, tags, expected):
     assert is_imperative(doc) is expected
 
 
-@pytest.mark.parametrize("share,expected", [(1.0, {"c1", "c2"}), (0.0, None)])
-def test_imperative_compounds_join_imperatives(share, expected):
+@pytest.mark.parametrize(
+    "config,expected",
+    [
+        ({"imperative_compound_share": 1.0}, {"c1", "c2"}),
+        ({"imperative_compound_share": 0.0}, None),
+        ({"compound_needs_verb": True}, {"c1", "c2"}),
+        ({"compound_needs_verb": False}, None),
+    ],
+)
+def test_compounds_join_imperatives_or_clauses(config, expected):
     augmenter = Augmenter(
-        ValuePool(UTTERANCES), AugmentConfig(imperative_compound_share=share), seed=0, imperatives={"c1", "c2"}
+        ValuePool(UTTERANCES), AugmentConfig(**config), seed=0, imperatives={"c1", "c2"}, clauses={"c1", "c2"}
     )
     sources = augmenter.sources_by_kind(UTTERANCES)
     joined = set()
@@ -241,6 +249,20 @@ def test_imperative_compounds_join_imperatives(share, expected):
         assert len(joined) > 2
     else:
         assert joined == expected
+
+
+@pytest.mark.parametrize(
+    "words,pos,expected",
+    [
+        (["what", "is", "the", "weather"], ["PRON", "AUX", "DET", "NOUN"], True),
+        (["book", "a", "table"], ["VERB", "DET", "NOUN"], True),
+        (["the", "6th", "of", "march"], ["DET", "NOUN", "ADP", "PROPN"], False),
+        (["in", "gilroy", "please"], ["ADP", "PROPN", "INTJ"], False),
+    ],
+)
+def test_has_verb(words, pos, expected):
+    doc = Doc(spacy.blank("en").vocab, words=words, pos=pos)
+    assert has_verb(doc) is expected
 
 
 def test_framed_compound_keeps_frame_out_of_conjuncts():

@@ -180,6 +180,20 @@ def test_noun_phrase_slot_types(parser, by_intent, expected):
     assert [(utt.text[s:e], slot) for s, e, slot in parts["train"][0].slots] == [("eggs", expected)]
 
 
+def test_find_commands_tells_imperatives_and_clauses(parser):
+    """One parse gives the imperatives and the requests with a verb; an
+    answer without a verb ("the 6th of march") is neither."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_corpus import find_commands
+
+    from spacy_coord.augment import AugmentConfig
+
+    texts = {"a": "turn off the lights", "b": "what is the weather in boston", "c": "the 6th of march please"}
+    parts = {"train": [Utterance(t, (), "d", "clinc150", uid) for uid, t in texts.items()], "dev": []}
+    found = find_commands(parts, parser, batch_size=8, config=AugmentConfig())
+    assert found == {"imperatives": {"a"}, "clauses": {"a", "b"}}
+
+
 def test_bad_syntax_choice_named(tmp_path):
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--syntax", "some"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
