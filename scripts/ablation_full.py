@@ -30,9 +30,6 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
     return {f"{MODEL}.syntax_attr": attr, f"{MODEL}.n_syntax_labels": str(n_labels), f"{MODEL}.syntax_weight": str(weight)}
 
 
-# Compound requests of any command, with a verb or not, before the
-# default: the rows of _ON_ANY_COMPOUND were run so.
-VERBLESS_BEFORE = ["--no-compound-needs-verb"]
 # Names with "and" as the corpora write them, before the default of 40% in
 # speech-recognition style: the rows of _ON_NAMES_CAPITALIZED were run so.
 NAMES_BEFORE = ["--names-asr-share", "0"]
@@ -160,26 +157,20 @@ _ON_NAMES_CAPITALIZED: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
     **{name: (ASR_BEFORE + options, overrides) for name, (options, overrides) in _ON_ASR_40.items()},
 }
-# name -> (make_corpus.py options, `spacy train` overrides), each on a
-# corpus with VERBLESS_BEFORE unless it says otherwise.
-_ON_ANY_COMPOUND: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The default before: 70% of the generated lists and compound requests
-    # in speech-recognition style, and 40% of the names-with-"and"
-    # negatives, whose capitals would otherwise tell a name from a list in
-    # training but not in speech.
-    "names-with-'and' negatives in speech-recognition style, 40% (the default before)": ([], {}),
+VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The project's corpus and config. Most natural requests reach an app
+    # as speech recognition writes them, lower case without punctuation:
+    # 70% of the generated lists and compound requests are written so, and
+    # 40% of the names-with-"and" negatives, whose capitals would otherwise
+    # tell a name from a list in training but not in speech.
+    "default: names-with-'and' negatives in speech-recognition style, 40%": ([], {}),
     # More of them: as many as the lists.
     "names-with-'and' negatives in speech-recognition style too (70%, as lists)": (["--names-asr-share", "0.7"], {}),
+    # Scope: about one compound request in seven joins an answer without a
+    # verb ("the 6th of march"), teaching that a noun phrase after "and"
+    # can close a join of the whole utterance.
+    "compound requests join only requests with a verb": (["--compound-needs-verb"], {}),
     **{name: (NAMES_BEFORE + options, overrides) for name, (options, overrides) in _ON_NAMES_CAPITALIZED.items()},
-}
-VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The project's corpus and config (see _ON_ANY_COMPOUND for the speech
-    # style). About one compound request in seven joined an answer without
-    # a verb ("[change my name to audrey] and [the 6th of march]", "[Suburban
-    # Birds] and [A Faithful Man]"): joins that read like a list or like
-    # names with "and". Compound requests join only requests with a verb.
-    "default: compound requests join only requests with a verb": ([], {}),
-    **{name: (VERBLESS_BEFORE + options, overrides) for name, (options, overrides) in _ON_ANY_COMPOUND.items()},
 }
 
 
