@@ -8,7 +8,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from spacy_coord.augment import asr_text
+from spacy_coord.augment import AugmentConfig, asr_text
 from spacy_coord.readers import Utterance, read_docbin
 from spacy_coord.silver import (
     MODIFIER_SLOT,
@@ -185,8 +185,6 @@ def test_find_commands_tells_imperatives_and_clauses(parser):
     answer without a verb ("the 6th of march") is neither."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from make_corpus import find_commands
-
-    from spacy_coord.augment import AugmentConfig
 
     texts = {"a": "turn off the lights", "b": "what is the weather in boston", "c": "the 6th of march please"}
     parts = {"train": [Utterance(t, (), "d", "clinc150", uid) for uid, t in texts.items()], "dev": []}
