@@ -170,6 +170,10 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # verb ("the 6th of march"), teaching that a noun phrase after "and"
     # can close a join of the whole utterance.
     "compound requests join only requests with a verb": (["--compound-needs-verb"], {}),
+    # Scope: the corpora list after few verbs (play, add, find); after a
+    # rarer one the verb and the first value read as a request of their own
+    # ("[buy milk] and [eggs]").
+    "half the lists after a command verb get another command verb ('buy milk and eggs')": (["--verb-swap-share", "0.5"], {}),
     **{name: (NAMES_BEFORE + options, overrides) for name, (options, overrides) in _ON_NAMES_CAPITALIZED.items()},
 }
 

@@ -70,6 +70,7 @@ from spacy_coord.silver import (
     is_imperative,
     modifier_slot,
     noun_phrase_slot,
+    object_verb,
     parser_conjunct_char_groups,
 )
 
@@ -119,6 +120,7 @@ def main(
     parallel_value_share: float = typer.Option(0.0, help="Share of lists whose values all have as many words as the original value (parallel conjuncts: 'monday wednesday and friday')"),
     one_word_list_share: float = typer.Option(0.0, help="Share of lists whose values are all one word of the slot type ('rock jazz and blues'; the original value is replaced when it is longer)"),
     imperative_compound_share: float = typer.Option(0.0, help="Share of compound requests that join two imperatives ('turn off the lights and lock the door'; the parser finds them)"),
+    verb_swap_share: float = typer.Option(0.0, help="Share of lists right after a command's verb ('add eggs and milk') whose verb is swapped for another verb the corpora's commands open with ('buy eggs and milk')"),
     compound_needs_verb: bool = typer.Option(False, "--compound-needs-verb", help="Compound requests join only requests in which the parser finds a verb, not answers such as 'the 6th of march' (over three seeds: names with 'and' gained, compound intents and natural dev lost; off)"),
     asr_share: float = typer.Option(0.7, help="Share of generated lists and compound requests in speech-recognition style: lower case, no punctuation (0.7 helped natural dev over three seeds; 0.4 before)"),
     names_asr_share: float = typer.Option(0.4, help="Share of names-with-'and' negatives in speech-recognition style (the corpora write names with capitals, while --asr-share of the lists are lower case; 0.4 helped natural dev and names with 'and' over three seeds, 0.7 lost unseen-domain pairs; 0 before)"),
@@ -140,7 +142,7 @@ def main(
             trailing_share=trailing_share,
             frequent_value_share=frequent_value_share, parallel_value_share=parallel_value_share,
             one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
-            compound_needs_verb=compound_needs_verb,
+            compound_needs_verb=compound_needs_verb, verb_swap_share=verb_swap_share,
         )
     except ValueError as error:
         setting = re.search(r"'(\w+)'", str(error))
@@ -156,7 +158,8 @@ def main(
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    needs_parser = silver or noun_phrase_lists or imperative_compound_share or compound_needs_verb or syntax != "off"
+    needs_commands = bool(imperative_compound_share or compound_needs_verb or verb_swap_share)
+    needs_parser = silver or noun_phrase_lists or needs_commands or syntax != "off"
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if needs_parser else None
     silver_examples = (
         label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals)
@@ -166,7 +169,7 @@ def main(
     if noun_phrase_lists:
         add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent)
     n_dev = n_dev or max(100, n_train // 20)
-    commands = find_commands(parts, parser_nlp, batch_size, config) if imperative_compound_share or compound_needs_verb else {}
+    commands = find_commands(parts, parser_nlp, batch_size, config) if needs_commands else Commands()
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
     mix = training_mix(compound_share, names_and_share)
     augment_seed = seed if augment_seed is None else augment_seed
@@ -354,26 +357,40 @@ def add_noun_phrase_slots(
 # Training and dev data
 
 
-# What `find_commands` tells apart among the commands, by their parse.
-COMMAND_KINDS: Dict[str, Callable[[Doc], bool]] = {"imperatives": is_imperative, "clauses": has_verb}
+@dataclasses.dataclass
+class Commands:
+    """What `find_commands` learns from one parse of the commands."""
+
+    imperatives: Set[str] = dataclasses.field(default_factory=set)  # uids (`silver.is_imperative`)
+    clauses: Set[str] = dataclasses.field(default_factory=set)  # uids of those with a verb (`silver.has_verb`)
+    verbs: List[str] = dataclasses.field(default_factory=list)  # `silver.object_verb`s seen MIN_VERB_COUNT times
+
+
+# A verb that opens fewer commands is mostly a typo ("plpay").
+MIN_VERB_COUNT = 2
 
 
 def find_commands(
     parts: Dict[str, List[Utterance]], parser: Language, batch_size: int, config: AugmentConfig
-) -> Dict[str, Set[str]]:
-    """Uids of the commands of train and dev (the utterances compound
-    requests may join) of each of COMMAND_KINDS, from one parse: the
-    imperatives, and the clauses (with a verb)."""
+) -> Commands:
+    """The imperatives, clauses and object verbs among the commands of train
+    and dev (the utterances compound requests may join), from one parse."""
     start = time.perf_counter()
     commands = [u for name in ("train", "dev") for u in parts[name] if is_command(u, config.max_compound_words)]
-    uids: Dict[str, Set[str]] = {kind: set() for kind in COMMAND_KINDS}
+    found, verbs = Commands(), Counter()
     for utt, doc in zip(commands, parser.pipe((u.text for u in commands), batch_size=batch_size)):
-        for kind, is_kind in COMMAND_KINDS.items():
-            if is_kind(doc):
-                uids[kind].add(utt.uid)
-    counts = ", ".join(f"{kind} {len(found)}" for kind, found in uids.items())
-    msg.info(f"Of {len(commands)} commands: {counts} ({time.perf_counter() - start:.1f}s)")
-    return uids
+        if is_imperative(doc):
+            found.imperatives.add(utt.uid)
+        if has_verb(doc):
+            found.clauses.add(utt.uid)
+        verbs[object_verb(doc)] += 1
+    del verbs[None]
+    found.verbs = sorted(verb for verb, count in verbs.items() if count >= MIN_VERB_COUNT)
+    msg.info(
+        f"Of {len(commands)} commands: {len(found.imperatives)} imperatives, {len(found.clauses)} clauses, "
+        f"{len(found.verbs)} object verbs ({time.perf_counter() - start:.1f}s)"
+    )
+    return found
 
 
 def training_mix(compound_share: float, names_and_share: float) -> Dict[str, float]:
@@ -393,18 +410,17 @@ def build_training(
     mix: Dict[str, float],
     max_silver_share: float,
     seed: int,
-    commands: Optional[Dict[str, Set[str]]] = None,
+    commands: Optional[Commands] = None,
 ) -> List[AugExample]:
     """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`),
     then generated ones by `mix` (see TRAIN_MIX), shuffled. `commands`:
-    uids of the imperatives and of the clauses among the commands
-    (`find_commands`)."""
+    see `find_commands`."""
     rng = random.Random(seed)
     silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
     silver = silver[: int(n * max_silver_share)]
     pool = ValuePool(utterances, config.max_value_words, config.short_value_words)
-    commands = commands or {}
-    augmenter = Augmenter(pool, config, seed, commands.get("imperatives", ()), commands.get("clauses", ()))
+    commands = commands or Commands()
+    augmenter = Augmenter(pool, config, seed, commands.imperatives, commands.clauses, commands.verbs)
     generated = augmenter.generate(utterances, max(0, n - len(silver)), mix)
     examples = list(silver) + generated
     rng.shuffle(examples)

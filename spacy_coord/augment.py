@@ -50,6 +50,9 @@ TRAILING_PHRASES = (
 )
 N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
 DETERMINERS = ("the", "a", "an", "my", "some")
+# A command's verb right before its object: opener, verb, at most one
+# determiner or pronoun ("please add the ", "play me ").
+_VERB_PREFIX = re.compile(r"^((?:please |just )?)([A-Za-z]+)((?: (?:the|a|an|my|some|me|us|our|your|this))? )$", re.IGNORECASE)
 # A slot type may carry a qualifier after this ("noun_phrase:shopping_list_update"),
 # which keeps its values in a pool of their own; rules look at the base type.
 SLOT_QUALIFIER = ":"
@@ -165,12 +168,18 @@ class AugmentConfig:
     # they teach that a noun phrase after "and" can end a whole-utterance
     # join, against "send a message to [dad] and [my sister]".
     compound_needs_verb: bool = False
+    # Share of lists right after a command's verb ("add [eggs and milk]")
+    # whose verb is swapped for another verb the corpora's commands open
+    # with ("buy eggs and milk"). The corpora list after few verbs (play,
+    # add, find); after a rarer one, the model reads the verb and the first
+    # value as a request of its own ("[buy milk] and [eggs]").
+    verb_swap_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -356,6 +365,9 @@ class Augmenter:
         `imperative_compound_share`.
     clauses (Collection[str]): Uids of the utterances that hold a verb (see
         `silver.has_verb`), for the config's `compound_needs_verb`.
+    command_verbs (Sequence[str]): Verbs that commands open with, right
+        before their object (see `silver.object_verb`), for the config's
+        `verb_swap_share`.
     """
 
     def __init__(
@@ -365,12 +377,14 @@ class Augmenter:
         seed: int = 0,
         imperatives: Collection[str] = (),
         clauses: Collection[str] = (),
+        command_verbs: Sequence[str] = (),
     ) -> None:
         self.pool = pool
         self.config = config or AugmentConfig()
         self.rng = random.Random(seed)
         self.imperatives = frozenset(imperatives)
         self.clauses = frozenset(clauses)
+        self.command_verbs = sorted(set(command_verbs))
 
     # -- styles -------------------------------------------------------------
 
@@ -441,7 +455,20 @@ class Augmenter:
             prefix = prefix[: len(prefix) - len(determiner) - 1]
             values = [_with_determiner(determiner, v) for v in values]
         body, offsets = render_list(values, style)
-        return _embed(prefix, body, offsets, self._trailing(suffix), utt, LIST)
+        return _embed(self._swap_verb(prefix), body, offsets, self._trailing(suffix), utt, LIST)
+
+    def _swap_verb(self, prefix: str) -> str:
+        """`prefix`, or for a `verb_swap_share` of the prefixes that are a
+        command verb and at most one determiner ("add ", "please add the "),
+        the same with another of `command_verbs`."""
+        share = self.config.verb_swap_share
+        match = _VERB_PREFIX.match(prefix)
+        # No draw at share 0: the default corpus stays the same.
+        if not share or not match or match.group(2).lower() not in self.command_verbs or self.rng.random() >= share:
+            return prefix
+        verb = self.rng.choice(self.command_verbs)
+        verb = verb.capitalize() if match.group(2)[0].isupper() else verb
+        return match.group(1) + verb + match.group(3)
 
     def _trailing(self, suffix: str) -> str:
         """`suffix`, or a TRAILING_PHRASES phrase before its final

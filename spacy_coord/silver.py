@@ -364,17 +364,34 @@ def is_imperative(doc: Doc) -> bool:
     doc (Doc): A parsed utterance.
     RETURNS (bool): Whether it is an imperative.
     """
-    words = [t for t in doc if not t.is_punct]
-    while words and words[0].lower_ in _COMMAND_OPENERS:
-        words = words[1:]
-    if not words:
-        return False
-    verb = words[0]
+    verb = _opening_word(doc)
     return (
-        verb.dep_ == "ROOT"
+        verb is not None
+        and verb.dep_ == "ROOT"
         and verb.tag_ == "VB"
         and not any(child.dep_ in _SUBJECT_DEPS for child in verb.children)
     )
+
+
+def object_verb(doc: Doc) -> Optional[str]:
+    """The verb an imperative opens with, lower case, when the verb takes a
+    direct object and no particle ("add" for "add eggs to my list"; None for
+    "turn off the lights", whose verb needs its particle, and for requests
+    that are not imperatives).
+
+    doc (Doc): A parsed utterance.
+    RETURNS (Optional[str]): The verb, or None.
+    """
+    if not is_imperative(doc):
+        return None
+    verb = _opening_word(doc)
+    deps = {child.dep_ for child in verb.children}
+    return verb.lower_ if verb.is_alpha and "dobj" in deps and "prt" not in deps else None
+
+
+def _opening_word(doc: Doc) -> Optional[Token]:
+    """The first word of `doc` after punctuation and _COMMAND_OPENERS."""
+    return next((t for t in doc if not t.is_punct and t.lower_ not in _COMMAND_OPENERS), None)
 
 
 def has_verb(doc: Doc) -> bool:

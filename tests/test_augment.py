@@ -372,3 +372,23 @@ def test_one_word_lists_replace_a_longer_original():
     assert {len(v.split()) for v in augmenter._draw_values("genre", "bossa nova", 4)} == {1}
     drawn = {v for _ in range(50) for v in augmenter._draw_values("genre", "bossa nova", 5)}
     assert "bossa nova" in drawn
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_verb_swap_changes_only_a_command_verb_before_its_list(nlp, share):
+    """With the share at 1, a list right after one of `command_verbs` gets
+    one drawn from them, its conjuncts still labeled; lists after other
+    words keep them."""
+    verbs_known = {"add", "buy", "email", "play"}
+    config = AugmentConfig(verb_swap_share=share)
+    augmenter = Augmenter(ValuePool(UTTERANCES), config, seed=0, command_verbs=sorted(verbs_known))
+    for utt, opening in ((UTTERANCES[1], "play "), (UTTERANCES[14], "add ")):  # "play The Beatles", "add Metallica ..."
+        verbs = set()
+        for _ in range(20):
+            example = augmenter.list_example(utt, 2, ListStyle("and"))
+            verbs.add(example.text.split()[0])
+            _, tag_ids = _tag_ids(nlp, example)
+            assert is_valid(tag_ids) and len(example.conjunct_texts()) == 2
+        assert verbs <= verbs_known and len(verbs) > 2 if share else verbs == {opening.strip()}
+    # "weather in London": "weather in " is no verb before its object.
+    assert augmenter.list_example(UTTERANCES[7], 2, ListStyle("and")).text.startswith("weather in ")

@@ -17,6 +17,7 @@ from spacy_coord.silver import (
     filter_silver_groups,
     modifier_slot,
     noun_phrase_slot,
+    object_verb,
     parser_conjunct_char_groups,
     parser_conjunct_doc,
     parser_conjuncts,
@@ -180,16 +181,33 @@ def test_noun_phrase_slot_types(parser, by_intent, expected):
     assert [(utt.text[s:e], slot) for s, e, slot in parts["train"][0].slots] == [("eggs", expected)]
 
 
-def test_find_commands_tells_imperatives_and_clauses(parser):
-    """One parse gives the imperatives and the requests with a verb; an
-    answer without a verb ("the 6th of march") is neither."""
+def test_find_commands_tells_imperatives_clauses_and_object_verbs(parser):
+    """One parse gives the imperatives, the requests with a verb and the
+    verbs that open two or more commands before their object; an answer
+    without a verb ("the 6th of march") is neither, and "turn" needs its
+    particle."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from make_corpus import find_commands
+    from make_corpus import Commands, find_commands
 
-    texts = {"a": "turn off the lights", "b": "what is the weather in boston", "c": "the 6th of march please"}
+    texts = {
+        "a": "turn off the lights",
+        "b": "what is the weather in boston",
+        "c": "the 6th of march please",
+        "d": "add eggs to my list",
+        "e": "add milk to my list",
+    }
     parts = {"train": [Utterance(t, (), "d", "clinc150", uid) for uid, t in texts.items()], "dev": []}
     found = find_commands(parts, parser, batch_size=8, config=AugmentConfig())
-    assert found == {"imperatives": {"a"}, "clauses": {"a", "b"}}
+    assert found == Commands(imperatives={"a", "d", "e"}, clauses={"a", "b", "d", "e"}, verbs=["add"])
+
+
+@pytest.mark.parametrize(
+    "text,verb",
+    [("please add eggs to my list", "add"), ("Play some jazz", "play"), ("turn off the lights", None), ("i want to add eggs", None)],
+)
+def test_object_verb(parser, text, verb):
+    """The verb of an imperative with its direct object right after it."""
+    assert object_verb(parser(text)) == verb
 
 
 def test_bad_syntax_choice_named(tmp_path):
