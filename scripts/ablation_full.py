@@ -174,6 +174,9 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # rarer one the verb and the first value read as a request of their own
     # ("[buy milk] and [eggs]").
     "half the lists after a command verb get another command verb ('buy milk and eggs')": (["--verb-swap-share", "0.5"], {}),
+    # Scope: the parser gets a third of SNIPS's parties ("for me and my
+    # wife") wrong, "[book a table for me] and [my wife]".
+    "silver labels of parties from the slot value ('for [me] and [my wife]')": (["--slot-conjuncts"], {}),
     **{name: (NAMES_BEFORE + options, overrides) for name, (options, overrides) in _ON_NAMES_CAPITALIZED.items()},
 }
 

