@@ -30,6 +30,9 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
     return {f"{MODEL}.syntax_attr": attr, f"{MODEL}.n_syntax_labels": str(n_labels), f"{MODEL}.syntax_weight": str(weight)}
 
 
+# Silver labels of parties ("for me and my wife") from the parser, before
+# the default: the rows of _ON_PARSER_PARTIES were run so.
+PARTIES_BEFORE = ["--no-slot-conjuncts"]
 # Names with "and" as the corpora write them, before the default of 40% in
 # speech-recognition style: the rows of _ON_NAMES_CAPITALIZED were run so.
 NAMES_BEFORE = ["--names-asr-share", "0"]
@@ -157,13 +160,15 @@ _ON_NAMES_CAPITALIZED: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "word dropout 0.15 (default 0)": ([], {f"{MODEL}.word_dropout": "0.15"}),
     **{name: (ASR_BEFORE + options, overrides) for name, (options, overrides) in _ON_ASR_40.items()},
 }
-VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The project's corpus and config. Most natural requests reach an app
-    # as speech recognition writes them, lower case without punctuation:
-    # 70% of the generated lists and compound requests are written so, and
-    # 40% of the names-with-"and" negatives, whose capitals would otherwise
-    # tell a name from a list in training but not in speech.
-    "default: names-with-'and' negatives in speech-recognition style, 40%": ([], {}),
+
+# name -> (make_corpus.py options, `spacy train` overrides), each on a
+# corpus with PARTIES_BEFORE unless it says otherwise.
+_ON_PARSER_PARTIES: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The default before: 70% of the generated lists and compound requests
+    # in speech-recognition style, and 40% of the names-with-"and"
+    # negatives, whose capitals would otherwise tell a name from a list in
+    # training but not in speech.
+    "names-with-'and' negatives in speech-recognition style, 40% (the default before)": ([], {}),
     # More of them: as many as the lists.
     "names-with-'and' negatives in speech-recognition style too (70%, as lists)": (["--names-asr-share", "0.7"], {}),
     # Scope: about one compound request in seven joins an answer without a
@@ -174,10 +179,16 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # rarer one the verb and the first value read as a request of their own
     # ("[buy milk] and [eggs]").
     "half the lists after a command verb get another command verb ('buy milk and eggs')": (["--verb-swap-share", "0.5"], {}),
-    # Scope: the parser gets a third of SNIPS's parties ("for me and my
-    # wife") wrong, "[book a table for me] and [my wife]".
-    "silver labels of parties from the slot value ('for [me] and [my wife]')": (["--slot-conjuncts"], {}),
     **{name: (NAMES_BEFORE + options, overrides) for name, (options, overrides) in _ON_NAMES_CAPITALIZED.items()},
+}
+
+VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The project's corpus and config (see _ON_PARSER_PARTIES for the
+    # speech style). The parser gets a third of SNIPS's parties ("for me
+    # and my wife") wrong, "[book a table for me] and [my wife]": their
+    # silver labels come from the slot value instead.
+    "default: silver labels of parties from the slot value ('for [me] and [my wife]')": ([], {}),
+    **{name: (PARTIES_BEFORE + options, overrides) for name, (options, overrides) in _ON_PARSER_PARTIES.items()},
 }
 
 
