@@ -366,7 +366,7 @@ class Commands:
 
     imperatives: Set[str] = dataclasses.field(default_factory=set)  # uids (`silver.is_imperative`)
     clauses: Set[str] = dataclasses.field(default_factory=set)  # uids of those with a verb (`silver.has_verb`)
-    verbs: List[str] = dataclasses.field(default_factory=list)  # `silver.object_verb`s seen MIN_VERB_COUNT times
+    verbs: List[str] = dataclasses.field(default_factory=list)  # `silver.object_verb`s seen at least MIN_VERB_COUNT times
 
 
 # A verb that opens fewer commands is mostly a typo ("plpay").

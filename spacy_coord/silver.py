@@ -286,9 +286,10 @@ def coordinating_slot_groups(utt: Utterance) -> List[List[Tuple[int, int]]]:
     groups = []
     for start, end, slot in utt.slots:
         value = utt.text[start:end]
-        if slot not in COORDINATING_SLOTS or not coordinator_offsets(value):
+        coordinators = coordinator_offsets(value)
+        if slot not in COORDINATING_SLOTS or not coordinators:
             continue
-        cuts = sorted(coordinator_offsets(value) + [(m.start(), m.end()) for m in re.finditer(",", value)])
+        cuts = sorted(coordinators + [(m.start(), m.end()) for m in re.finditer(",", value)])
         bounds = [0] + [i for cut in cuts for i in cut] + [len(value)]
         pieces = [(start + a, start + b) for a, b in zip(bounds[::2], bounds[1::2])]
         group = [_strip_span(utt.text, a, b) for a, b in pieces]
