@@ -188,6 +188,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # and my wife") wrong, "[book a table for me] and [my wife]": their
     # silver labels come from the slot value instead.
     "default: silver labels of parties from the slot value ('for [me] and [my wife]')": ([], {}),
+    # The verb swap tied the default before; with the new labels, too?
+    "half the lists after a command verb get another command verb, on the default": (["--verb-swap-share", "0.5"], {}),
     **{name: (PARTIES_BEFORE + options, overrides) for name, (options, overrides) in _ON_PARSER_PARTIES.items()},
 }
 
