@@ -325,7 +325,7 @@ def parse_bracket_line(line: str, where: str = "<line>") -> Tuple[str, List[Char
                 raise ValueError(f"{where}: ']' without '[' at column {col}: {line!r}")
             if not "".join(text[start:]).strip():
                 raise ValueError(f"{where}: empty conjunct at column {col}: {line!r}")
-            spans.append(_strip_span("".join(text), start, length))
+            spans.append(strip_span("".join(text), start, length))
             start = None
         else:
             text.append(char)
@@ -335,11 +335,12 @@ def parse_bracket_line(line: str, where: str = "<line>") -> Tuple[str, List[Char
     return "".join(text), spans
 
 
-def _strip_span(text: str, start: int, end: int) -> CharSpan:
-    """Shrink (start, end) to exclude surrounding whitespace."""
+def strip_span(text: str, start: int, end: int, trailing: str = "") -> CharSpan:
+    """Shrink (start, end) to exclude surrounding whitespace, and at its end
+    the characters of `trailing` too (".?!": a final stop)."""
     while start < end and text[start].isspace():
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and (text[end - 1].isspace() or text[end - 1] in trailing):
         end -= 1
     return start, end
 
@@ -482,7 +483,7 @@ def _char_spans(doc: Doc, offsets: Iterable[CharSpan]) -> Optional[List[Span]]:
     alignment), sorted; None if any does not align to tokens."""
     spans = []
     for start, end in offsets:
-        start, end = _strip_span(doc.text, start, end)
+        start, end = strip_span(doc.text, start, end)
         span = doc.char_span(start, end, label=CONJUNCT_LABEL) if start < end else None
         if span is None:
             return None

@@ -20,7 +20,7 @@ from spacy.attrs import DEP, HEAD, IDX, LENGTH, POS, TAG
 from spacy.tokens import Doc, Span, Token
 
 from .augment import has_number_and, real_coordinators
-from .readers import COORDINATING_SLOTS, Utterance, coordinator_offsets
+from .readers import COORDINATING_SLOTS, Utterance, coordinator_offsets, strip_span
 from .tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL, GROUPS_KEY, SPANS_KEY
 
 # Dependents of a member that join it to the next one, not part of it.
@@ -292,20 +292,11 @@ def coordinating_slot_groups(utt: Utterance) -> List[List[Tuple[int, int]]]:
         cuts = sorted(coordinators + [(m.start(), m.end()) for m in re.finditer(",", value)])
         bounds = [0] + [i for cut in cuts for i in cut] + [len(value)]
         pieces = [(start + a, start + b) for a, b in zip(bounds[::2], bounds[1::2])]
-        group = [_strip_span(utt.text, a, b) for a, b in pieces]
+        group = [strip_span(utt.text, a, b, trailing=".?!") for a, b in pieces]
         group = [(a, b) for a, b in group if a < b]
         if len(group) > 1:
             groups.append(group)
     return groups
-
-
-def _strip_span(text: str, start: int, end: int) -> Tuple[int, int]:
-    """(start, end) without the whitespace and final punctuation at its edges."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ".?!"):
-        end -= 1
-    return start, end
 
 
 def _with_slot_groups(
