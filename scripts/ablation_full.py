@@ -190,6 +190,10 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "default: silver labels of parties from the slot value ('for [me] and [my wife]')": ([], {}),
     # The verb swap tied the default before; with the new labels, too?
     "half the lists after a command verb get another command verb, on the default": (["--verb-swap-share", "0.5"], {}),
+    # Scope: natural dev's shared heads ("[italian] or [mexican] restaurants")
+    # run on or stop short; this row lost on an older default, but that
+    # default's silver labels taught the same errors.
+    "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots, on the default": (["--modifier-share", "0.3"], {}),
     **{name: (PARTIES_BEFORE + options, overrides) for name, (options, overrides) in _ON_PARSER_PARTIES.items()},
 }
 

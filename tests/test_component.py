@@ -174,10 +174,10 @@ def test_vectors_width_mismatch_named():
 
 
 @pytest.mark.parametrize(
-    "neighbor_similarity,coordination_similarity,vector_tuning_rows",
-    [(False, False, 0), (True, True, 0), (False, False, 16)],
+    "neighbor_similarity,coordination_similarity,vector_tuning_rows,similarity_weight",
+    [(False, False, 0, 0.0), (True, True, 0, 0.0), (False, False, 16, 0.0), (False, False, 0, 2.0)],
 )
-def test_static_vectors_used(neighbor_similarity, coordination_similarity, vector_tuning_rows):
+def test_static_vectors_used(neighbor_similarity, coordination_similarity, vector_tuning_rows, similarity_weight):
     nlp = spacy.blank("en")
     for i, word in enumerate(["mom", "dad", "call", "and"]):
         nlp.vocab.set_vector(word, numpy.full((4,), i + 1, dtype="float32"))
@@ -189,6 +189,7 @@ def test_static_vectors_used(neighbor_similarity, coordination_similarity, vecto
         "word_dropout": 0.1,
         "neighbor_similarity": neighbor_similarity,
         "coordination_similarity": coordination_similarity,
+        "similarity_weight": similarity_weight,
     }
     nlp.add_pipe("coord_chunker", config={"model": model})
     examples = [make_example(nlp, *row) for row in TRAIN_DATA]

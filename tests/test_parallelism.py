@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 from spacy_coord.models import decoding
-from spacy_coord.models.parallelism import conjunct_lengths, imbalance
+from spacy_coord.models.parallelism import UNKNOWN_COSINE, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance
 from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, C, I, O, is_valid
 
 from training_data import conjuncts, train_pipeline
@@ -36,6 +36,56 @@ def test_imbalance_is_the_distance_of_conjunct_lengths_from_their_median(tags, l
     assert conjunct_lengths(tags) == lengths
     assert imbalance(tags) == expected
     assert imbalance(numpy.asarray(tags)) == expected
+
+
+def test_conjunct_spans_are_token_offsets_per_coordination():
+    assert conjunct_spans([O, B, B, C, B]) == [[(1, 2), (2, 3), (4, 5)]]
+    assert conjunct_spans(numpy.asarray([B, I, C, B, I, I, O, O, B, C, B])) == [[(0, 2), (3, 6)], [(8, 9), (10, 11)]]
+    assert conjunct_spans([O, O]) == []
+
+
+# "my workout playlist and my chill playlist": the words' unit vectors, in
+# two dimensions: "playlist" is unlike "chill" (cosine 0), "my" like itself.
+PLAYLIST, CHILL, MY = [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]
+PLAYLISTS = numpy.array([MY, CHILL, PLAYLIST, [0.0, 0.0], MY, CHILL, PLAYLIST])
+
+
+@pytest.mark.parametrize(
+    "tags,expected",
+    [
+        ([O] * 7, 0.0),
+        ([B, I, I, C, B, I, I], 0.0),  # [my workout playlist] and [my chill playlist]
+        ([B, I, I, C, B, I, O], 1.0),  # ... and [my chill]: playlist / chill
+        ([B, I, O, O, B, I, I], 0.0),  # one conjunct per coordination: no neighbours
+        ([O, B, B, C, B, I, I], 0.5),  # chill / playlist (1), then playlist / playlist (0)
+    ],
+)
+def test_head_unlikeness_compares_the_last_words_of_neighbouring_conjuncts(tags, expected):
+    assert head_unlikeness(tags, PLAYLISTS) == pytest.approx(expected)
+
+
+def test_a_word_without_a_vector_is_neither_alike_nor_unrelated():
+    vectors = numpy.array([MY, [0.0, 0.0], [0.0, 0.0]])
+    assert head_unlikeness([B, C, B], vectors) == pytest.approx(1.0 - UNKNOWN_COSINE)
+
+
+def cut_short_emissions():
+    """The playlists, where the CRF slightly prefers "[my chill]" (B I I C B I O)
+    to "[my chill playlist]" (B I I C B I I)."""
+    emissions = numpy.full((1, 7, 4), -5.0)
+    for t, tag in enumerate([B, I, I, C, B, I]):
+        emissions[0, t, tag] = 5.0
+    emissions[0, 6, O], emissions[0, 6, I] = 5.0, 4.5
+    return emissions
+
+
+@pytest.mark.parametrize("weight,expected", [(0.0, [B, I, I, C, B, I, O]), (0.3, [B, I, I, C, B, I, O]), (1.0, [B, I, I, C, B, I, I])])
+def test_conjuncts_alike_in_their_last_words_win_when_the_weight_outweighs_the_score(weight, expected):
+    best, _ = decoding.decode_with_confidences(
+        cut_short_emissions(), numpy.array([7]), TRANSITIONS, START, END, B, numpy.arange(4),
+        similarity_weight=weight, unit_vectors=PLAYLISTS[None],
+    )
+    assert best[0].tolist() == expected
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -92,15 +142,23 @@ def test_rescoring_picks_the_best_of_the_top_sequences_by_brute_force(seed):
     emissions[:, :, B] += 1.5  # coordinations in most rows
     emissions[:, 2, C] += 2.0
     lengths = numpy.array([5, 5, 4, 5, 3, 5])
-    weight = 1.0
-    best, _ = decoding.decode_with_confidences(emissions, lengths, TRANSITIONS, START, END, B, numpy.arange(4), weight)
+    vectors = rng.normal(size=(6, 5, 3))
+    unit = vectors / numpy.linalg.norm(vectors, axis=2, keepdims=True)
+    weight, similarity_weight = (1.0, 0.0) if seed % 2 else (0.5, 1.0)
+    best, _ = decoding.decode_with_confidences(
+        emissions, lengths, TRANSITIONS, START, END, B, numpy.arange(4), weight, similarity_weight, unit
+    )
+
+    def penalty(row, path):
+        return weight * imbalance(path) + similarity_weight * head_unlikeness(path, unit[row])
+
     for row, n in enumerate(lengths):
         ranked = sorted(itertools.product(range(4), repeat=n), key=lambda p: -path_score(emissions[row], p))
         top = ranked[: decoding.N_BEST]
         if B not in ranked[0]:
             assert best[row, :n].tolist() == list(ranked[0])
             continue
-        expected = max(top, key=lambda p: path_score(emissions[row], p) - weight * imbalance(p))
+        expected = max(top, key=lambda p: path_score(emissions[row], p) - penalty(row, p))
         assert best[row, :n].tolist() == list(expected)
 
 
@@ -121,6 +179,17 @@ def test_a_sequence_too_probable_to_lose_is_not_searched(monkeypatch):
 def test_parallelism_needs_the_crf_decoder():
     with pytest.raises(ValueError, match="parallelism_weight"):
         spacy.blank("en").add_pipe("coord_chunker", config={"model": {"decoder": "argmax", "parallelism_weight": 0.5}})
+
+
+@pytest.mark.parametrize("model", [{"similarity_weight": -1.0}, {"similarity_weight": 1.0, "decoder": "argmax", "parallelism_weight": 0.0}])
+def test_similarity_needs_the_crf_decoder_and_a_positive_weight(model):
+    with pytest.raises(ValueError, match="similarity_weight"):
+        spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
+
+
+def test_similarity_has_no_effect_without_static_vectors():
+    chunker = spacy.blank("en").add_pipe("coord_chunker", config={"model": {"similarity_weight": 3.0}})
+    assert chunker.model.layers[0].shims[0]._model.similarity_weight == 0.0
 
 
 def test_the_weight_changes_on_a_trained_pipeline_without_retraining():

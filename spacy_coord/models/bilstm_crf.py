@@ -76,6 +76,7 @@ def build_bilstm_crf_tagger(
     syntax_weight: float = 0.0,
     conjunct_types: int = 1,
     parallelism_weight: float = 0.0,
+    similarity_weight: float = 0.0,
 ) -> Model[Any, Any]:
     """Build a BiLSTM-CRF tagger over B/I/C/O tags.
 
@@ -135,6 +136,15 @@ def build_bilstm_crf_tagger(
         length is from the median of its coordination, summed. Decoding
         only: it can be changed on a trained model without retraining. 0
         keeps the best sequence. Needs the CRF decoder.
+    similarity_weight (float): Conjuncts of one coordination are alike in
+        their last words, the heads of English phrases ("[my workout
+        playlist] and [my chill playlist]", "[italian] or [mexican]
+        restaurants"). The rescoring also subtracts this weight times 1
+        minus the cosine of the static vectors of neighbouring conjuncts'
+        last words, averaged per coordination, which also keeps whole names
+        whose halves are unlike ("simon and garfunkel"). Decoding only, like
+        parallelism_weight. Needs the CRF decoder; without static vectors
+        (vectors_width 0) it has no effect, so one config serves both.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -164,6 +174,7 @@ def build_bilstm_crf_tagger(
         n_syntax_labels=n_syntax_labels,
         syntax_weight=syntax_weight,
         parallelism_weight=parallelism_weight,
+        similarity_weight=similarity_weight if vectors_width else 0.0,
     )
     wrapped = PyTorchWrapper_v2(torch_model, convert_inputs=_to_torch, convert_outputs=_from_torch)
     # The wrapper offers no hook for its shim; ours makes use_averages work.
@@ -226,6 +237,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
         fail("adversarial_weight", "a number >= 0")
     if settings["parallelism_weight"] < 0 or (settings["parallelism_weight"] > 0 and settings["decoder"] != "crf"):
         fail("parallelism_weight", 'a number >= 0, and 0 unless decoder is "crf"')
+    if settings["similarity_weight"] < 0 or (settings["similarity_weight"] > 0 and settings["decoder"] != "crf"):
+        fail("similarity_weight", 'a number >= 0, and 0 unless decoder is "crf"')
     if str(settings["syntax_attr"]).upper() not in ("",) + SYNTAX_ATTRS:
         fail("syntax_attr", "one of " + ", ".join(repr(a) for a in SYNTAX_ATTRS) + ' or "" (off)')
     for name in ("n_syntax_labels", "syntax_weight"):

@@ -5,9 +5,11 @@ tags, so each step is a handful of operations on tiny arrays, where a torch
 operation costs several microseconds of dispatch and a numpy one about one.
 Training keeps the CRF likelihood in torch (it needs gradients).
 """
+from typing import Optional
+
 import numpy
 
-from .parallelism import imbalance
+from .parallelism import head_unlikeness, imbalance
 
 # Tag sequences rescored per utterance when parallelism counts: 8 or 16
 # scored the same as 4 (within one utterance) on every evaluation bucket.
@@ -154,32 +156,45 @@ def rescore_by_parallelism(
     end: numpy.ndarray,
     tag_of: numpy.ndarray,
     weight: float,
+    similarity_weight: float = 0.0,
+    unit_vectors: Optional[numpy.ndarray] = None,
 ) -> numpy.ndarray:
     """Replace the best tags of some rows by the one of their N_BEST state
-    sequences with the highest CRF score minus `weight` times the imbalance
-    of its conjuncts (`parallelism.imbalance`).
+    sequences with the highest CRF score minus a penalty for conjuncts that
+    are not parallel: `weight` times their imbalance in length
+    (`parallelism.imbalance`) plus `similarity_weight` times how unlike
+    their last words are (`parallelism.head_unlikeness`).
 
     best (numpy.ndarray): (batch, length) the Viterbi tags; changed in place and returned.
     path_marginals (numpy.ndarray): (len(rows), length) the marginal
         probability of each Viterbi state of `rows`.
     rows (numpy.ndarray): The rows that may change: those with a conjunct.
-    weight (float): The weight of the imbalance. Other arguments as for
-        `decode_with_confidences`.
+    weight (float): The weight of the imbalance.
+    similarity_weight (float): The weight of the unlikeness of last words.
+    unit_vectors (Optional[numpy.ndarray]): (batch, length, width) the
+        tokens' static vectors scaled to length 1; needed when
+        `similarity_weight` > 0. Other arguments as for `decode_with_confidences`.
 
     A row is left as it is, without searching, when no other sequence can
-    win: when its best sequence is parallel (any other scores lower and is
-    no more parallel), or when that sequence is so probable that any other
-    has less than exp(-weight * imbalance) of its probability. A sequence's
-    probability is at least 1 minus the sum of its tokens' marginal
-    probabilities of anything else, so p >= 1 / (1 + exp(-weight *
-    imbalance)) rules the rest out. That leaves few rows.
+    win: when its best sequence has no penalty (any other scores lower and
+    has no less), or when that sequence is so probable that any other has
+    less than exp(-penalty) of its probability. A sequence's probability is
+    at least 1 minus the sum of its tokens' marginal probabilities of
+    anything else, so p >= 1 / (1 + exp(-penalty)) rules the rest out.
     """
+
+    def penalty(row: int, tags: numpy.ndarray) -> float:
+        total = weight * imbalance(tags) if weight else 0.0
+        if similarity_weight:
+            total += similarity_weight * head_unlikeness(tags, unit_vectors[row])
+        return total
+
     searched = []
     for i, row in enumerate(rows):
         n = lengths[row]
-        unbalanced = imbalance(best[row, :n])
+        best_penalty = penalty(row, best[row, :n])
         lowest_probability = 1.0 - float((1.0 - path_marginals[i, :n]).sum())
-        if unbalanced > 0 and lowest_probability < 1.0 / (1.0 + numpy.exp(-weight * unbalanced)):
+        if best_penalty > 0 and lowest_probability < 1.0 / (1.0 + numpy.exp(-best_penalty)):
             searched.append(row)
     if not searched:
         return best
@@ -189,7 +204,7 @@ def rescore_by_parallelism(
     for i, row in enumerate(searched):
         n = lengths[row]
         candidates = [tag_of[path[:n]] for path in paths[i]]
-        totals = [score - weight * imbalance(tags) for score, tags in zip(scores[i], candidates)]
+        totals = [score - penalty(row, tags) for score, tags in zip(scores[i], candidates)]
         best[row, :n] = candidates[int(numpy.argmax(totals))]
     return best
 
@@ -203,9 +218,12 @@ def decode_with_confidences(
     begin_tag: int,
     tag_of: numpy.ndarray,
     parallelism_weight: float = 0.0,
+    similarity_weight: float = 0.0,
+    unit_vectors: Optional[numpy.ndarray] = None,
 ):
-    """Viterbi tags, rescored by parallelism when `parallelism_weight` > 0
-    (`rescore_by_parallelism`), and the marginal probability of each chosen tag.
+    """Viterbi tags, rescored by parallelism when `parallelism_weight` or
+    `similarity_weight` is > 0 (`rescore_by_parallelism`, which takes
+    `unit_vectors` too), and the marginal probability of each chosen tag.
 
     Confidences only matter where a conjunct begins: most utterances hold
     none, so forward-backward runs on the rows with a `begin_tag` alone and
@@ -223,10 +241,11 @@ def decode_with_confidences(
     rows = numpy.flatnonzero(((best == begin_tag) & real).any(axis=1))
     if len(rows):
         probs = marginals(emissions[rows], lengths[rows], transitions, start, end)
-        if parallelism_weight > 0:
+        if parallelism_weight > 0 or similarity_weight > 0:
             path_marginals = numpy.take_along_axis(probs, states[rows][:, :, None], axis=2)[:, :, 0]
             best = rescore_by_parallelism(
-                best, path_marginals, rows, emissions, lengths, transitions, start, end, tag_of, parallelism_weight
+                best, path_marginals, rows, emissions, lengths, transitions, start, end, tag_of,
+                parallelism_weight, similarity_weight, unit_vectors,
             )
         if len(tag_of) > tag_of.max() + 1:  # several states per tag: add them up
             probs = probs @ (tag_of[:, None] == numpy.arange(tag_of.max() + 1))

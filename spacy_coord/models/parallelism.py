@@ -6,32 +6,48 @@ living room and dining room lights" joins "living room" and "dining room",
 not "dining room lights". Coordinate-structure parsers score candidate
 conjunct boundaries by how alike the conjuncts are (Teranishi et al., NAACL
 2019); here the decoder rescores the CRF's best tag sequences by how alike
-their conjuncts are in length (see `decoding.decode_with_confidences`).
+their conjuncts are in length and in their last words, the heads of English
+phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]"
+(see `decoding.decode_with_confidences`).
 """
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import numpy
 
 from ..tags import B, I, O
+
+# The cosine a pair of last words counts as when one has no static vector:
+# neither alike nor unrelated. Rare names have none, and counting them as
+# unrelated split lists of them ("[stanford berlin]") more often (three
+# pipelines, `parallelism_sweep.py --setting similarity_weight`).
+UNKNOWN_COSINE = 0.5
+
+
+def conjunct_spans(tags: Sequence[int]) -> List[List[Tuple[int, int]]]:
+    """The (start, end) token offsets of each conjunct, per coordination, of
+    a valid B/I/C/O tag sequence: [[(1, 2), (2, 3), (4, 5)]] for "on monday
+    wednesday and friday" tagged O B B C B.
+    """
+    groups: List[List[Tuple[int, int]]] = []
+    spans: List[List[int]] = []
+    for i, tag in enumerate(tags.tolist() if isinstance(tags, numpy.ndarray) else tags):
+        if tag == B:
+            spans.append([i, i + 1])
+        elif tag == I:
+            spans[-1][1] = i + 1
+        elif tag == O and spans:
+            groups.append([(start, end) for start, end in spans])
+            spans = []
+    if spans:
+        groups.append([(start, end) for start, end in spans])
+    return groups
 
 
 def conjunct_lengths(tags: Sequence[int]) -> List[List[int]]:
     """The length of each conjunct, per coordination, of a valid B/I/C/O
     tag sequence: [[1, 1, 1]] for "monday wednesday and friday" tagged B B C B.
     """
-    groups: List[List[int]] = []
-    lengths: List[int] = []
-    for tag in tags.tolist() if isinstance(tags, numpy.ndarray) else tags:
-        if tag == B:
-            lengths.append(1)
-        elif tag == I:
-            lengths[-1] += 1
-        elif tag == O and lengths:
-            groups.append(lengths)
-            lengths = []
-    if lengths:
-        groups.append(lengths)
-    return groups
+    return [[end - start for start, end in group] for group in conjunct_spans(tags)]
 
 
 def imbalance(tags: Sequence[int]) -> float:
@@ -48,3 +64,23 @@ def imbalance(tags: Sequence[int]) -> float:
         total += sum(abs(length - median) for length in ordered)
     return total
 
+
+
+def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
+    """How unlike the last words of neighbouring conjuncts are: over all
+    coordinations, the mean over each two neighbouring conjuncts of 1 minus
+    the cosine of their last words' static vectors. 0 without coordinations.
+
+    unit_vectors (numpy.ndarray): (n_tokens, width) the tokens' vectors
+        scaled to length 1; a word without a vector has zeros, and a pair
+        with one counts as UNKNOWN_COSINE.
+    """
+    total = 0.0
+    for group in conjunct_spans(tags):
+        lasts = [end - 1 for _, end in group]
+        if len(lasts) > 1:
+            before, after = unit_vectors[lasts[:-1]], unit_vectors[lasts[1:]]
+            unknown = ~before.any(axis=1) | ~after.any(axis=1)
+            cosines = numpy.where(unknown, UNKNOWN_COSINE, (before * after).sum(axis=1))
+            total += float((1.0 - cosines).mean())
+    return total

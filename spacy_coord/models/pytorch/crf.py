@@ -130,17 +130,25 @@ class ConstrainedCRF(nn.Module):
         return self.tag_of[viterbi(emissions, mask, *self._parameters_masked())]
 
     def decode_with_confidences(
-        self, emissions: Tensor, mask: Tensor, begin_tag: int, parallelism_weight: float = 0.0
+        self,
+        emissions: Tensor,
+        mask: Tensor,
+        begin_tag: int,
+        parallelism_weight: float = 0.0,
+        similarity_weight: float = 0.0,
+        unit_vectors: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """Viterbi tag ids, rescored by the parallelism of their conjuncts
-        when `parallelism_weight` > 0, and the marginal probability of each,
-        where a row holds `begin_tag` (else 1.0): two (batch, length)
-        tensors, from numpy (`decoding.decode_with_confidences`)."""
+        when `parallelism_weight` or `similarity_weight` is > 0 (the latter
+        needs `unit_vectors`, (batch, length, width)), and the marginal
+        probability of each, where a row holds `begin_tag` (else 1.0): two
+        (batch, length) tensors, from numpy (`decoding.decode_with_confidences`)."""
         scores, lengths, transitions, start, end, tag_of = _to_numpy(
             emissions, mask.sum(dim=1), *self._parameters_masked(), self.tag_of
         )
         best, confidences = decoding.decode_with_confidences(
-            scores, lengths, transitions, start, end, begin_tag, tag_of, parallelism_weight
+            scores, lengths, transitions, start, end, begin_tag, tag_of, parallelism_weight, similarity_weight,
+            None if unit_vectors is None else unit_vectors.detach().cpu().numpy(),
         )
         return torch.from_numpy(best).to(emissions.device), torch.from_numpy(confidences).to(emissions.device)
 

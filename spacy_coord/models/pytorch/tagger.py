@@ -47,6 +47,10 @@ class BiLSTMCRF(nn.Module):
         are rescored by their score minus this times the imbalance of their
         conjunct lengths (`decoding.rescore_by_parallelism`); 0 keeps the
         Viterbi sequence. The CRF decoder only.
+    similarity_weight (float): At prediction, the rescoring also subtracts
+        this times how unlike the last words of neighbouring conjuncts are
+        (`parallelism.head_unlikeness`, from the static vectors). Needs
+        static vectors and the CRF decoder.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class BiLSTMCRF(nn.Module):
         n_syntax_labels: int = 0,
         syntax_weight: float = 0.0,
         parallelism_weight: float = 0.0,
+        similarity_weight: float = 0.0,
         vector_tuning_rows: int = 0,
         tag_of: Optional[Tensor] = None,
         type_of: Optional[Tensor] = None,
@@ -97,6 +102,7 @@ class BiLSTMCRF(nn.Module):
         )
         self.decoder = decoder
         self.parallelism_weight = parallelism_weight
+        self.similarity_weight = similarity_weight
         if decoder == "crf":
             self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of, type_of)
         else:
@@ -159,14 +165,14 @@ class BiLSTMCRF(nn.Module):
             states = folded_bilstm(self.embed, self.lstm, features, lengths)
             emissions = states.new_zeros(mask.shape + (self.n_states,))
             emissions[mask] = self.dense(states)
-            return self._decode(emissions, mask, forbidden)
+            return self._decode(emissions, mask, forbidden, features)
         states = self.encode(features, lengths)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
             states._replace(data=self.dense(states.data)), batch_first=True, total_length=length
         )
         if tags is None:
-            return self._decode(emissions, mask, forbidden)
+            return self._decode(emissions, mask, forbidden, features)
         tag_loss = self._tag_loss(emissions, mask, tags, types)
         auxiliary_loss = tag_loss.new_zeros(())
         use_adversary = self.adversary is not None and domains is not None
@@ -188,7 +194,9 @@ class BiLSTMCRF(nn.Module):
             emissions[mask], tags[mask], ignore_index=-1, reduction="sum"
         )
 
-    def _decode(self, emissions: Tensor, mask: Tensor, forbidden: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+    def _decode(
+        self, emissions: Tensor, mask: Tensor, forbidden: Optional[Tensor], features: TokenFeatures
+    ) -> Tuple[Tensor, Tensor]:
         if forbidden is not None:
             if self.decoder == "crf":  # forbidden tags -> forbidden states
                 forbidden = forbidden[:, :, self.crf.tag_of]
@@ -197,4 +205,10 @@ class BiLSTMCRF(nn.Module):
             log_probs = torch.log_softmax(emissions, dim=2)
             best = viterbi(log_probs, mask, self.transition_mask, self.start_mask, self.end_mask)
             return best, log_probs.exp().gather(2, best.unsqueeze(2)).squeeze(2)
-        return self.crf.decode_with_confidences(emissions, mask, self.begin_tag, self.parallelism_weight)
+        unit_vectors = None
+        if self.similarity_weight > 0:
+            norms = features.vectors.norm(dim=1, keepdim=True)
+            unit_vectors = (features.vectors / norms.clamp_min(1e-12))[features.word_index]
+        return self.crf.decode_with_confidences(
+            emissions, mask, self.begin_tag, self.parallelism_weight, self.similarity_weight, unit_vectors
+        )
