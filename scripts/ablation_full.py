@@ -30,6 +30,10 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
     return {f"{MODEL}.syntax_attr": attr, f"{MODEL}.n_syntax_labels": str(n_labels), f"{MODEL}.syntax_weight": str(weight)}
 
 
+# Conjuncts rescored by their likeness in length alone, before the default
+# also counted their last words: the rows of _ON_LENGTH_PARALLELISM were
+# decoded so (training is the same; decoding only).
+SIMILARITY_BEFORE = {f"{MODEL}.similarity_weight": "0"}
 # Silver labels of parties ("for me and my wife") from the parser, before
 # the default: the rows of _ON_PARSER_PARTIES were run so.
 PARTIES_BEFORE = ["--no-slot-conjuncts"]
@@ -182,19 +186,27 @@ _ON_PARSER_PARTIES: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     **{name: (NAMES_BEFORE + options, overrides) for name, (options, overrides) in _ON_NAMES_CAPITALIZED.items()},
 }
 
-VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The project's corpus and config (see _ON_PARSER_PARTIES for the
-    # speech style). The parser gets a third of SNIPS's parties ("for me
-    # and my wife") wrong, "[book a table for me] and [my wife]": their
-    # silver labels come from the slot value instead.
-    "default: silver labels of parties from the slot value ('for [me] and [my wife]')": ([], {}),
+# name -> (make_corpus.py options, `spacy train` overrides), each
+# decoded with SIMILARITY_BEFORE unless it says otherwise.
+_ON_LENGTH_PARALLELISM: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The default before (see _ON_PARSER_PARTIES for the speech style).
+    # The parser gets a third of SNIPS's parties ("for me and my wife")
+    # wrong, "[book a table for me] and [my wife]": their silver labels come
+    # from the slot value instead.
+    "silver labels of parties from the slot value ('for [me] and [my wife]') (the default before)": ([], {}),
     # The verb swap tied the default before; with the new labels, too?
-    "half the lists after a command verb get another command verb, on the default": (["--verb-swap-share", "0.5"], {}),
+    "half the lists after a command verb get another command verb, on party labels from slot values": (["--verb-swap-share", "0.5"], {}),
     # Scope: natural dev's shared heads ("[italian] or [mexican] restaurants")
     # run on or stop short; this row lost on an older default, but that
     # default's silver labels taught the same errors.
-    "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots, on the default": (["--modifier-share", "0.3"], {}),
+    "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots, on party labels from slot values": (["--modifier-share", "0.3"], {}),
     **{name: (PARTIES_BEFORE + options, overrides) for name, (options, overrides) in _ON_PARSER_PARTIES.items()},
+}VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The project's corpus and config (see _ON_LENGTH_PARALLELISM for the
+    # corpus): the same training as the default before, decoded with the
+    # rescoring by the likeness of conjuncts' last words too.
+    "default: conjuncts rescored by the likeness of their last words (similarity_weight 3)": ([], {}),
+    **{name: (options, {**SIMILARITY_BEFORE, **overrides}) for name, (options, overrides) in _ON_LENGTH_PARALLELISM.items()},
 }
 
 
