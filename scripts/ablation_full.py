@@ -201,7 +201,9 @@ _ON_LENGTH_PARALLELISM: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # default's silver labels taught the same errors.
     "modifier lists ('cheap and direct flights') for 30% of noun-phrase slots, on party labels from slot values": (["--modifier-share", "0.3"], {}),
     **{name: (PARTIES_BEFORE + options, overrides) for name, (options, overrides) in _ON_PARSER_PARTIES.items()},
-}VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+}
+
+VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The project's corpus and config (see _ON_LENGTH_PARALLELISM for the
     # corpus): the same training as the default before, decoded with the
     # rescoring by the likeness of conjuncts' last words too.
