@@ -63,12 +63,7 @@ def main(
             runs[weight].append(scores)
             msg.info(f"{model} {setting} {weight}: dev {_fmt(scores[DEV])}, natural dev {_fmt(scores.get(UNSEEN_SPEECH))}")
     means = {w: {b: _mean([r[b] for r in rs]) for b in rs[0]} for w, rs in runs.items()}
-    for scores in means.values():
-        scores[SHORTFALL] = shortfall({b: {"exact": e} for b, e in scores.items() if b in TARGETS and b != UNSEEN_SPEECH})
-    picks = {
-        DEV: max(values, key=lambda w: means[w][DEV] or 0.0),
-        SHORTFALL: min(values, key=lambda w: means[w][SHORTFALL] if means[w][SHORTFALL] is not None else float("inf")),
-    }
+    picks = pick_weights(means)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / f"{stem}.json").write_text(
         json.dumps(
@@ -85,6 +80,20 @@ def main(
         f"The dev split picks {setting} {picks[DEV]:g}, the shortfall {picks[SHORTFALL]:g}; "
         f"wrote {output_dir}/{stem}.md, .json and .png"
     )
+
+
+def pick_weights(means: Dict[float, Dict[str, Optional[float]]]) -> Dict[str, float]:
+    """Add each weight's shortfall from the targets without natural dev to
+    `means` (weight -> bucket -> exact match), and return the weight with
+    the best dev split and the one with the lowest shortfall (the first
+    such weight on ties)."""
+    for scores in means.values():
+        scores[SHORTFALL] = shortfall({b: {"exact": e} for b, e in scores.items() if b in TARGETS and b != UNSEEN_SPEECH})
+    weights = list(means)
+    return {
+        DEV: max(weights, key=lambda w: means[w][DEV] or 0.0),
+        SHORTFALL: min(weights, key=lambda w: float("inf") if means[w][SHORTFALL] is None else means[w][SHORTFALL]),
+    }
 
 
 def _mean(scores: List[Optional[float]]) -> Optional[float]:

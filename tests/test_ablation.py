@@ -44,3 +44,18 @@ def test_the_table_sums_how_far_each_row_falls_short_of_the_targets(ablation_ful
                (("met", met), ("short", short), ("unscored", {"two": 0.5}))}
     rows = {line.split(" | ")[0][2:]: line.split(" | ")[-1].rstrip(" |") for line in to_markdown(results, "").splitlines()[4:]}
     assert rows == {"met": "0.000", "short": "0.250", "unscored": "-"}
+
+
+def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_dev(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import parallelism_sweep
+
+    means = {
+        0.0: {"dev": 0.86, "names_and": 0.85, "compound": 0.90, "natural_dev": 0.99},
+        3.0: {"dev": 0.85, "names_and": 0.91, "compound": 0.90, "natural_dev": 0.10},
+        6.0: {"dev": 0.84, "names_and": 0.92, "compound": 0.84, "natural_dev": 0.99},
+    }
+    picks = parallelism_sweep.pick_weights(means)
+    assert picks == {parallelism_sweep.DEV: 0.0, parallelism_sweep.SHORTFALL: 3.0}
+    # Natural dev stands for unseen speech: it does not count.
+    assert [means[w][parallelism_sweep.SHORTFALL] for w in means] == pytest.approx([0.05, 0.0, 0.01])
