@@ -208,6 +208,9 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # corpus): the same training as the default before, decoded with the
     # rescoring by the likeness of conjuncts' last words too.
     "default: conjuncts rescored by the likeness of their last words (similarity_weight 3)": ([], {}),
+    # Spoken lists of times and numbers ("six thirty seven and seven
+    # fifteen"): the corpora write digits, recognizers often words.
+    "numbers spoken as words in half the speech-recognition-style examples ('six thirty')": (["--spoken-number-share", "0.5"], {}),
     **{name: (options, {**SIMILARITY_BEFORE, **overrides}) for name, (options, overrides) in _ON_LENGTH_PARALLELISM.items()},
 }
 

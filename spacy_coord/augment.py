@@ -64,6 +64,12 @@ _REPLY_START = re.compile(
     r"that|that's|sounds|alright|awesome|wonderful|fine|not|please|hi|hello|hey|good|nice|correct|right|i'm good)\b",
     re.IGNORECASE,
 )
+# Digits a speech recognizer writes as words (`speak_numbers`): not inside
+# other tokens ("4/15", "3.5", "r2d2", "$5" stays as digits after "$").
+_DIGITS_BEFORE_AM_PM = re.compile(r"(\d)([ap]m)\b", re.IGNORECASE)  # "7pm" is spoken "seven pm"
+_SPOKEN_TIME = re.compile(r"(?<![\w./:$])(\d{1,2}):(\d{2})(?![\w/:]|\.\d)")
+_SPOKEN_ORDINAL = re.compile(r"(?<![\w./:$])(\d{1,4})(?:st|nd|rd|th)\b", re.IGNORECASE)
+_SPOKEN_NUMBER = re.compile(r"(?<![\w./:$,])\d{1,4}(?![\w/:,]|\.\d)")
 _NUMBER_AND = re.compile(r"\b(hundred|thousand|million)\s+and\s+\w", re.IGNORECASE)
 
 # Kinds of examples
@@ -107,6 +113,7 @@ class ListStyle:
     polysyndeton (bool): The coordinator between every two values ("a and b and c").
     asr (bool): Lower case without punctuation, like speech recognition output.
     determiner (bool): Repeat a determiner that precedes the slot in every value.
+    spoken_numbers (bool): With `asr`, numbers as words ("six thirty").
     """
 
     coordinator: str = "and"
@@ -114,6 +121,7 @@ class ListStyle:
     polysyndeton: bool = False
     asr: bool = False
     determiner: bool = False
+    spoken_numbers: bool = False
 
     def __post_init__(self) -> None:
         if self.commas not in LIST_COMMAS:
@@ -174,12 +182,18 @@ class AugmentConfig:
     # add, find); after a rarer one, the model reads the verb and the first
     # value as a request of its own ("[buy milk] and [eggs]").
     verb_swap_share: float = 0.0
+    # Share of the lists and compound requests in speech-recognition style
+    # whose numbers are spoken as words ("at 6:30 pm" -> "at six thirty
+    # pm"), as recognizers often write them: the corpora write digits, so a
+    # list of spoken times ("six thirty seven and seven fifteen") is
+    # otherwise unseen.
+    spoken_number_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -238,10 +252,12 @@ def negative_example(utt: Utterance) -> Optional[AugExample]:
 # ASR-style text
 
 
-def asr_text(text: str) -> str:
+def asr_text(text: str, spoken_numbers: bool = False) -> str:
     """Lower case, "&" spoken as "and", punctuation removed except inside
-    words ("what's", "t-shirt", "3.5"), whitespace collapsed (not stripped)."""
-    text = re.sub(r"(?<!\S)&(?!\S)", "and", text.lower())
+    words ("what's", "t-shirt", "3.5"), whitespace collapsed (not stripped);
+    with `spoken_numbers`, times, ordinals and whole numbers as words first
+    (`speak_numbers`)."""
+    text = re.sub(r"(?<!\S)&(?!\S)", "and", (speak_numbers(text) if spoken_numbers else text).lower())
     chars = []
     for i, char in enumerate(text):
         if unicodedata.category(char).startswith("P"):
@@ -253,16 +269,36 @@ def asr_text(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(chars))
 
 
+def speak_numbers(text: str) -> str:
+    """Times, ordinals and whole numbers of up to four digits as a speech
+    recognizer writes them: "6:30" -> "six thirty", "7:05" -> "seven oh
+    five", "9:00" -> "nine", "3rd" -> "third", "1250" -> "one thousand two
+    hundred and fifty". Other digits ("4/15", "3.5", "r2d2") stay."""
+    from num2words import num2words
+
+    def words(number: int, to: str = "cardinal") -> str:
+        return num2words(number, to=to).replace("-", " ").replace(",", "")
+
+    def time(match: "re.Match") -> str:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        spoken_minute = "" if minute == 0 else f" oh {words(minute)}" if minute < 10 else f" {words(minute)}"
+        return words(hour) + spoken_minute
+
+    text = _SPOKEN_TIME.sub(time, _DIGITS_BEFORE_AM_PM.sub(r"\1 \2", text))
+    text = _SPOKEN_ORDINAL.sub(lambda m: words(int(m.group(1)), "ordinal"), text)
+    return _SPOKEN_NUMBER.sub(lambda m: words(int(m.group(0))), text)
+
+
 def asr_negative(example: AugExample) -> AugExample:
     """A negative example (no conjuncts, so no offsets to move) in ASR style."""
     return replace(example, text=asr_text(example.text).strip())
 
 
-def asr_utterance(utt: Utterance) -> Utterance:
+def asr_utterance(utt: Utterance, spoken_numbers: bool = False) -> Utterance:
     """`utt` in ASR style, its slot offsets moved along (a slot left empty is dropped)."""
     text, slots = "", []
     for piece, slot in utt.segments():
-        piece = asr_text(piece)
+        piece = asr_text(piece, spoken_numbers)
         if text.endswith(" ") or not text:
             piece = piece.lstrip()
         if slot is not None:
@@ -401,7 +437,13 @@ class Augmenter:
             polysyndeton=n_values > 2 and rng.random() < cfg.polysyndeton_share,
             asr=asr,
             determiner=rng.random() < cfg.determiner_share,
+            spoken_numbers=self._spoken_numbers(asr),
         )
+
+    def _spoken_numbers(self, asr: bool) -> bool:
+        """Whether an example in ASR style speaks its numbers; draws nothing
+        at share 0, so corpora made without the lever stay as they were."""
+        return asr and self.config.spoken_number_share > 0 and self.rng.random() < self.config.spoken_number_share
 
     def sample_n_values(self) -> int:
         """A number of list values drawn from the config's weights."""
@@ -436,14 +478,14 @@ class Augmenter:
             return None
         style = style or self.sample_style(n_values)
         if style.asr:
-            utt = asr_utterance(utt)
+            utt = asr_utterance(utt, style.spoken_numbers)
             candidates = self.list_slots(utt, n_values)
             if not candidates:
                 return None
         start, end, slot = utt.slots[self.rng.choice(candidates)]
         values = self._draw_values(slot, utt.text[start:end], n_values)
         if style.asr:
-            values = [asr_text(v).strip() for v in values]
+            values = [asr_text(v, style.spoken_numbers).strip() for v in values]
             if not all(values):
                 return None
         prefix, suffix = utt.text[:start], utt.text[end:]
@@ -543,7 +585,8 @@ class Augmenter:
             return None
         joiner = joiner or _weighted(self.rng, self.config.joiners)
         asr = self.rng.random() < self.config.asr_share if asr is None else asr
-        left, right = (asr_text(u.text).strip() if asr else u.text.strip() for u in (first, second))
+        spoken_numbers = self._spoken_numbers(asr)
+        left, right = (asr_text(u.text, spoken_numbers).strip() if asr else u.text.strip() for u in (first, second))
         left = left.rstrip(".!?;, ")
         right = _lower_first(right)
         end_punct = re.search(r"[\s.!?]*$", right).group(0)

@@ -19,6 +19,7 @@ from spacy_coord.augment import (
     negative_example,
     partition_utterances,
     render_list,
+    speak_numbers,
 )
 from spacy_coord.readers import Utterance, make_gold_doc
 from spacy_coord.silver import has_verb, is_imperative
@@ -392,3 +393,37 @@ def test_verb_swap_changes_only_a_command_verb_before_its_list(nlp, share):
         assert verbs <= verbs_known and len(verbs) > 2 if share else verbs == {opening.strip()}
     # "weather in London": "weather in " is no verb before its object.
     assert augmenter.list_example(UTTERANCES[7], 2, ListStyle("and")).text.startswith("weather in ")
+
+
+@pytest.mark.parametrize(
+    "text,spoken",
+    [
+        ("at 6:30 pm and 7:05", "at six thirty pm and seven oh five"),
+        ("at 7pm or 9:00am", "at seven pm or nine am"),
+        ("on the 3rd and the 22nd", "on the third and the twenty second"),
+        ("a table for 4", "a table for four"),
+        ("4/15/2034 at 3.5 stars for $25 in r2d2", "4/15/2034 at 3.5 stars for $25 in r2d2"),
+    ],
+)
+def test_speak_numbers_writes_times_ordinals_and_numbers_as_words(text, spoken):
+    assert speak_numbers(text) == spoken
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_spoken_numbers_in_lists_of_speech_recognition_style(nlp, share):
+    """At share 1 a list in ASR style speaks its numbers, its conjuncts still
+    labeled; at share 0 the corpus is the one made without the lever."""
+    config = AugmentConfig(asr_share=1.0, spoken_number_share=share)
+    augmenter = Augmenter(ValuePool(UTTERANCES), config, seed=0)
+    texts = []
+    for _ in range(10):
+        example = augmenter.list_example(UTTERANCES[4], 2)  # "... in Boston at 5 pm": city or time
+        _, tag_ids = _tag_ids(nlp, example)
+        assert is_valid(tag_ids) and len(example.conjunct_texts()) == 2
+        texts.append(example.text)
+    digits = any(char.isdigit() for text in texts for char in text)
+    assert digits != bool(share)
+    assert ("five pm" in " ".join(texts)) == bool(share)
+    without = Augmenter(ValuePool(UTTERANCES), AugmentConfig(asr_share=1.0), seed=0)
+    if not share:
+        assert texts == [without.list_example(UTTERANCES[4], 2).text for _ in range(10)]
