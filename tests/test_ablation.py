@@ -59,3 +59,7 @@ def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_d
     assert picks == {parallelism_sweep.DEV: 0.0, parallelism_sweep.SHORTFALL: 3.0}
     # Natural dev stands for unseen speech: it does not count.
     assert [means[w][parallelism_sweep.SHORTFALL] for w in means] == pytest.approx([0.05, 0.0, 0.01])
+    # Shortfalls a rounding apart tie, and the smallest weight wins.
+    means[6.0]["compound"] = 0.85
+    means[3.0]["names_and"] = 0.8999
+    assert parallelism_sweep.pick_weights(means)[parallelism_sweep.SHORTFALL] == 3.0
