@@ -18,6 +18,9 @@ from wasabi import msg
 
 from evaluate import size_mb, train_minutes
 
+# Decoding-only settings `compare --setting` can vary on one trained pipeline.
+DECODING_SETTINGS = ("parallelism_weight", "similarity_weight")
+
 app = typer.Typer()
 BATCH_SIZES = (1, 32, 256, 1000)
 REPEATS = 3
@@ -211,7 +214,8 @@ def _plot(results: Dict, path: Path) -> None:
 def compare(
     texts: Path = typer.Argument(..., exists=True, help="JSONL with a 'text' field, e.g. assets/sgd/test.jsonl"),
     pipelines: List[str] = typer.Argument(..., help="Pipelines to compare (paths or package names)"),
-    weights: str = typer.Option("", help="Comma-separated parallelism weights: each pipeline once per weight"),
+    weights: str = typer.Option("", help="Comma-separated weights of --setting: each pipeline once per weight"),
+    setting: str = typer.Option("parallelism_weight", help="The decoding setting --weights sets: parallelism_weight or similarity_weight"),
     n: int = typer.Option(5000, help="Utterances to time"),
     rounds: int = typer.Option(8, help="Rounds; each runs every pipeline once, in turn"),
     batch_size: int = typer.Option(256, help="Batch size of nlp.pipe"),
@@ -219,6 +223,8 @@ def compare(
     """Throughput of several pipelines (or settings of one) in one process,
     taking turns, so that all of them see the same state of the machine:
     for small differences, which separate runs of `run` cannot resolve."""
+    if setting not in DECODING_SETTINGS:
+        raise typer.BadParameter(f"--setting must be one of {', '.join(DECODING_SETTINGS)}, got {setting!r}")
     _one_thread()
     import spacy
 
@@ -226,8 +232,8 @@ def compare(
     systems = {}
     for pipeline in pipelines:
         for weight in [float(w) for w in weights.split(",")] if weights else [None]:
-            overrides = {} if weight is None else {"components": {"coord_chunker": {"model": {"parallelism_weight": weight}}}}
-            name = pipeline if weight is None else f"{pipeline}, parallelism_weight {weight:g}"
+            overrides = {} if weight is None else {"components": {"coord_chunker": {"model": {setting: weight}}}}
+            name = pipeline if weight is None else f"{pipeline}, {setting} {weight:g}"
             systems[name] = spacy.load(pipeline, config=overrides)
             list(systems[name].pipe(lines[:300], batch_size=32))  # warm up
     best = dict.fromkeys(systems, float("inf"))
