@@ -18,7 +18,7 @@ from ..tags import B, I, O
 
 # The cosine a pair of last words counts as when one has no static vector:
 # neither alike nor unrelated. Rare names have none, and counting them as
-# unrelated split lists of them ("[stanford berlin]") more often (three
+# unrelated split lists of them ("[stanford berlin]") more often (five
 # pipelines, `parallelism_sweep.py --setting similarity_weight`).
 UNKNOWN_COSINE = 0.5
 
