@@ -29,17 +29,17 @@ def conjunct_spans(tags: Sequence[int]) -> List[List[Tuple[int, int]]]:
     wednesday and friday" tagged O B B C B.
     """
     groups: List[List[Tuple[int, int]]] = []
-    spans: List[List[int]] = []
+    spans: List[Tuple[int, int]] = []
     for i, tag in enumerate(tags.tolist() if isinstance(tags, numpy.ndarray) else tags):
         if tag == B:
-            spans.append([i, i + 1])
+            spans.append((i, i + 1))
         elif tag == I:
-            spans[-1][1] = i + 1
+            spans[-1] = (spans[-1][0], i + 1)
         elif tag == O and spans:
-            groups.append([(start, end) for start, end in spans])
+            groups.append(spans)
             spans = []
     if spans:
-        groups.append([(start, end) for start, end in spans])
+        groups.append(spans)
     return groups
 
 

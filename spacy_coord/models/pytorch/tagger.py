@@ -207,8 +207,7 @@ class BiLSTMCRF(nn.Module):
             return best, log_probs.exp().gather(2, best.unsqueeze(2)).squeeze(2)
         unit_vectors = None
         if self.similarity_weight > 0:
-            norms = features.vectors.norm(dim=1, keepdim=True)
-            unit_vectors = (features.vectors / norms.clamp_min(1e-12))[features.word_index]
+            unit_vectors = nn.functional.normalize(features.vectors, dim=1)[features.word_index]
         return self.crf.decode_with_confidences(
             emissions, mask, self.begin_tag, self.parallelism_weight, self.similarity_weight, unit_vectors
         )
