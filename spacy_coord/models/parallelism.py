@@ -65,7 +65,6 @@ def imbalance(tags: Sequence[int]) -> float:
     return total
 
 
-
 def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
     """How unlike the last words of neighbouring conjuncts are: over all
     coordinations, the mean over each two neighbouring conjuncts of 1 minus
