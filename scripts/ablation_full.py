@@ -30,6 +30,14 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
     return {f"{MODEL}.syntax_attr": attr, f"{MODEL}.n_syntax_labels": str(n_labels), f"{MODEL}.syntax_weight": str(weight)}
 
 
+# The checkpoint each row scores, named by this key among its overrides
+# (not a `spacy train` setting): the end of training by default. The one
+# `spacy train` keeps as model-best, the best on the dev split, scored lower
+# on the evaluation buckets than the last for each of four configs trained
+# with three seeds; the rows of _ON_BEST_CHECKPOINT were scored with it.
+CHECKPOINT = "checkpoint"
+DEFAULT_CHECKPOINT = "model-last"
+CHECKPOINT_BEFORE = {CHECKPOINT: "model-best"}
 # Conjuncts rescored by their likeness in length alone, before the default
 # also counted their last words: the rows of _ON_LENGTH_PARALLELISM were
 # decoded so (training is the same; decoding only).
@@ -203,11 +211,13 @@ _ON_LENGTH_PARALLELISM: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     **{name: (PARTIES_BEFORE + options, overrides) for name, (options, overrides) in _ON_PARSER_PARTIES.items()},
 }
 
-VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
-    # The project's corpus and config (see _ON_LENGTH_PARALLELISM for the
-    # corpus): the same training as the default before, decoded with the
-    # rescoring by the likeness of conjuncts' last words too.
-    "default: conjuncts rescored by the likeness of their last words (similarity_weight 3)": ([], {}),
+# name -> (make_corpus.py options, `spacy train` overrides), each scored at
+# the checkpoint best on the dev split (CHECKPOINT_BEFORE).
+_ON_BEST_CHECKPOINT: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The default before (see _ON_LENGTH_PARALLELISM for the corpus): the
+    # same training as the default before it, decoded with the rescoring by
+    # the likeness of conjuncts' last words too.
+    "conjuncts rescored by the likeness of their last words (similarity_weight 3), the checkpoint best on the dev split (the default before)": ([], {}),
     # Spoken lists of times and numbers ("six thirty seven and seven
     # fifteen"): the corpora write digits, recognizers often words.
     "numbers spoken as words in half the speech-recognition-style examples ('six thirty')": (["--spoken-number-share", "0.5"], {}),
@@ -216,6 +226,13 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # (0.018 against 0.023 at 0.5); it changes which checkpoint training keeps.
     "conjuncts rescored by their likeness in length at weight 0.75 (default 0.5)": ([], {f"{MODEL}.parallelism_weight": "0.75"}),
     **{name: (options, {**SIMILARITY_BEFORE, **overrides}) for name, (options, overrides) in _ON_LENGTH_PARALLELISM.items()},
+}
+
+VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
+    # The project's corpus, config and checkpoint: the same training as the
+    # default before, scored at the end of training.
+    "default: the last checkpoint of training, not the best on the dev split": ([], {}),
+    **{name: (options, {**CHECKPOINT_BEFORE, **overrides}) for name, (options, overrides) in _ON_BEST_CHECKPOINT.items()},
 }
 
 
@@ -245,11 +262,12 @@ def main(
             continue
         for row, seed, options in variant_runs(name, corpus_options, seeds, augmentation_seeds):
             out = _slug(work_dir, row) / "training"
+            pipeline = out / overrides.get(CHECKPOINT, DEFAULT_CHECKPOINT)
             rescoring = rescore and row in results and not rerun
             if row in results and not (rerun or rescoring):
                 continue
-            if rescoring and not (out / "model-best").exists():
-                msg.warn(f"{row}: no trained pipeline in {out / 'model-best'} to score again")
+            if rescoring and not pipeline.exists():
+                msg.warn(f"{row}: no trained pipeline in {pipeline} to score again")
                 continue
             msg.divider(f"{i + 1}/{len(VARIANTS)}: {row}")
             # Runs with the same corpus options share their corpus.
@@ -260,11 +278,12 @@ def main(
                     built.add(data)
                 settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
                             "paths.names": str(data / "names.json"),
-                            "training.max_epochs": str(max_epochs), "system.seed": str(seed), **overrides}
+                            "training.max_epochs": str(max_epochs), "system.seed": str(seed),
+                            **{key: value for key, value in overrides.items() if key != CHECKPOINT}}
                 args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
                 _run(["scripts/train.py", str(config), str(out), "--vectors", vectors,
                       "--vectors-width", str(vectors_width), *args])
-            nlp = spacy.load(out / "model-best")
+            nlp = spacy.load(pipeline)
             buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
             # Re-read before writing: rows finished meanwhile by another run stay.
             results = json.loads(results_path.read_text()) if results_path.exists() else {}
