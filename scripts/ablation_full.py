@@ -262,7 +262,8 @@ def main(
             continue
         for row, seed, options in variant_runs(name, corpus_options, seeds, augmentation_seeds):
             out = _slug(work_dir, row) / "training"
-            pipeline = out / overrides.get(CHECKPOINT, DEFAULT_CHECKPOINT)
+            checkpoint, train_overrides = split_checkpoint(overrides)
+            pipeline = out / checkpoint
             rescoring = rescore and row in results and not rerun
             if row in results and not (rerun or rescoring):
                 continue
@@ -278,8 +279,7 @@ def main(
                     built.add(data)
                 settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
                             "paths.names": str(data / "names.json"),
-                            "training.max_epochs": str(max_epochs), "system.seed": str(seed),
-                            **{key: value for key, value in overrides.items() if key != CHECKPOINT}}
+                            "training.max_epochs": str(max_epochs), "system.seed": str(seed), **train_overrides}
                 args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
                 _run(["scripts/train.py", str(config), str(out), "--vectors", vectors,
                       "--vectors-width", str(vectors_width), *args])
@@ -341,6 +341,12 @@ def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
                 mean = {b: {"exact": sum(run[b]["exact"] for run in runs) / len(runs)} for b in buckets}
                 means[f"{name} ({len(runs)} {kind})"] = {"buckets": mean}
     return means
+
+
+def split_checkpoint(overrides: Dict[str, str]) -> Tuple[str, Dict[str, str]]:
+    """The checkpoint a row scores (its CHECKPOINT override, else
+    DEFAULT_CHECKPOINT) and its `spacy train` overrides without that key."""
+    return overrides.get(CHECKPOINT, DEFAULT_CHECKPOINT), {key: value for key, value in overrides.items() if key != CHECKPOINT}
 
 
 def _slug(work_dir: Path, row: str) -> Path:

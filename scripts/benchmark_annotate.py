@@ -1,6 +1,6 @@
 """Corpus-scale annotation benchmark: the local engine and Ray Data on N short utterances.
 
-    python scripts/benchmark_annotate.py run --model training/model-best --n 1000000
+    python scripts/benchmark_annotate.py run --model training/model-last --n 1000000
 
 Without --model, a rule-based stand-in pipeline (tests/fake_pipeline.py) is
 used, which measures the machinery (reading, writing, JSON, tokenization)

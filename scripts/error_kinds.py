@@ -1,7 +1,7 @@
 """Sort the misses of trained pipelines on one gold bucket by kind, so that
 an ablation row says which errors a lever fixed, not only how many:
 
-    python scripts/error_kinds.py corpus/eval/natural_dev.spacy training/model-best other/model-best --show
+    python scripts/error_kinds.py corpus/eval/natural_dev.spacy training/model-last other/model-last --show
 """
 from pathlib import Path
 from typing import Dict, List

@@ -278,7 +278,7 @@ def find_pipeline(model: str) -> None:
     if not is_package(model) and not Path(model).exists():
         raise AnnotateError(
             f"Can't find pipeline '{model}': give the path of a trained pipeline (e.g. "
-            "training/model-best) or the name of an installed pipeline package (pip install it first)."
+            "training/model-last) or the name of an installed pipeline package (pip install it first)."
         )
 
 

@@ -25,6 +25,17 @@ def test_runs_vary_the_training_seed_or_the_augmentation_seed(ablation_full):
     assert ablation_full.variant_runs("wide", [], seeds=1, augmentation_seeds=1) == [("wide", 0, [])]
 
 
+def test_the_default_scores_the_last_checkpoint_and_earlier_defaults_the_best(ablation_full):
+    (_, (_, default_overrides)), *earlier = ablation_full.VARIANTS.items()
+    assert ablation_full.split_checkpoint(default_overrides) == ("model-last", {})
+    for name, (_, overrides) in earlier:
+        checkpoint, train_overrides = ablation_full.split_checkpoint(overrides)
+        assert checkpoint == "model-best", name
+        # Only `spacy train` settings reach the training command.
+        assert ablation_full.CHECKPOINT not in train_overrides
+        assert set(train_overrides) == set(overrides) - {ablation_full.CHECKPOINT}
+
+
 def test_means_over_each_kind_of_seed_share_the_seed_0_row(ablation_full):
     name = next(iter(ablation_full.VARIANTS))
     scores = {"": 0.6, ", training seed 1": 0.8, ", augmentation seed 1": 0.4, ", augmentation seed 2": 0.5}
@@ -63,3 +74,30 @@ def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_d
     means[6.0]["compound"] = 0.85
     means[3.0]["names_and"] = 0.8999
     assert parallelism_sweep.pick_weights(means)[parallelism_sweep.SHORTFALL] == 3.0
+
+
+def test_checkpoint_means_skip_buckets_a_run_cannot_score(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    from compare_checkpoints import mean_exact
+
+    scored = [
+        {"natural_dev": {"exact": 0.7}, "plain": {"exact": None}},
+        {"natural_dev": {"exact": 0.8}, "plain": {"exact": 1.0}},
+    ]
+    assert mean_exact(scored) == {"natural_dev": pytest.approx(0.75)}
+
+
+def test_checkpoint_comparison_names_a_run_without_both_checkpoints(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "training"
+    (run / "model-best").mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "compare_checkpoints.py"), str(tmp_path), str(tmp_path / "metrics"), "tiny", str(run)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert f"{run} has no model-last" in " ".join(result.stdout.split())  # wasabi wraps lines
+    assert not (tmp_path / "metrics").exists()

@@ -37,10 +37,12 @@ def test_project_workflow_end_to_end(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (tmp_path / "training" / "model-best" / "coord_chunker").is_dir()
+    # The workflow evaluates and packages the end of training, not the dev split's best.
+    pipeline = tmp_path / "training" / "model-last"
+    assert (pipeline / "coord_chunker").is_dir()
     # The corpora's names with "and" inside go into the trained pipeline.
     names = json.loads((tmp_path / "corpus" / "names.json").read_text())
-    saved = json.loads((tmp_path / "training" / "model-best" / "coord_chunker" / "cfg").read_text())["names"]
+    saved = json.loads((pipeline / "coord_chunker" / "cfg").read_text())["names"]
     assert set(saved) <= set(names) and bool(saved) == bool(names)
     evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
     assert set(evaluation) == {"spacy-coord", "en_core_web_sm parser"}
@@ -61,6 +63,7 @@ def test_project_workflow_end_to_end(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     sweep = json.loads((tmp_path / "metrics" / "parallelism.json").read_text())
+    assert sweep["models"] == ["training/model-last"]
     assert sweep["best_weight"] in [float(w) for w in sweep["exact"]]
     assert set(sweep["exact"]["0.5"]) >= {"dev", "natural_dev"}
     assert (tmp_path / "metrics" / "parallelism.png").stat().st_size > 0
