@@ -32,9 +32,10 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 
 # The checkpoint each row scores, named by this key among its overrides
 # (not a `spacy train` setting): the end of training by default. The one
-# `spacy train` keeps as model-best, the best on the dev split, scored lower
-# on the evaluation buckets than the last for each of four configs trained
-# with three seeds; the rows of _ON_BEST_CHECKPOINT were scored with it.
+# `spacy train` keeps as model-best, the best on the dev split, falls
+# shorter of the targets than the last for five of six configs
+# (scripts/compare_checkpoints.py); the rows of _ON_BEST_CHECKPOINT were
+# scored with it.
 CHECKPOINT = "checkpoint"
 DEFAULT_CHECKPOINT = "model-last"
 CHECKPOINT_BEFORE = {CHECKPOINT: "model-best"}
