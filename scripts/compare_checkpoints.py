@@ -40,7 +40,7 @@ def main(
         for run in runs:
             nlp = spacy.load(run / checkpoint)
             scored.append(score_buckets(lambda texts: list(nlp.pipe(texts, batch_size=256)), eval_dir, nlp.vocab))
-            msg.info(f"{run / checkpoint}: natural dev {scored[-1]['natural_dev']['exact']:.3f}")
+            msg.info(f"Scored {run / checkpoint} on {len(scored[-1])} buckets")
         means[checkpoint] = mean_exact(scored)
     results_path = output_dir / "checkpoints.json"
     results: Dict[str, Dict] = json.loads(results_path.read_text()) if results_path.exists() else {}
