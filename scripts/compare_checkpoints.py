@@ -48,7 +48,7 @@ def main(
     output_dir.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=2))
     rows = {
-        f"{config}, {checkpoint} ({len(result['runs'])} runs)": {"buckets": {b: {"exact": e} for b, e in result["exact"][checkpoint].items()}}
+        f"{config}, {checkpoint} ({_runs(len(result['runs']))})": {"buckets": {b: {"exact": e} for b, e in result["exact"][checkpoint].items()}}
         for config, result in results.items()
         for checkpoint in CHECKPOINTS
     }
@@ -61,6 +61,10 @@ def mean_exact(scored: List[Dict[str, Dict]]) -> Dict[str, float]:
     """Per bucket scored in every run (`score_buckets` results), the mean exact match."""
     buckets = [b for b in scored[0] if all(run.get(b, {}).get("exact") is not None for run in scored)]
     return {b: sum(run[b]["exact"] for run in scored) / len(scored) for b in buckets}
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 if __name__ == "__main__":

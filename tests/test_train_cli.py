@@ -53,6 +53,17 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
     assert json.loads(lines[-2]) == [gold for _, gold, _ in TRAIN_DATA]
     # The names file of [initialize.components.coord_chunker.names] is saved with the pipeline.
     assert json.loads(lines[-1]) == ["Rock and Roll", "Simon & Garfunkel"]
+    # Both checkpoints of the run, scored on a bucket of the training utterances.
+    (tmp_path / "eval").mkdir()
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "eval" / "two.spacy")
+    script = Path(__file__).parents[1] / "scripts" / "compare_checkpoints.py"
+    metrics = tmp_path / "metrics"
+    subprocess.run([sys.executable, str(script), str(tmp_path / "eval"), str(metrics), "tiny", str(tmp_path / "out")], check=True)
+    compared = json.loads((metrics / "checkpoints.json").read_text())["tiny"]
+    assert compared["runs"] == [str(tmp_path / "out")]
+    assert compared["exact"]["model-best"]["two"] > 0.5
+    assert set(compared["exact"]["model-last"]) == {"two"}
+    assert "| tiny, model-last (1 run) |" in (metrics / "checkpoints.md").read_text()
 
 
 def test_training_with_vectors_is_repeatable(tmp_path):
