@@ -39,6 +39,7 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 CHECKPOINT = "checkpoint"
 DEFAULT_CHECKPOINT = "model-last"
 CHECKPOINT_BEFORE = {CHECKPOINT: "model-best"}
+
 # Conjuncts rescored by their likeness in length alone, before the default
 # also counted their last words: the rows of _ON_LENGTH_PARALLELISM were
 # decoded so (training is the same; decoding only).
