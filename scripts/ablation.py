@@ -78,6 +78,12 @@ def main(
     print(table)
 
 
+def mean_exact(scored: List[Dict[str, Dict]]) -> Dict[str, float]:
+    """Per bucket scored in every run (`score_buckets` results), the mean exact match."""
+    buckets = [b for b in scored[0] if all(run.get(b, {}).get("exact") is not None for run in scored)]
+    return {b: sum(run[b]["exact"] for run in scored) / len(scored) for b in buckets}
+
+
 def to_markdown(results: Dict[str, Dict], caption: str) -> str:
     """A table of exact match, one row per variant and one column per
     bucket, and last the sum of the shortfalls from the targets (`shortfall`)."""

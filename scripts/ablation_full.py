@@ -21,7 +21,7 @@ from typing import Dict, List, Tuple
 import typer
 from wasabi import msg
 
-from ablation import MODEL, plot, to_markdown
+from ablation import MODEL, mean_exact, plot, to_markdown
 from evaluate import score_buckets
 
 
@@ -342,8 +342,7 @@ def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
                               ("augmentation seeds", [row for row, _ in augmentation_rows(name, MAX_SEEDS)])):
             runs = [rows[row]["buckets"] for row in members if row in rows]
             if len(runs) > 1:
-                buckets = [b for b in runs[0] if all(b in run for run in runs)]
-                mean = {b: {"exact": sum(run[b]["exact"] for run in runs) / len(runs)} for b in buckets}
+                mean = {b: {"exact": exact} for b, exact in mean_exact(runs).items()}
                 means[f"{name} ({len(runs)} {kind})"] = {"buckets": mean}
     return means
 

@@ -13,7 +13,7 @@ from typing import Dict, List
 import typer
 from wasabi import msg
 
-from ablation import to_markdown
+from ablation import mean_exact, to_markdown
 from evaluate import score_buckets
 
 CHECKPOINTS = ("model-best", "model-last")
@@ -55,12 +55,6 @@ def main(
     table = to_markdown(rows, "Mean exact match over the training runs of each config, at each checkpoint.")
     (output_dir / "checkpoints.md").write_text(table)
     print(table)
-
-
-def mean_exact(scored: List[Dict[str, Dict]]) -> Dict[str, float]:
-    """Per bucket scored in every run (`score_buckets` results), the mean exact match."""
-    buckets = [b for b in scored[0] if all(run.get(b, {}).get("exact") is not None for run in scored)]
-    return {b: sum(run[b]["exact"] for run in scored) / len(scored) for b in buckets}
 
 
 def _runs(n: int) -> str:
