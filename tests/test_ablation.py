@@ -26,11 +26,13 @@ def test_runs_vary_the_training_seed_or_the_augmentation_seed(ablation_full):
 
 
 def test_rows_score_the_last_checkpoint_but_those_run_on_earlier_defaults(ablation_full):
-    (_, (_, default_overrides)), *_ = ablation_full.VARIANTS.items()
+    (default_name, (_, default_overrides)), *_ = ablation_full.VARIANTS.items()
     assert ablation_full.split_checkpoint(default_overrides) == ("model-last", {})
     for name, (_, overrides) in ablation_full.VARIANTS.items():
         checkpoint, train_overrides = ablation_full.split_checkpoint(overrides)
         assert checkpoint == ("model-best" if name in ablation_full._ON_BEST_CHECKPOINT else "model-last"), name
+        # The default trains for the config's epochs; earlier defaults' rows name theirs.
+        assert ("training.max_epochs" in overrides) == (name != default_name), name
         # Only `spacy train` settings reach the training command.
         assert set(train_overrides) == set(overrides) - {ablation_full.CHECKPOINT}
 
