@@ -116,6 +116,7 @@ def main(
     names_and_share: float = typer.Option(TRAIN_MIX["names_and"], help="Share of names-with-'and' negatives among generated training examples"),
     noun_phrase_lists: bool = typer.Option(True, help="Give CLINC150 utterances a noun-phrase slot (from the parser) that augmentation turns into lists"),
     noun_phrases_by_intent: bool = typer.Option(False, "--noun-phrases-by-intent", help="With --noun-phrase-lists: draw a list's noun phrases from requests of the same CLINC150 intent ('eggs', 'paper towels'), not from all requests ('eggs', 'my pin number')"),
+    question_noun_phrases: bool = typer.Option(True, help="With --noun-phrase-lists: also give noun-phrase slots over phrases with a question word ('how many pets', 'which airport'), which lists then join to objects ('french and how many pets')"),
     modifier_share: float = typer.Option(0.0, help="With --noun-phrase-lists: share of those CLINC150 utterances whose slot covers the modifiers of a noun ('a [cheap] hotel') instead"),
     frequent_value_share: float = typer.Option(0.0, help="Share of list values drawn by how often they occur in the corpora, not uniformly over distinct values"),
     parallel_value_share: float = typer.Option(0.0, help="Share of lists whose values all have as many words as the original value (parallel conjuncts: 'monday wednesday and friday')"),
@@ -136,8 +137,8 @@ def main(
     start_time = time.perf_counter()
     if syntax not in SYNTAX_CHOICES:
         msg.fail(f"--syntax must be one of {', '.join(SYNTAX_CHOICES)}, got {syntax!r}", exits=1)
-    if (modifier_share or noun_phrases_by_intent) and not noun_phrase_lists:
-        msg.fail("--modifier-share and --noun-phrases-by-intent need the noun-phrase slots: drop --no-noun-phrase-lists or them", exits=1)
+    if (modifier_share or noun_phrases_by_intent or not question_noun_phrases) and not noun_phrase_lists:
+        msg.fail("--modifier-share, --noun-phrases-by-intent and --no-question-noun-phrases need the noun-phrase slots: drop --no-noun-phrase-lists or them", exits=1)
     try:  # bad shares fail before the long work, too
         config = AugmentConfig(
             asr_share=asr_share, names_asr_share=names_asr_share, other_slot_share=other_slot_share, compound_frame_share=compound_frame_share,
@@ -170,7 +171,7 @@ def main(
         else {"train": [], "dev": []}
     )
     if noun_phrase_lists:
-        add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent)
+        add_noun_phrase_slots(parts, parser_nlp, batch_size, modifier_share, seed, noun_phrases_by_intent, question_noun_phrases)
     n_dev = n_dev or max(100, n_train // 20)
     commands = find_commands(parts, parser_nlp, batch_size, config) if needs_commands else Commands()
     msg.info(f"Augmenting: train {n_train}, dev {n_dev}, {n_eval} per evaluation bucket")
@@ -324,6 +325,7 @@ def add_noun_phrase_slots(
     modifier_share: float = 0.0,
     seed: int = 0,
     by_intent: bool = False,
+    questions: bool = True,
 ) -> None:
     """Give each CLINC150 utterance of train and dev without slots or
     coordination a slot over its last object noun phrase (in place), so that
@@ -333,14 +335,16 @@ def add_noun_phrase_slots(
     type is qualified by the intent ("noun_phrase:shopping_list_update",
     "modifier:book_flight"), so that the values of one list come from
     requests of one intent and belong together; out-of-scope requests (one
-    "oos" intent of unrelated requests) keep the plain type."""
+    "oos" intent of unrelated requests) keep the plain type. Without
+    `questions`, phrases with a question word get no slot
+    (`silver.noun_phrase_slot`)."""
     start, n_slotted, n_modifiers = time.perf_counter(), 0, 0
     rng = random.Random(seed)
     for name in ("train", "dev"):
         targets = [i for i, u in enumerate(parts[name]) if u.source == "clinc150" and not u.slots and classify(u) == PLAIN]
         docs = parser.pipe((parts[name][i].text for i in targets), batch_size=batch_size)
         for i, doc in zip(targets, docs):
-            slot = noun_phrase_slot(doc)
+            slot = noun_phrase_slot(doc, questions=questions)
             # No draw at share 0: the default corpus stays the same.
             if modifier_share and rng.random() < modifier_share:
                 modifier = modifier_slot(doc)

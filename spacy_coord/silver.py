@@ -334,9 +334,11 @@ def _joins_number(text: str, group: Sequence[Tuple[int, int]]) -> bool:
 # Noun phrases that may become a list: objects of a verb or preposition.
 _LISTABLE_DEPS = {"dobj", "pobj", "attr", "oprd"}
 NOUN_PHRASE_SLOT = "noun_phrase"
+# Fine tags of question words ("which", "what", "whose", "how").
+_QUESTION_TAGS = {"WDT", "WP", "WP$", "WRB"}
 
 
-def noun_phrase_slot(doc: Doc, max_words: int = 3) -> Optional[Tuple[int, int, str]]:
+def noun_phrase_slot(doc: Doc, max_words: int = 3, questions: bool = True) -> Optional[Tuple[int, int, str]]:
     """A slot over an object noun phrase of a parsed utterance, so that
     augmentation can turn it into a list of noun phrases ("add [eggs] to my
     list" -> "add bananas peanut butter and eggs to my list"): common nouns
@@ -344,6 +346,9 @@ def noun_phrase_slot(doc: Doc, max_words: int = 3) -> Optional[Tuple[int, int, s
 
     doc (Doc): A parsed utterance with no coordination.
     max_words (int): Longest noun phrase taken, without its determiner.
+    questions (bool): Also take noun phrases with a question word ("how
+        many pets", "which airport"), which a list then joins as if they
+        were objects ("french and how many pets").
     RETURNS (Optional[Tuple[int, int, str]]): (start_char, end_char,
         "noun_phrase"), or None when the utterance has no such phrase.
     """
@@ -356,6 +361,7 @@ def noun_phrase_slot(doc: Doc, max_words: int = 3) -> Optional[Tuple[int, int, s
             and chunk.root.pos_ == "NOUN"
             and 0 < len(words) <= max_words
             and words == list(doc[words[0].i : chunk.end])
+            and (questions or not any(t.tag_ in _QUESTION_TAGS for t in chunk))
         ):
             candidates.append((chunk.root.dep_ == "dobj", words[0].idx, chunk.end_char))
     if not candidates:

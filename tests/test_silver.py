@@ -185,6 +185,22 @@ def test_slots_for_augmentation(parser, find_slot, label, text, expected):
     assert slot is None or slot[2] == label
 
 
+@pytest.mark.parametrize(
+    "text,with_questions,without",
+    [
+        ("how many pets can i bring", "how many pets", None),
+        ("which airport should i use", "airport", None),
+        ("add eggs to my list", "eggs", "eggs"),
+    ],
+)
+def test_noun_phrase_slots_without_question_words(parser, text, with_questions, without):
+    """Without questions, a phrase with a question word gets no slot, also
+    when the word is its determiner ("which airport")."""
+    for questions, expected in ((True, with_questions), (False, without)):
+        slot = noun_phrase_slot(parser(text), questions=questions)
+        assert (slot and text[slot[0] : slot[1]]) == expected
+
+
 @pytest.mark.parametrize("by_intent,expected", [(False, "noun_phrase"), (True, "noun_phrase:shopping_list_update")])
 def test_noun_phrase_slot_types(parser, by_intent, expected):
     """With by_intent, the noun phrases of one intent form their own slot type
@@ -233,7 +249,7 @@ def test_bad_syntax_choice_named(tmp_path):
     assert result.returncode == 1 and "--syntax must be one of off, natural, all, got 'some'" in result.stdout
 
 
-@pytest.mark.parametrize("option", [["--modifier-share", "0.3"], ["--noun-phrases-by-intent"]])
+@pytest.mark.parametrize("option", [["--modifier-share", "0.3"], ["--noun-phrases-by-intent"], ["--no-question-noun-phrases"]])
 def test_noun_phrase_options_need_noun_phrase_lists(tmp_path, option):
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--no-noun-phrase-lists", *option]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
