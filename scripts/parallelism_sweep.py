@@ -1,8 +1,10 @@
-"""Score trained pipelines with several weights of a rescoring by
-parallelism (decoding only: no retraining) on the dev split and on every
-evaluation bucket: `parallelism_weight` (conjuncts alike in length) writes
+"""Score trained pipelines with several weights of a decoding setting
+(no retraining) on the dev split and on every evaluation bucket:
+`parallelism_weight` (a rescoring by conjuncts alike in length) writes
 metrics/parallelism.{md,json,png}, `similarity_weight` (conjuncts alike in
-their last words) metrics/similarity.{md,json,png}.
+their last words) metrics/similarity.{md,json,png}, `coordinator_bias` (a
+prior for coordination where "and" or "or" stands)
+metrics/coordinator_bias.{md,json,png}.
 
 Two picks are reported: the weight with the best exact match on the dev
 split (dev.spacy, made from the training corpora like train.spacy), and the
@@ -30,6 +32,7 @@ SHORTFALL_TIE = 0.001
 SETTINGS = {
     "parallelism_weight": ("parallelism", "conjunct parallelism in length", "0,0.25,0.5,0.75,1,1.5,2"),
     "similarity_weight": ("similarity", "the likeness of conjuncts' last words", "0,1,2,3,4,6,8"),
+    "coordinator_bias": ("coordinator_bias", "a prior for coordination at conjunction words", "0,1,2,3,4,6"),
 }
 
 
@@ -151,7 +154,7 @@ def _plot(means: Dict[float, Dict[str, Optional[float]]], picks: Dict[str, float
     ax.set_ylabel("exact match")
     below.set_ylabel("shortfall\n(no natural dev)")
     below.set_xlabel(f"{setting} (dashed: the dev split's pick; dotted: the shortfall's)")
-    ax.set_title(f"Rescoring by {SETTINGS[setting][1]}: exact match per weight")
+    ax.set_title(f"Decoding with {SETTINGS[setting][1]}: exact match per weight")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.savefig(path, dpi=120, bbox_inches="tight")
 

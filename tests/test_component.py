@@ -148,6 +148,7 @@ def test_misaligned_gold_is_masked_not_fatal():
         ("syntax_attr", "LEMMA"),
         ("conjunct_types", 0),
         ("parallelism_weight", -0.5),
+        ("coordinator_bias", -1.0),
         ("vector_tuning_rows", 100),  # without static vectors
         ("vector_tuning_rows", -1),
     ],
@@ -163,6 +164,25 @@ def test_bad_component_setting_named(setting, value):
     nlp = spacy.blank("en")
     with pytest.raises(ValueError, match=setting):
         nlp.add_pipe("coord_chunker", config={setting: value})
+
+
+@pytest.mark.parametrize("decoder", ["crf", "argmax"])
+def test_coordinator_bias_splits_at_and_only_when_set(trained_nlp, decoder):
+    """The prior changes on a trained pipeline without retraining: a large
+    one coordinates at the "and" of a name the model learned to keep whole
+    (where the conjuncts of this tiny model begin is its own guess), and
+    leaves utterances without a conjunction word or with a clear
+    coordination as they were."""
+    nlp = trained_nlp if decoder == "crf" else train_pipeline({"decoder": decoder, "parallelism_weight": 0.0})
+    texts = ["play simon and garfunkel", "play some jazz", "add bananas peanut butter and paper towels to my list"]
+    before = [conjuncts(doc) for doc in nlp.pipe(texts)]
+    assert before[:2] == [[], []]
+    config = nlp.config.copy()
+    config["components"]["coord_chunker"]["model"]["coordinator_bias"] = 1000.0
+    biased = spacy.blank("en").from_config(config).from_bytes(nlp.to_bytes())
+    after = [conjuncts(doc) for doc in biased.pipe(texts)]
+    assert len(after[0]) == 2 and after[0][-1] == "garfunkel"
+    assert after[1:] == before[1:]
 
 
 def test_vectors_width_mismatch_named():

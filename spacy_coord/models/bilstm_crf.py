@@ -14,7 +14,7 @@ from thinc.util import get_torch_default_device, to_numpy
 
 from . import similarity
 from .averaging import AveragingPyTorchShim
-from ..tags import B, TAGS, typed_states
+from ..tags import B, C, TAGS, typed_states
 from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
 
@@ -22,6 +22,8 @@ DECODERS = ("crf", "argmax")
 # Token attributes the auxiliary syntax head can learn from a parser's labels.
 SYNTAX_ATTRS = ("POS", "TAG", "DEP")
 SEPARATOR_KEYS = [get_string_id(word) for word in similarity.SEPARATORS]
+# Words that coordinate by themselves (lower case): where coordinator_bias applies.
+CONJUNCTION_KEYS = [get_string_id(word) for word in ("and", "or", "nor", "&")]
 NAME = "spacy-coord.BiLSTMCRFTagger.v1"
 
 
@@ -77,6 +79,7 @@ def build_bilstm_crf_tagger(
     conjunct_types: int = 1,
     parallelism_weight: float = 0.0,
     similarity_weight: float = 0.0,
+    coordinator_bias: float = 0.0,
 ) -> Model[Any, Any]:
     """Build a BiLSTM-CRF tagger over B/I/C/O tags.
 
@@ -145,6 +148,11 @@ def build_bilstm_crf_tagger(
         whose halves are unlike ("simon and garfunkel"). Decoding only, like
         parallelism_weight. Needs the CRF decoder; without static vectors
         (vectors_width 0) it has no effect, so one config serves both.
+    coordinator_bias (float): A prior for coordination where a conjunction
+        word stands ("and", "or", "nor", "&"): at prediction, this is added
+        to the score of the coordinator tag C on such tokens, so that a
+        short list the network is unsure of ("milk and eggs") is found.
+        Decoding only, like parallelism_weight. 0 turns it off.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -175,6 +183,8 @@ def build_bilstm_crf_tagger(
         syntax_weight=syntax_weight,
         parallelism_weight=parallelism_weight,
         similarity_weight=similarity_weight if vectors_width else 0.0,
+        coordinator_tag=C,
+        coordinator_bias=coordinator_bias,
     )
     wrapped = PyTorchWrapper_v2(torch_model, convert_inputs=_to_torch, convert_outputs=_from_torch)
     # The wrapper offers no hook for its shim; ours makes use_averages work.
@@ -239,6 +249,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
         fail("parallelism_weight", 'a number >= 0, and 0 unless decoder is "crf"')
     if settings["similarity_weight"] < 0 or (settings["similarity_weight"] > 0 and settings["decoder"] != "crf"):
         fail("similarity_weight", 'a number >= 0, and 0 unless decoder is "crf"')
+    if settings["coordinator_bias"] < 0:
+        fail("coordinator_bias", "a number >= 0")
     if str(settings["syntax_attr"]).upper() not in ("",) + SYNTAX_ATTRS:
         fail("syntax_attr", "one of " + ", ".join(repr(a) for a in SYNTAX_ATTRS) + ' or "" (off)')
     for name in ("n_syntax_labels", "syntax_weight"):
@@ -351,6 +363,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "vectors": None,
         "similarity": None,
         "vector_rows": None,
+        "conjunctions": _scatter(numpy.isin(lower, CONJUNCTION_KEYS), mask, False),
     }
     if model.attrs["max_chars"]:
         features["char_ids"] = _char_ids(

@@ -51,6 +51,10 @@ class BiLSTMCRF(nn.Module):
         this times how unlike the last words of neighbouring conjuncts are
         (`parallelism.head_unlikeness`, from the static vectors). Needs
         static vectors and the CRF decoder.
+    coordinator_tag (int): Id of the tag between conjuncts ("and", commas).
+    coordinator_bias (float): At prediction, added to the score of
+        `coordinator_tag` on conjunction words (the `conjunctions` input of
+        `forward`): a prior for coordination there. 0 turns it off.
     """
 
     def __init__(
@@ -77,6 +81,8 @@ class BiLSTMCRF(nn.Module):
         syntax_weight: float = 0.0,
         parallelism_weight: float = 0.0,
         similarity_weight: float = 0.0,
+        coordinator_tag: int = -1,
+        coordinator_bias: float = 0.0,
         vector_tuning_rows: int = 0,
         tag_of: Optional[Tensor] = None,
         type_of: Optional[Tensor] = None,
@@ -103,6 +109,8 @@ class BiLSTMCRF(nn.Module):
         self.decoder = decoder
         self.parallelism_weight = parallelism_weight
         self.similarity_weight = similarity_weight
+        self.coordinator_tag = coordinator_tag
+        self.coordinator_bias = coordinator_bias
         if decoder == "crf":
             self.crf = ConstrainedCRF(allowed, allowed_start, allowed_end, tag_of, type_of)
         else:
@@ -147,6 +155,7 @@ class BiLSTMCRF(nn.Module):
         syntax: Optional[Tensor] = None,
         forbidden: Optional[Tensor] = None,
         types: Optional[Tensor] = None,
+        conjunctions: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """features (TokenFeatures): the token inputs; lengths (batch,) tokens per row.
 
@@ -158,6 +167,8 @@ class BiLSTMCRF(nn.Module):
         `forbidden` (batch, length, n_tags) bool rules tags out in decoding
         (names kept whole). `types` (batch, length) gives the gold
         coordination type of tokens where known (-1 elsewhere, see `type_of`).
+        `conjunctions` (batch, length) bool marks conjunction words, where
+        decoding adds `coordinator_bias` to the score of `coordinator_tag`.
         """
         length = features.hash_ids.shape[1]
         mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
@@ -165,14 +176,14 @@ class BiLSTMCRF(nn.Module):
             states = folded_bilstm(self.embed, self.lstm, features, lengths)
             emissions = states.new_zeros(mask.shape + (self.n_states,))
             emissions[mask] = self.dense(states)
-            return self._decode(emissions, mask, forbidden, features)
+            return self._decode(emissions, mask, forbidden, conjunctions, features)
         states = self.encode(features, lengths)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
             states._replace(data=self.dense(states.data)), batch_first=True, total_length=length
         )
         if tags is None:
-            return self._decode(emissions, mask, forbidden, features)
+            return self._decode(emissions, mask, forbidden, conjunctions, features)
         tag_loss = self._tag_loss(emissions, mask, tags, types)
         auxiliary_loss = tag_loss.new_zeros(())
         use_adversary = self.adversary is not None and domains is not None
@@ -195,8 +206,16 @@ class BiLSTMCRF(nn.Module):
         )
 
     def _decode(
-        self, emissions: Tensor, mask: Tensor, forbidden: Optional[Tensor], features: TokenFeatures
+        self,
+        emissions: Tensor,
+        mask: Tensor,
+        forbidden: Optional[Tensor],
+        conjunctions: Optional[Tensor],
+        features: TokenFeatures,
     ) -> Tuple[Tensor, Tensor]:
+        if self.coordinator_bias and conjunctions is not None:
+            tags = self.crf.tag_of if self.decoder == "crf" else torch.arange(emissions.shape[2], device=emissions.device)
+            emissions = emissions + self.coordinator_bias * (conjunctions.unsqueeze(2) & (tags == self.coordinator_tag))
         if forbidden is not None:
             if self.decoder == "crf":  # forbidden tags -> forbidden states
                 forbidden = forbidden[:, :, self.crf.tag_of]
