@@ -215,7 +215,7 @@ def compare(
     texts: Path = typer.Argument(..., exists=True, help="JSONL with a 'text' field, e.g. assets/sgd/test.jsonl"),
     pipelines: List[str] = typer.Argument(..., help="Pipelines to compare (paths or package names)"),
     weights: str = typer.Option("", help="Comma-separated weights of --setting: each pipeline once per weight"),
-    setting: str = typer.Option("parallelism_weight", help="The decoding setting --weights sets: parallelism_weight or similarity_weight"),
+    setting: str = typer.Option("parallelism_weight", help="The decoding setting --weights sets: " + ", ".join(DECODING_SETTINGS)),
     n: int = typer.Option(5000, help="Utterances to time"),
     rounds: int = typer.Option(8, help="Rounds; each runs every pipeline once, in turn"),
     batch_size: int = typer.Option(256, help="Batch size of nlp.pipe"),
