@@ -255,6 +255,10 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # Natural dev's plain short lists go unfound ("buy milk and eggs"): the
     # negatives hold names of the same shape ("mac and cheese", "pizza and pasta").
     "names-with-'and' negatives 4% (default 8%)": (["--names-and-share", "0.04"], {}),
+    # The same, aimed: negatives not from slots that name kinds of things,
+    # whose values are pairs of common nouns ("pizza and pasta", "rock &
+    # roll"), the shape of "buy milk and eggs" and "play rock jazz and blues".
+    "no names-with-'and' negatives from kind slots ('pizza and pasta', 'rock & roll')": (["--no-kind-names-negatives"], {}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 

@@ -188,6 +188,12 @@ class AugmentConfig:
     # list of spoken times ("six thirty seven and seven fifteen") is
     # otherwise unseen.
     spoken_number_share: float = 0.0
+    # Names-with-"and" negatives also from KIND_SLOTS ("pizza and pasta",
+    # "rock & roll"). Their values read like short lists of common nouns
+    # ("milk and eggs"), which the negatives then teach to keep whole; the
+    # trained pipeline keeps the corpora's own such values whole anyway
+    # (names.json).
+    kind_names_negatives: bool = True
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
@@ -203,6 +209,12 @@ class AugmentConfig:
                 raise ValueError(f"AugmentConfig setting '{name}' needs positive weights, got {weights}")
         if min(self.n_values) < 2:
             raise ValueError(f"AugmentConfig setting 'n_values': a list has 2 or more values, got {self.n_values}")
+
+
+# Slot types whose values name a kind of thing, not one thing: their values
+# with "and" inside are pairs of common nouns ("pizza and pasta", "soup &
+# salad", "mac and cheese", "rock & roll").
+KIND_SLOTS = frozenset({"category", "cuisine", "genre", "served_dish"})
 
 
 # ---------------------------------------------------------------------------
@@ -237,6 +249,12 @@ def _word_before(text: str, pos: int) -> str:
     """The word before character `pos`, with the whitespace after it."""
     match = re.search(r"(\w+\s+)$", text[:pos])
     return match.group(1) if match else ""
+
+
+def has_kind_name(utt: Utterance) -> bool:
+    """Whether a value of a KIND_SLOTS slot of `utt` has a coordinator inside
+    ("find a [pizza and pasta] place")."""
+    return any(slot in KIND_SLOTS and _has_coordinator(utt.text[s:e]) for s, e, slot in utt.slots)
 
 
 def negative_example(utt: Utterance) -> Optional[AugExample]:
@@ -620,7 +638,11 @@ class Augmenter:
         type with "and" inside one name ("play simon and garfunkel")."""
         if classify(utt) != PLAIN:
             return None
-        candidates = [i for i, (_, _, slot) in enumerate(utt.slots) if self.pool.and_values.get(slot)]
+        candidates = [
+            i
+            for i, (_, _, slot) in enumerate(utt.slots)
+            if self.pool.and_values.get(slot) and (self.config.kind_names_negatives or slot not in KIND_SLOTS)
+        ]
         if not candidates:
             return None
         start, end, slot = utt.slots[self.rng.choice(candidates)]
@@ -666,12 +688,15 @@ class Augmenter:
         ]
         if self.config.compound_needs_verb:
             commands = [u for u in commands if u.uid in self.clauses]
+        names = by_kind[NAMES_AND]
+        if not self.config.kind_names_negatives:
+            names = [u for u in names if not has_kind_name(u)]
         return {
             LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots],
             COMPOUND: commands,
             IMPERATIVE: [u for u in commands if u.uid in self.imperatives],
             PLAIN: self.rng.sample(by_kind[PLAIN], len(by_kind[PLAIN])),
-            NAMES_AND: self.rng.sample(by_kind[NAMES_AND], len(by_kind[NAMES_AND])),
+            NAMES_AND: self.rng.sample(names, len(names)),
             "slotted_plain": [u for u in by_kind[PLAIN] if u.slots],
         }
 

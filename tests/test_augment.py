@@ -296,6 +296,19 @@ def test_names_and_negatives_in_speech_recognition_style(share):
     assert any(ex.text != ex.text.lower() for ex in names) == (share == 0.0)
 
 
+@pytest.mark.parametrize("kinds", [True, False])
+def test_names_and_negatives_from_kind_slots(kinds):
+    utterances = UTTERANCES + [
+        _utt("play some Rock & Roll", [("Rock & Roll", "genre")], "PlayMusic", "k1"),
+        _utt("play some Blues by Prince", [("Blues", "genre"), ("Prince", "artist")], "PlayMusic", "k2"),
+    ]
+    augmenter = Augmenter(ValuePool(utterances), AugmentConfig(kind_names_negatives=kinds), seed=3)
+    names = augmenter.generate(utterances, 60, {"names_and": 1.0})
+    # "Rock & Roll" comes as the original and in place of "Blues"; names of other slots stay.
+    assert any("Rock & Roll" in ex.text for ex in names) == kinds
+    assert any("Garfunkel" in ex.text for ex in names)
+
+
 def test_pool_keeps_names_with_and_out_of_lists():
     pool = ValuePool(UTTERANCES)
     assert "Simon and Garfunkel" not in pool.values["artist"]
