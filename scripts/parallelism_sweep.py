@@ -4,7 +4,9 @@
 metrics/parallelism.{md,json,png}, `similarity_weight` (conjuncts alike in
 their last words) metrics/similarity.{md,json,png}, `coordinator_bias` (a
 prior for coordination where "and" or "or" stands)
-metrics/coordinator_bias.{md,json,png}.
+metrics/coordinator_bias.{md,json,png}, `clause_weight` (conjuncts that open
+clauses alike: with a command verb or at the utterance's start)
+metrics/clause.{md,json,png}.
 
 Two picks are reported: the weight with the best exact match on the dev
 split (dev.spacy, made from the training corpora like train.spacy), and the
@@ -33,6 +35,7 @@ SETTINGS = {
     "parallelism_weight": ("parallelism", "conjunct parallelism in length", "0,0.25,0.5,0.75,1,1.5,2"),
     "similarity_weight": ("similarity", "the likeness of conjuncts' last words", "0,1,2,3,4,6,8"),
     "coordinator_bias": ("coordinator_bias", "a prior for coordination at conjunction words", "0,1,2,3,4,6"),
+    "clause_weight": ("clause", "conjuncts that open clauses alike", "0,1,2,3,4,6,8"),
 }
 
 

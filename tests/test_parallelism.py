@@ -6,7 +6,10 @@ import pytest
 import spacy
 
 from spacy_coord.models import decoding
-from spacy_coord.models.parallelism import UNKNOWN_COSINE, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance
+from spacy_coord.models.bilstm_crf import featurize
+from spacy_coord.models.parallelism import (
+    UNKNOWN_COSINE, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance, unopened_conjuncts,
+)
 from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, C, I, O, is_valid
 
 from training_data import conjuncts, train_pipeline
@@ -174,6 +177,64 @@ def test_a_sequence_too_probable_to_lose_is_not_searched(monkeypatch):
         emissions, numpy.array([4]), TRANSITIONS, START, END, B, numpy.arange(4), parallelism_weight=0.5
     )
     assert best[0].tolist() == [B, I, C, B]
+
+
+# "turn on the tv and open netflix": the first word and "open" may open a clause.
+TV_OPENS = numpy.array([True, False, False, False, False, True, False])
+
+
+@pytest.mark.parametrize(
+    "tags,expected",
+    [
+        ([O] * 7, 0),
+        ([B, I, I, I, C, B, I], 0),  # [turn on the tv] and [open netflix]
+        ([O, O, O, B, C, B, I], 1),  # turn on the [tv] and [open netflix]
+        ([O, O, B, I, C, B, I], 1),  # turn on [the tv] and [open netflix]
+        ([O, O, O, B, C, B, O], 0),  # ... and [open]: one word opens no clause
+        ([O, B, I, I, C, O, B], 0),  # no later conjunct opens a clause
+        ([O, O, B, B, C, B, I], 2),  # two conjuncts that open none
+    ],
+)
+def test_unopened_conjuncts_count_those_beside_one_that_opens_a_clause(tags, expected):
+    assert unopened_conjuncts(tags, TV_OPENS) == expected
+
+
+def cut_clause_emissions():
+    """"the tv and open netflix", where the CRF slightly prefers "the [tv]"
+    (O B C B I) to "[the tv]" (B I C B I) and "[the] [tv]" (B B C B I)."""
+    emissions = numpy.full((1, 5, 4), -5.0)
+    for t, tag in enumerate([O, B, C, B, I]):
+        emissions[0, t, tag] = 5.0
+    emissions[0, 0, B], emissions[0, 1, I] = 4.7, 5.0
+    return emissions
+
+
+@pytest.mark.parametrize("weight,expected", [(0.0, [O, B, C, B, I]), (0.2, [O, B, C, B, I]), (1.0, [B, I, C, B, I])])
+def test_conjuncts_that_open_clauses_alike_win_when_the_weight_outweighs_the_score(weight, expected):
+    # "the" opens the utterance, "open" is a command verb.
+    opens_clause = numpy.array([[True, False, False, True, False]])
+    best, _ = decoding.decode_with_confidences(
+        cut_clause_emissions(), numpy.array([5]), TRANSITIONS, START, END, B, numpy.arange(4),
+        clause_weight=weight, opens_clause=opens_clause,
+    )
+    assert best[0].tolist() == expected
+
+
+def test_clauses_open_at_the_start_of_each_doc_and_at_command_verbs_in_lower_case():
+    nlp = spacy.blank("en")
+    model = nlp.add_pipe("coord_chunker").model
+    docs = [nlp.make_doc("Turn on the TV and open netflix"), nlp.make_doc("milk and Open")]
+    opens = featurize(model, docs)["opens_clause"]
+    assert opens.tolist() == [
+        [True, False, False, False, False, True, False],
+        [True, False, False, False, False, False, False],  # "Open": a name
+    ]
+
+
+@pytest.mark.parametrize("model", [{"clause_weight": -1.0}, {"clause_weight": 1.0, "decoder": "argmax", "parallelism_weight": 0.0}])
+def test_clause_weight_needs_the_crf_decoder_and_a_positive_weight(model):
+    with pytest.raises(ValueError, match="clause_weight"):
+        spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
 
 
 def test_parallelism_needs_the_crf_decoder():

@@ -13,6 +13,7 @@ from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, 
 from thinc.util import get_torch_default_device, to_numpy
 
 from . import similarity
+from .command_verbs import COMMAND_VERB_KEYS
 from .averaging import AveragingPyTorchShim
 from ..tags import B, C, TAGS, typed_states
 from .pytorch.embeddings import TokenFeatures
@@ -80,6 +81,7 @@ def build_bilstm_crf_tagger(
     parallelism_weight: float = 0.0,
     similarity_weight: float = 0.0,
     coordinator_bias: float = 0.0,
+    clause_weight: float = 0.0,
 ) -> Model[Any, Any]:
     """Build a BiLSTM-CRF tagger over B/I/C/O tags.
 
@@ -153,6 +155,14 @@ def build_bilstm_crf_tagger(
         to the score of the coordinator tag C on such tokens, so that a
         short list the network is unsure of ("milk and eggs") is found.
         Decoding only, like parallelism_weight. 0 turns it off.
+    clause_weight (float): Conjuncts of one coordination open clauses
+        alike: where a later conjunct opens with a command verb ("and [open
+        netflix]"), so does the first, or it starts the utterance ("[turn on
+        the tv] and", not "turn on the [tv] and"). The rescoring also
+        subtracts this weight for each conjunct that opens with neither
+        beside one that does (`parallelism.unopened_conjuncts`; the verbs
+        are `command_verbs.COMMAND_VERBS`). Decoding only, like
+        parallelism_weight. Needs the CRF decoder; 0 turns it off.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """
@@ -183,6 +193,7 @@ def build_bilstm_crf_tagger(
         syntax_weight=syntax_weight,
         parallelism_weight=parallelism_weight,
         similarity_weight=similarity_weight if vectors_width else 0.0,
+        clause_weight=clause_weight,
         coordinator_tag=C,
         coordinator_bias=coordinator_bias,
     )
@@ -249,6 +260,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
         fail("parallelism_weight", 'a number >= 0, and 0 unless decoder is "crf"')
     if settings["similarity_weight"] < 0 or (settings["similarity_weight"] > 0 and settings["decoder"] != "crf"):
         fail("similarity_weight", 'a number >= 0, and 0 unless decoder is "crf"')
+    if settings["clause_weight"] < 0 or (settings["clause_weight"] > 0 and settings["decoder"] != "crf"):
+        fail("clause_weight", 'a number >= 0, and 0 unless decoder is "crf"')
     if settings["coordinator_bias"] < 0:
         fail("coordinator_bias", "a number >= 0")
     if str(settings["syntax_attr"]).upper() not in ("",) + SYNTAX_ATTRS:
@@ -364,6 +377,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "similarity": None,
         "vector_rows": None,
         "conjunctions": _scatter(numpy.isin(lower, CONJUNCTION_KEYS), mask, False),
+        "opens_clause": _scatter(_opens_clause(orth, lengths), mask, False),
     }
     if model.attrs["max_chars"]:
         features["char_ids"] = _char_ids(
@@ -386,6 +400,15 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
             parts.append(similarity.coordination_similarity(unit, numpy.isin(lower, SEPARATOR_KEYS), lengths))
         features["similarity"] = _scatter(numpy.concatenate(parts, axis=1), mask, 0.0)
     return features
+
+
+def _opens_clause(orth: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
+    """(n_tokens,) bool: True on each doc's first token and on command verbs
+    in lower case. Within a sentence, a capital marks a name ("Book of the
+    Dead", "Get Weird"), not a verb."""
+    opens = numpy.isin(orth, COMMAND_VERB_KEYS)
+    opens[numpy.cumsum(lengths) - lengths] = True
+    return opens
 
 
 def _hashed_rows(keys: numpy.ndarray, seed: int, n_rows: int) -> numpy.ndarray:

@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy
 
-from .parallelism import head_unlikeness, imbalance
+from .parallelism import head_unlikeness, imbalance, unopened_conjuncts
 
 # Tag sequences rescored per utterance when parallelism counts: 8 or 16
 # scored the same as 4 (within one utterance) on every evaluation bucket.
@@ -158,12 +158,16 @@ def rescore_by_parallelism(
     weight: float,
     similarity_weight: float = 0.0,
     unit_vectors: Optional[numpy.ndarray] = None,
+    clause_weight: float = 0.0,
+    opens_clause: Optional[numpy.ndarray] = None,
 ) -> numpy.ndarray:
     """Replace the best tags of some rows by the one of their N_BEST state
     sequences with the highest CRF score minus a penalty for conjuncts that
     are not parallel: `weight` times their imbalance in length
     (`parallelism.imbalance`) plus `similarity_weight` times how unlike
-    their last words are (`parallelism.head_unlikeness`).
+    their last words are (`parallelism.head_unlikeness`) plus
+    `clause_weight` times how many open no clause beside one that does
+    (`parallelism.unopened_conjuncts`).
 
     best (numpy.ndarray): (batch, length) the Viterbi tags; changed in place and returned.
     path_marginals (numpy.ndarray): (len(rows), length) the marginal
@@ -173,7 +177,11 @@ def rescore_by_parallelism(
     similarity_weight (float): The weight of the unlikeness of last words.
     unit_vectors (Optional[numpy.ndarray]): (batch, length, width) the
         tokens' static vectors scaled to length 1; needed when
-        `similarity_weight` > 0. Other arguments as for `decode_with_confidences`.
+        `similarity_weight` > 0.
+    clause_weight (float): The weight of the conjuncts that open no clause.
+    opens_clause (Optional[numpy.ndarray]): (batch, length) bool, the
+        tokens a clause may open with; needed when `clause_weight` > 0.
+        Other arguments as for `decode_with_confidences`.
 
     A row is left as it is, without searching, when no other sequence can
     win: when its best sequence has no penalty (any other scores lower and
@@ -187,6 +195,8 @@ def rescore_by_parallelism(
         total = weight * imbalance(tags) if weight else 0.0
         if similarity_weight:
             total += similarity_weight * head_unlikeness(tags, unit_vectors[row])
+        if clause_weight:
+            total += clause_weight * unopened_conjuncts(tags, opens_clause[row])
         return total
 
     searched = []
@@ -220,10 +230,13 @@ def decode_with_confidences(
     parallelism_weight: float = 0.0,
     similarity_weight: float = 0.0,
     unit_vectors: Optional[numpy.ndarray] = None,
+    clause_weight: float = 0.0,
+    opens_clause: Optional[numpy.ndarray] = None,
 ):
-    """Viterbi tags, rescored by parallelism when `parallelism_weight` or
-    `similarity_weight` is > 0 (`rescore_by_parallelism`, which takes
-    `unit_vectors` too), and the marginal probability of each chosen tag.
+    """Viterbi tags, rescored by parallelism when `parallelism_weight`,
+    `similarity_weight` or `clause_weight` is > 0 (`rescore_by_parallelism`,
+    which takes `unit_vectors` and `opens_clause` too), and the marginal
+    probability of each chosen tag.
 
     Confidences only matter where a conjunct begins: most utterances hold
     none, so forward-backward runs on the rows with a `begin_tag` alone and
@@ -241,11 +254,11 @@ def decode_with_confidences(
     rows = numpy.flatnonzero(((best == begin_tag) & real).any(axis=1))
     if len(rows):
         probs = marginals(emissions[rows], lengths[rows], transitions, start, end)
-        if parallelism_weight > 0 or similarity_weight > 0:
+        if parallelism_weight > 0 or similarity_weight > 0 or clause_weight > 0:
             path_marginals = numpy.take_along_axis(probs, states[rows][:, :, None], axis=2)[:, :, 0]
             best = rescore_by_parallelism(
                 best, path_marginals, rows, emissions, lengths, transitions, start, end, tag_of,
-                parallelism_weight, similarity_weight, unit_vectors,
+                parallelism_weight, similarity_weight, unit_vectors, clause_weight, opens_clause,
             )
         if len(tag_of) > tag_of.max() + 1:  # several states per tag: add them up
             probs = probs @ (tag_of[:, None] == numpy.arange(tag_of.max() + 1))

@@ -7,8 +7,9 @@ not "dining room lights". Coordinate-structure parsers score candidate
 conjunct boundaries by how alike the conjuncts are (Teranishi et al., NAACL
 2019); here the decoder rescores the CRF's best tag sequences by how alike
 their conjuncts are in length and in their last words, the heads of English
-phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]"
-(see `decoding.decode_with_confidences`).
+phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]",
+and by whether they open clauses alike: "[turn on the tv] and [open
+netflix]", not "turn on the [tv]" (see `decoding.decode_with_confidences`).
 """
 from typing import List, Sequence, Tuple
 
@@ -82,4 +83,24 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
             unknown = ~before.any(axis=1) | ~after.any(axis=1)
             cosines = numpy.where(unknown, UNKNOWN_COSINE, (before * after).sum(axis=1))
             total += float((1.0 - cosines).mean())
+    return total
+
+
+def unopened_conjuncts(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
+    """How many conjuncts break the parallelism of clauses: in each
+    coordination where a conjunct after the first opens a clause ("and
+    [open netflix]"), the conjuncts that open none ("turn on the [tv]").
+    A one-word conjunct opens no clause: a verb takes an object or a
+    particle, while a lone noun that could be a verb is a value ("[tv
+    show] and [book]"). 0 without coordinations.
+
+    opens_clause (numpy.ndarray): (n_tokens,) bool, True on the tokens a
+        clause may open with: the utterance's first and command verbs
+        (`command_verbs.COMMAND_VERBS`).
+    """
+    total = 0
+    for group in conjunct_spans(tags):
+        opened = [bool(opens_clause[start]) and end - start > 1 for start, end in group]
+        if any(opened[1:]):
+            total += sum(1 for (start, _), clause in zip(group, opened) if not opens_clause[start])
     return total

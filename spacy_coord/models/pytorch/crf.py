@@ -137,10 +137,13 @@ class ConstrainedCRF(nn.Module):
         parallelism_weight: float = 0.0,
         similarity_weight: float = 0.0,
         unit_vectors: Optional[Tensor] = None,
+        clause_weight: float = 0.0,
+        opens_clause: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """Viterbi tag ids, rescored by the parallelism of their conjuncts
-        when `parallelism_weight` or `similarity_weight` is > 0 (the latter
-        needs `unit_vectors`, (batch, length, width)), and the marginal
+        when `parallelism_weight`, `similarity_weight` or `clause_weight` is
+        > 0 (the second needs `unit_vectors`, (batch, length, width), the
+        third `opens_clause`, (batch, length) bool), and the marginal
         probability of each, where a row holds `begin_tag` (else 1.0): two
         (batch, length) tensors, from numpy (`decoding.decode_with_confidences`)."""
         scores, lengths, transitions, start, end, tag_of = _to_numpy(
@@ -149,6 +152,7 @@ class ConstrainedCRF(nn.Module):
         best, confidences = decoding.decode_with_confidences(
             scores, lengths, transitions, start, end, begin_tag, tag_of, parallelism_weight, similarity_weight,
             None if unit_vectors is None else unit_vectors.detach().cpu().numpy(),
+            clause_weight, None if opens_clause is None else opens_clause.cpu().numpy(),
         )
         return torch.from_numpy(best).to(emissions.device), torch.from_numpy(confidences).to(emissions.device)
 

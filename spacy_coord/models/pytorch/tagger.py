@@ -51,6 +51,10 @@ class BiLSTMCRF(nn.Module):
         this times how unlike the last words of neighbouring conjuncts are
         (`parallelism.head_unlikeness`, from the static vectors). Needs
         static vectors and the CRF decoder.
+    clause_weight (float): At prediction, the rescoring also subtracts this
+        times the number of conjuncts that open no clause beside one that
+        does (`parallelism.unopened_conjuncts`, from the `opens_clause`
+        input of `forward`). The CRF decoder only.
     coordinator_tag (int): Id of the tag between conjuncts ("and", commas).
     coordinator_bias (float): At prediction, added to the score of
         `coordinator_tag` on conjunction words (the `conjunctions` input of
@@ -81,6 +85,7 @@ class BiLSTMCRF(nn.Module):
         syntax_weight: float = 0.0,
         parallelism_weight: float = 0.0,
         similarity_weight: float = 0.0,
+        clause_weight: float = 0.0,
         coordinator_tag: int = -1,
         coordinator_bias: float = 0.0,
         vector_tuning_rows: int = 0,
@@ -109,6 +114,7 @@ class BiLSTMCRF(nn.Module):
         self.decoder = decoder
         self.parallelism_weight = parallelism_weight
         self.similarity_weight = similarity_weight
+        self.clause_weight = clause_weight
         self.coordinator_tag = coordinator_tag
         self.coordinator_bias = coordinator_bias
         if decoder == "crf":
@@ -156,6 +162,7 @@ class BiLSTMCRF(nn.Module):
         forbidden: Optional[Tensor] = None,
         types: Optional[Tensor] = None,
         conjunctions: Optional[Tensor] = None,
+        opens_clause: Optional[Tensor] = None,
     ) -> Tuple[Tensor, Tensor]:
         """features (TokenFeatures): the token inputs; lengths (batch,) tokens per row.
 
@@ -169,6 +176,8 @@ class BiLSTMCRF(nn.Module):
         coordination type of tokens where known (-1 elsewhere, see `type_of`).
         `conjunctions` (batch, length) bool marks conjunction words, where
         decoding adds `coordinator_bias` to the score of `coordinator_tag`.
+        `opens_clause` (batch, length) bool marks the tokens a clause may
+        open with, for the rescoring by `clause_weight`.
         """
         length = features.hash_ids.shape[1]
         mask = torch.arange(length, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
@@ -176,14 +185,14 @@ class BiLSTMCRF(nn.Module):
             states = folded_bilstm(self.embed, self.lstm, features, lengths)
             emissions = states.new_zeros(mask.shape + (self.n_states,))
             emissions[mask] = self.dense(states)
-            return self._decode(emissions, mask, forbidden, conjunctions, features)
+            return self._decode(emissions, mask, forbidden, conjunctions, opens_clause, features)
         states = self.encode(features, lengths)
         # The dense layer sees real tokens only; padding comes back as zeros.
         emissions, _ = pad_packed_sequence(
             states._replace(data=self.dense(states.data)), batch_first=True, total_length=length
         )
         if tags is None:
-            return self._decode(emissions, mask, forbidden, conjunctions, features)
+            return self._decode(emissions, mask, forbidden, conjunctions, opens_clause, features)
         tag_loss = self._tag_loss(emissions, mask, tags, types)
         auxiliary_loss = tag_loss.new_zeros(())
         use_adversary = self.adversary is not None and domains is not None
@@ -211,6 +220,7 @@ class BiLSTMCRF(nn.Module):
         mask: Tensor,
         forbidden: Optional[Tensor],
         conjunctions: Optional[Tensor],
+        opens_clause: Optional[Tensor],
         features: TokenFeatures,
     ) -> Tuple[Tensor, Tensor]:
         if self.coordinator_bias and conjunctions is not None:
@@ -228,5 +238,6 @@ class BiLSTMCRF(nn.Module):
         if self.similarity_weight > 0:
             unit_vectors = nn.functional.normalize(features.vectors, dim=1)[features.word_index]
         return self.crf.decode_with_confidences(
-            emissions, mask, self.begin_tag, self.parallelism_weight, self.similarity_weight, unit_vectors
+            emissions, mask, self.begin_tag, self.parallelism_weight, self.similarity_weight, unit_vectors,
+            self.clause_weight, opens_clause,
         )
