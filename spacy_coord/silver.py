@@ -413,7 +413,7 @@ def is_imperative(doc: Doc) -> bool:
     doc (Doc): A parsed utterance.
     RETURNS (bool): Whether it is an imperative.
     """
-    verb = _opening_word(doc)
+    verb = opening_word(doc)
     return (
         verb is not None
         and verb.dep_ == "ROOT"
@@ -433,12 +433,12 @@ def object_verb(doc: Doc) -> Optional[str]:
     """
     if not is_imperative(doc):
         return None
-    verb = _opening_word(doc)
+    verb = opening_word(doc)
     deps = {child.dep_ for child in verb.children}
     return verb.lower_ if verb.is_alpha and "dobj" in deps and "prt" not in deps else None
 
 
-def _opening_word(doc: Doc) -> Optional[Token]:
+def opening_word(doc: Doc) -> Optional[Token]:
     """The first word of `doc` after punctuation and _COMMAND_OPENERS."""
     return next((t for t in doc if not t.is_punct and t.lower_ not in _COMMAND_OPENERS), None)
 

@@ -190,7 +190,7 @@ TV_OPENS = numpy.array([True, False, False, False, False, True, False])
         ([B, I, I, I, C, B, I], 0),  # [turn on the tv] and [open netflix]
         ([O, O, O, B, C, B, I], 1),  # turn on the [tv] and [open netflix]
         ([O, O, B, I, C, B, I], 1),  # turn on [the tv] and [open netflix]
-        ([O, O, O, B, C, B, O], 0),  # ... and [open]: one word opens no clause
+        ([O, O, O, B, C, B, O], 1),  # ... and [open]
         ([O, B, I, I, C, O, B], 0),  # no later conjunct opens a clause
         ([O, O, B, B, C, B, I], 2),  # two conjuncts that open none
     ],

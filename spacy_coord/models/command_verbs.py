@@ -9,7 +9,8 @@ verbs from nouns by itself, so the decoder uses this lexicon
 The words are those that open at least 5 imperative commands of SNIPS,
 Schema-Guided Dialogue and CLINC150 (`silver.is_imperative` over
 en_core_web_sm's parse of every command of the corpora, 94,703 of them),
-without the two that are not verbs ("ai", "weather").
+without the two that are not verbs ("ai", "weather"); `python
+scripts/command_verbs.py assets` lists them again.
 """
 from spacy.strings import get_string_id
 

@@ -90,9 +90,7 @@ def unopened_conjuncts(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
     """How many conjuncts break the parallelism of clauses: in each
     coordination where a conjunct after the first opens a clause ("and
     [open netflix]"), the conjuncts that open none ("turn on the [tv]").
-    A one-word conjunct opens no clause: a verb takes an object or a
-    particle, while a lone noun that could be a verb is a value ("[tv
-    show] and [book]"). 0 without coordinations.
+    0 without coordinations.
 
     opens_clause (numpy.ndarray): (n_tokens,) bool, True on the tokens a
         clause may open with: the utterance's first and command verbs
@@ -100,7 +98,7 @@ def unopened_conjuncts(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
     """
     total = 0
     for group in conjunct_spans(tags):
-        opened = [bool(opens_clause[start]) and end - start > 1 for start, end in group]
+        opened = [bool(opens_clause[start]) for start, _ in group]
         if any(opened[1:]):
-            total += sum(1 for (start, _), clause in zip(group, opened) if not opens_clause[start])
+            total += opened.count(False)
     return total
