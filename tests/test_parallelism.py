@@ -191,31 +191,34 @@ TV_OPENS = numpy.array([True, False, False, False, False, True, False])
         ([O, O, O, B, C, B, I], 1),  # turn on the [tv] and [open netflix]
         ([O, O, B, I, C, B, I], 1),  # turn on [the tv] and [open netflix]
         ([O, O, O, B, C, B, O], 1),  # ... and [open]
-        ([O, B, I, I, C, O, B], 0),  # no later conjunct opens a clause
-        ([O, O, B, B, C, B, I], 2),  # two conjuncts that open none
+        ([O, B, I, I, C, O, B], 0),  # the second conjunct opens no clause
+        ([O, O, B, B, C, B, I], 0),  # three conjuncts: a list of values
+        ([B, I, O, B, C, B, I], 1),  # a lone conjunct counts for nothing, the pair after it does
     ],
 )
-def test_unopened_conjuncts_count_those_beside_one_that_opens_a_clause(tags, expected):
+def test_unopened_conjuncts_count_pairs_whose_second_opens_a_clause_and_first_does_not(tags, expected):
     assert unopened_conjuncts(tags, TV_OPENS) == expected
 
 
 def cut_clause_emissions():
-    """"the tv and open netflix", where the CRF slightly prefers "the [tv]"
-    (O B C B I) to "[the tv]" (B I C B I) and "[the] [tv]" (B B C B I)."""
+    """"the tv and open netflix", where the CRF prefers "the [tv]" (O B C B
+    I) to "[the tv]" (B I C B I) and "[the] [tv]" (B B C B I) by 1."""
     emissions = numpy.full((1, 5, 4), -5.0)
     for t, tag in enumerate([O, B, C, B, I]):
         emissions[0, t, tag] = 5.0
-    emissions[0, 0, B], emissions[0, 1, I] = 4.7, 5.0
+    emissions[0, 0, B], emissions[0, 1, I] = 4.0, 5.0
     return emissions
 
 
 @pytest.mark.parametrize("weight,expected", [(0.0, [O, B, C, B, I]), (0.2, [O, B, C, B, I]), (1.0, [B, I, C, B, I])])
 def test_conjuncts_that_open_clauses_alike_win_when_the_weight_outweighs_the_score(weight, expected):
-    # "the" opens the utterance, "open" is a command verb.
+    # "the" opens the utterance, "open" is a command verb. The rescoring by
+    # length keeps "[the] [tv] and [open netflix]", a list of three that the
+    # clause weight leaves alone, from winning instead.
     opens_clause = numpy.array([[True, False, False, True, False]])
     best, _ = decoding.decode_with_confidences(
         cut_clause_emissions(), numpy.array([5]), TRANSITIONS, START, END, B, numpy.arange(4),
-        clause_weight=weight, opens_clause=opens_clause,
+        parallelism_weight=0.5, clause_weight=weight, opens_clause=opens_clause,
     )
     assert best[0].tolist() == expected
 

@@ -87,18 +87,18 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
 
 
 def unopened_conjuncts(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
-    """How many conjuncts break the parallelism of clauses: in each
-    coordination where a conjunct after the first opens a clause ("and
-    [open netflix]"), the conjuncts that open none ("turn on the [tv]").
-    0 without coordinations.
+    """How many coordinations break the parallelism of clauses: of two
+    conjuncts, the second opens a clause ("and [open netflix]") and the
+    first does not ("turn on the [tv]"). Lists of three or more are lists
+    of values, whose nouns may read as verbs ("album, artist, melody and
+    [sound track]"), so they never count. 0 without coordinations.
 
     opens_clause (numpy.ndarray): (n_tokens,) bool, True on the tokens a
         clause may open with: the utterance's first and command verbs
         (`command_verbs.COMMAND_VERBS`).
     """
-    total = 0
-    for group in conjunct_spans(tags):
-        opened = [bool(opens_clause[start]) for start, _ in group]
-        if any(opened[1:]):
-            total += opened.count(False)
-    return total
+    return sum(
+        1
+        for group in conjunct_spans(tags)
+        if len(group) == 2 and opens_clause[group[1][0]] and not opens_clause[group[0][0]]
+    )
