@@ -8,7 +8,7 @@ import spacy
 from spacy_coord.models import decoding
 from spacy_coord.models.bilstm_crf import featurize
 from spacy_coord.models.parallelism import (
-    UNKNOWN_COSINE, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance, unopened_conjuncts,
+    UNKNOWN_COSINE, clause_mismatches, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance,
 )
 from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, C, I, O, is_valid
 
@@ -196,8 +196,8 @@ TV_OPENS = numpy.array([True, False, False, False, False, True, False])
         ([B, I, O, B, C, B, I], 1),  # a lone conjunct counts for nothing, the pair after it does
     ],
 )
-def test_unopened_conjuncts_count_pairs_whose_second_opens_a_clause_and_first_does_not(tags, expected):
-    assert unopened_conjuncts(tags, TV_OPENS) == expected
+def test_clause_mismatches_count_pairs_whose_second_opens_a_clause_and_first_does_not(tags, expected):
+    assert clause_mismatches(tags, TV_OPENS) == expected
 
 
 def cut_clause_emissions():

@@ -155,14 +155,15 @@ def build_bilstm_crf_tagger(
         to the score of the coordinator tag C on such tokens, so that a
         short list the network is unsure of ("milk and eggs") is found.
         Decoding only, like parallelism_weight. 0 turns it off.
-    clause_weight (float): Conjuncts of one coordination open clauses
-        alike: where a later conjunct opens with a command verb ("and [open
-        netflix]"), so does the first, or it starts the utterance ("[turn on
-        the tv] and", not "turn on the [tv] and"). The rescoring also
-        subtracts this weight for each conjunct that opens with neither
-        beside one that does (`parallelism.unopened_conjuncts`; the verbs
-        are `command_verbs.COMMAND_VERBS`). Decoding only, like
-        parallelism_weight. Needs the CRF decoder; 0 turns it off.
+    clause_weight (float): The two conjuncts of a coordination open
+        clauses alike: where the second opens with a command verb in lower
+        case ("and [open netflix]"), so does the first, or it starts the
+        utterance ("[turn on the tv] and", not "turn on the [tv] and"). The
+        rescoring also subtracts this weight for each pair that breaks this
+        (`parallelism.clause_mismatches`; the verbs are
+        `command_verbs.COMMAND_VERBS`). Lists of three or more never count.
+        Decoding only, like parallelism_weight. Needs the CRF decoder; 0
+        turns it off.
     RETURNS (Model[CoordBatch, Any]): Predictions (tag ids and confidences
         per doc) for a batch without gold, losses for a batch with gold.
     """

@@ -4,7 +4,7 @@ Conjuncts of one coordination are alike in kind: when one opens with a
 verb ("and [open netflix]"), so do the others ("[turn on the tv] and",
 not "turn on the [tv] and"). A BiLSTM-CRF with no parser cannot tell
 verbs from nouns by itself, so the decoder uses this lexicon
-(`parallelism.unopened_conjuncts`).
+(`parallelism.clause_mismatches`).
 
 The words are those that open at least 5 imperative commands of SNIPS,
 Schema-Guided Dialogue and CLINC150 (`silver.is_imperative` over

@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy
 
-from .parallelism import head_unlikeness, imbalance, unopened_conjuncts
+from .parallelism import clause_mismatches, head_unlikeness, imbalance
 
 # Tag sequences rescored per utterance when parallelism counts: 8 or 16
 # scored the same as 4 (within one utterance) on every evaluation bucket.
@@ -166,8 +166,8 @@ def rescore_by_parallelism(
     are not parallel: `weight` times their imbalance in length
     (`parallelism.imbalance`) plus `similarity_weight` times how unlike
     their last words are (`parallelism.head_unlikeness`) plus
-    `clause_weight` times how many open no clause beside one that does
-    (`parallelism.unopened_conjuncts`).
+    `clause_weight` times how many pairs of conjuncts open clauses unlike
+    (`parallelism.clause_mismatches`).
 
     best (numpy.ndarray): (batch, length) the Viterbi tags; changed in place and returned.
     path_marginals (numpy.ndarray): (len(rows), length) the marginal
@@ -178,7 +178,7 @@ def rescore_by_parallelism(
     unit_vectors (Optional[numpy.ndarray]): (batch, length, width) the
         tokens' static vectors scaled to length 1; needed when
         `similarity_weight` > 0.
-    clause_weight (float): The weight of the conjuncts that open no clause.
+    clause_weight (float): The weight of the pairs that open clauses unlike.
     opens_clause (Optional[numpy.ndarray]): (batch, length) bool, the
         tokens a clause may open with; needed when `clause_weight` > 0.
         Other arguments as for `decode_with_confidences`.
@@ -196,7 +196,7 @@ def rescore_by_parallelism(
         if similarity_weight:
             total += similarity_weight * head_unlikeness(tags, unit_vectors[row])
         if clause_weight:
-            total += clause_weight * unopened_conjuncts(tags, opens_clause[row])
+            total += clause_weight * clause_mismatches(tags, opens_clause[row])
         return total
 
     searched = []

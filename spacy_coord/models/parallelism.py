@@ -86,12 +86,12 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
     return total
 
 
-def unopened_conjuncts(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
-    """How many coordinations break the parallelism of clauses: of two
-    conjuncts, the second opens a clause ("and [open netflix]") and the
-    first does not ("turn on the [tv]"). Lists of three or more are lists
-    of values, whose nouns may read as verbs ("album, artist, melody and
-    [sound track]"), so they never count. 0 without coordinations.
+def clause_mismatches(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
+    """How many coordinations open clauses unlike: of two conjuncts, the
+    second opens a clause ("and [open netflix]") and the first does not
+    ("turn on the [tv]"). Lists of three or more are lists of values, whose
+    nouns may read as verbs ("album, artist, melody and [sound track]"), so
+    they never count. 0 without coordinations.
 
     opens_clause (numpy.ndarray): (n_tokens,) bool, True on the tokens a
         clause may open with: the utterance's first and command verbs

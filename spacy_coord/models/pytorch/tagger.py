@@ -52,8 +52,8 @@ class BiLSTMCRF(nn.Module):
         (`parallelism.head_unlikeness`, from the static vectors). Needs
         static vectors and the CRF decoder.
     clause_weight (float): At prediction, the rescoring also subtracts this
-        times the number of conjuncts that open no clause beside one that
-        does (`parallelism.unopened_conjuncts`, from the `opens_clause`
+        times the number of pairs of conjuncts that open clauses unlike
+        (`parallelism.clause_mismatches`, from the `opens_clause`
         input of `forward`). The CRF decoder only.
     coordinator_tag (int): Id of the tag between conjuncts ("and", commas).
     coordinator_bias (float): At prediction, added to the score of
