@@ -225,7 +225,7 @@ def test_conjuncts_that_open_clauses_alike_win_when_the_weight_outweighs_the_sco
 
 def test_clauses_open_at_the_start_of_each_doc_and_at_command_verbs_in_lower_case():
     nlp = spacy.blank("en")
-    model = nlp.add_pipe("coord_chunker").model
+    model = nlp.add_pipe("coord_chunker", config={"model": {"clause_weight": 1.0}}).model
     docs = [nlp.make_doc("Turn on the TV and open netflix"), nlp.make_doc("milk and Open")]
     opens = featurize(model, docs)["opens_clause"]
     assert opens.tolist() == [

@@ -13,8 +13,8 @@ from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, 
 from thinc.util import get_torch_default_device, to_numpy
 
 from . import similarity
-from .command_verbs import COMMAND_VERB_KEYS
 from .averaging import AveragingPyTorchShim
+from .command_verbs import COMMAND_VERB_KEYS
 from ..tags import B, C, TAGS, typed_states
 from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
@@ -220,6 +220,7 @@ def build_bilstm_crf_tagger(
             "syntax_attr": syntax_attr,
             "n_syntax_labels": n_syntax_labels,
             "conjunct_types": conjunct_types,
+            "clause_weight": clause_weight,
         },
     )
 
@@ -378,8 +379,10 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "similarity": None,
         "vector_rows": None,
         "conjunctions": _scatter(numpy.isin(lower, CONJUNCTION_KEYS), mask, False),
-        "opens_clause": _scatter(_opens_clause(orth, lengths), mask, False),
+        "opens_clause": None,
     }
+    if model.attrs["clause_weight"]:  # only its rescoring reads the flags
+        features["opens_clause"] = _scatter(_opens_clause(orth, lengths), mask, False)
     if model.attrs["max_chars"]:
         features["char_ids"] = _char_ids(
             [docs[0].vocab.strings[word] for word in orth[first].tolist()],
