@@ -19,7 +19,7 @@ from wasabi import msg
 from evaluate import size_mb, train_minutes
 
 # Decoding-only settings `compare --setting` can vary on one trained pipeline.
-DECODING_SETTINGS = ("parallelism_weight", "similarity_weight", "coordinator_bias")
+DECODING_SETTINGS = ("parallelism_weight", "similarity_weight", "coordinator_bias", "clause_weight")
 
 app = typer.Typer()
 BATCH_SIZES = (1, 32, 256, 1000)
