@@ -44,6 +44,7 @@ from spacy_coord.augment import (
     Augmenter,
     ListStyle,
     ValuePool,
+    asr_example,
     asr_negative,
     classify,
     is_command,
@@ -127,6 +128,7 @@ def main(
     kind_names_negatives: bool = typer.Option(True, "--kind-names-negatives/--no-kind-names-negatives", help="Names-with-'and' negatives also from slots that name a kind of thing (cuisine, category, served dish, genre: 'pizza and pasta', 'rock & roll'), which read like short lists of common nouns ('milk and eggs'); names.json keeps the corpora's own whole either way"),
     compound_needs_verb: bool = typer.Option(False, "--compound-needs-verb", help="Compound requests join only requests in which the parser finds a verb, not answers such as 'the 6th of march' (over three seeds: names with 'and' gained, compound intents and natural dev lost; off)"),
     asr_share: float = typer.Option(0.7, help="Share of generated lists and compound requests in speech-recognition style: lower case, no punctuation (0.7 helped natural dev over three seeds; 0.4 before)"),
+    silver_asr_share: float = typer.Option(0.0, help="Share of silver examples (the corpora's natural coordinations, labeled by the parser) in speech-recognition style: lower case, no punctuation"),
     names_asr_share: float = typer.Option(0.4, help="Share of names-with-'and' negatives in speech-recognition style (the corpora write names with capitals, while --asr-share of the lists are lower case; 0.4 helped natural dev and names with 'and' over three seeds, 0.7 lost unseen-domain pairs; 0 before)"),
     trailing_share: float = typer.Option(0.3, help="Share of utterance-final lists followed by a phrase such as 'tomorrow' or 'please' (0: none; 0.3 helped natural dev, names with 'and' and unseen-domain lists over three seeds)"),
     teacher: str = typer.Option("", help="A trained coord_chunker pipeline whose confident labels of natural coordinations replace the parser's (self-training); empty: parser only"),
@@ -142,7 +144,7 @@ def main(
         msg.fail("--modifier-share, --noun-phrases-by-intent and --no-question-noun-phrases need the noun-phrase slots: drop --no-noun-phrase-lists or them", exits=1)
     try:  # bad shares fail before the long work, too
         config = AugmentConfig(
-            asr_share=asr_share, names_asr_share=names_asr_share, other_slot_share=other_slot_share, compound_frame_share=compound_frame_share,
+            asr_share=asr_share, names_asr_share=names_asr_share, silver_asr_share=silver_asr_share, other_slot_share=other_slot_share, compound_frame_share=compound_frame_share,
             trailing_share=trailing_share,
             frequent_value_share=frequent_value_share, parallel_value_share=parallel_value_share,
             one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
@@ -422,12 +424,15 @@ def build_training(
     seed: int,
     commands: Optional[Commands] = None,
 ) -> List[AugExample]:
-    """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`),
-    then generated ones by `mix` (see TRAIN_MIX), shuffled. `commands`:
+    """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`;
+    `config.silver_asr_share` of them in ASR style), then generated ones by
+    `mix` (see TRAIN_MIX), shuffled. `commands`:
     see `find_commands`."""
     rng = random.Random(seed)
     silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
     silver = silver[: int(n * max_silver_share)]
+    if config.silver_asr_share:
+        silver = asr_styled(silver, config.silver_asr_share, random.Random(f"silver-asr-{seed}"))
     pool = ValuePool(utterances, config.max_value_words, config.short_value_words)
     commands = commands or Commands()
     augmenter = Augmenter(pool, config, seed, commands.imperatives, commands.clauses, commands.verbs)
@@ -435,6 +440,12 @@ def build_training(
     examples = list(silver) + generated
     rng.shuffle(examples)
     return examples
+
+
+def asr_styled(examples: Sequence[AugExample], share: float, rng: random.Random) -> List[AugExample]:
+    """`examples` with about `share` of them in ASR style (`asr_example`;
+    those it cannot restyle stay as they are)."""
+    return [(asr_example(ex) or ex) if rng.random() < share else ex for ex in examples]
 
 
 # ---------------------------------------------------------------------------

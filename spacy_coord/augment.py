@@ -165,6 +165,12 @@ class AugmentConfig:
     # book a table ..."), so a command's object after its verb is otherwise
     # easily read as the first conjunct ("turn off [the lights] and [lock ...]").
     imperative_compound_share: float = 0.0
+    # Share of silver examples (natural coordinations of the corpora) in
+    # speech-recognition style. SGD writes its turns with capitals and
+    # punctuation ("I'll leave on the 4th, and return on the 9th."), which
+    # speech has not, so their clause boundaries are otherwise learnt with
+    # cues that natural speech never gives.
+    silver_asr_share: float = 0.0
     # Share of names-with-"and" negatives in speech-recognition style. The
     # corpora write names with capitals ("War and Peace"), while asr_share
     # of the lists are lower case: a model then learns that lower-case
@@ -199,7 +205,7 @@ class AugmentConfig:
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -310,6 +316,20 @@ def speak_numbers(text: str) -> str:
 def asr_negative(example: AugExample) -> AugExample:
     """A negative example (no conjuncts, so no offsets to move) in ASR style."""
     return replace(example, text=asr_text(example.text).strip())
+
+
+def asr_example(example: AugExample) -> Optional[AugExample]:
+    """A labeled example (a silver one) in ASR style, its conjunct offsets
+    moved along (`asr_utterance` moves them as slots); None when a conjunct
+    would be left empty ("[&] and [+]")."""
+    conjuncts = sorted((start, end, f"{g}:{c}") for g, group in enumerate(example.groups) for c, (start, end) in enumerate(group))
+    asr = asr_utterance(Utterance(example.text, tuple(conjuncts)))
+    if len(asr.slots) < len(conjuncts):
+        return None
+    by_group: Dict[int, List[CharSpan]] = {}
+    for start, end, name in asr.slots:  # sorted by offset, so each group's conjuncts stay in order
+        by_group.setdefault(int(name.split(":")[0]), []).append((start, end))
+    return replace(example, text=asr.text, groups=tuple(tuple(by_group[g]) for g in sorted(by_group)))
 
 
 def asr_utterance(utt: Utterance, spoken_numbers: bool = False) -> Utterance:

@@ -8,10 +8,12 @@ from spacy_coord.augment import (
     NAMES_AND,
     PLAIN,
     TRAILING_PHRASES,
+    AugExample,
     AugmentConfig,
     Augmenter,
     ListStyle,
     ValuePool,
+    asr_example,
     asr_text,
     asr_utterance,
     classify,
@@ -169,6 +171,20 @@ def test_asr_style(nlp):
     example = _augmenter().list_example(UTTERANCES[4], 3, ListStyle("and", asr=True))
     assert example.text == example.text.lower()
     assert "," not in example.text and "?" not in example.text
+
+
+def test_asr_style_of_a_labeled_example():
+    text = "I'll leave on the 4th, and return on the 9th. Also book Tom & Jerry!"
+    conjuncts = ["leave on the 4th", "return on the 9th", "Tom", "Jerry"]
+    starts = [text.index(c) for c in conjuncts]
+    spans = [(start, start + len(c)) for start, c in zip(starts, conjuncts)]
+    example = AugExample(text, (tuple(spans[:2]), tuple(spans[2:])), "Travel", "silver", ("sgd/train/1",))
+    asr = asr_example(example)
+    assert asr.text == "i'll leave on the 4th and return on the 9th also book tom and jerry"
+    assert [[asr.text[s:e] for s, e in group] for group in asr.groups] == [["leave on the 4th", "return on the 9th"], ["tom", "jerry"]]
+    assert (asr.kind, asr.sources) == (example.kind, example.sources)
+    # A conjunct of punctuation alone would be left empty: no ASR version.
+    assert asr_example(AugExample("!! and ok", (((0, 2), (7, 9)),), "Travel", "silver", ("x",))) is None
 
 
 def test_determiner_in_every_conjunct():

@@ -347,3 +347,23 @@ def test_conjunct_cut_before_its_noun_is_skipped_on_request():
     assert parser_conjunct_char_groups(doc, skip_cut_nominals=True) == []
     fine = _parsed(["rating", "and", "phone", "please"], [0, 0, 0, 0], ["ROOT", "cc", "conj", "intj"], ["NOUN", "CCONJ", "NOUN", "INTJ"])
     assert len(parser_conjunct_char_groups(fine, skip_cut_nominals=True)) == 1
+
+
+def test_silver_examples_in_asr_style():
+    """--silver-asr-share restyles about that share of the silver examples,
+    their conjuncts moved along; 0 leaves them as the corpora write them."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_corpus import asr_styled
+
+    from spacy_coord.augment import AugExample
+
+    text = "Leave on the 4th, and return on the 9th."
+    example = AugExample(text, (((0, 16), (22, 39)),), "Travel", "silver", ("sgd/train/1",))
+    assert asr_styled([example] * 4, 0.0, random.Random(0)) == [example] * 4
+    restyled = asr_styled([example] * 200, 0.5, random.Random(0))
+    asr = [ex for ex in restyled if ex != example]
+    assert 60 < len(asr) < 140
+    assert {ex.text for ex in asr} == {"leave on the 4th and return on the 9th"}
+    assert all(ex.conjunct_texts() == ["leave on the 4th", "return on the 9th"] for ex in asr)
