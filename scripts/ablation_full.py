@@ -270,6 +270,9 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # gain (DESIGN.md §6), but they are a tenth of the silver examples
     # (SGD's clausal ones are most): weigh them double.
     "CLINC150's silver examples twice in training": (["--clinc-silver-copies", "2"], {}),
+    # Capacity: a second BiLSTM layer over the first (width 256 in one layer
+    # tied; the scope of a conjunct may need composition over the clause).
+    "two BiLSTM layers (depth 2, default 1)": ([], {f"{MODEL}.depth": "2"}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 
