@@ -43,8 +43,9 @@ def build(char_width, vectors_width, depth=1, similarity_width=0, vector_tuning_
     "char_width,vectors_width,similarity_width,vector_tuning_rows",
     [(6, 5, 0, 0), (0, 5, 0, 0), (6, 0, 0, 0), (0, 0, 0, 0), (6, 5, 2, 0), (6, 5, 0, 7)],
 )
-def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_width, vector_tuning_rows):
-    model = build(char_width, vectors_width, similarity_width=similarity_width, vector_tuning_rows=vector_tuning_rows)
+@pytest.mark.parametrize("depth", [1, 2])
+def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_width, vector_tuning_rows, depth):
+    model = build(char_width, vectors_width, depth, similarity_width=similarity_width, vector_tuning_rows=vector_tuning_rows)
     if vector_tuning_rows:  # corrections as training leaves them, not the zeros it starts from
         torch.nn.init.normal_(model.embed.vector_corrections.weight)
     lengths = torch.tensor([3, 7, 1, 5, 7, 2])  # not sorted: the encoder sorts
@@ -64,9 +65,9 @@ def test_folded_states_equal_lstm_states(char_width, vectors_width, similarity_w
     assert torch.allclose(folded, expected[mask], atol=1e-5)
 
 
-def test_only_one_bidirectional_layer_folds():
-    assert can_fold(build(6, 5).lstm)
-    assert not can_fold(build(6, 5, depth=2).lstm)
+def test_only_a_bidirectional_lstm_folds():
+    assert can_fold(build(6, 5).lstm) and can_fold(build(6, 5, depth=2).lstm)
+    assert not can_fold(torch.nn.LSTM(4, 3, batch_first=True))
 
 
 def test_train_and_eval_reach_every_submodule():

@@ -19,10 +19,9 @@ from .embeddings import TokenEmbedding, TokenFeatures
 
 def can_fold(lstm: nn.Module) -> bool:
     """Whether `folded_bilstm` supports this LSTM: a plain float `nn.LSTM`
-    (not a quantized one) with one bidirectional layer."""
+    (not a quantized one), bidirectional, of any number of layers."""
     return (
         type(lstm) is nn.LSTM
-        and lstm.num_layers == 1
         and lstm.bidirectional
         and lstm.bias
         and lstm.batch_first
@@ -39,12 +38,13 @@ class _Weights(NamedTuple):
     recurrent: Tensor  # (2, hidden, 4 * hidden), transposed for h @ recurrent
 
 
-def _weights(lstm: nn.LSTM) -> _Weights:
-    """The weights of `lstm` as `_recurrence` and `_input_gates` take them."""
+def _weights(lstm: nn.LSTM, layer: int = 0) -> _Weights:
+    """The weights of one layer of `lstm` as `_recurrence` and
+    `_input_gates` take them."""
     hidden = lstm.hidden_size
     gate_rows = torch.arange(4 * hidden, device=lstm.weight_ih_l0.device).view(4, hidden)  # i, f, g, o
     order = gate_rows[[0, 1, 3, 2]].reshape(-1)
-    directions = ("_l0", "_l0_reverse")
+    directions = (f"_l{layer}", f"_l{layer}_reverse")
 
     def rows(name: str, direction: str) -> Tensor:
         return getattr(lstm, name + direction)[order]
@@ -75,7 +75,12 @@ def folded_bilstm(embed: TokenEmbedding, lstm: nn.LSTM, features: TokenFeatures,
         similarity=None if features.similarity is None else features.similarity[mask],
     )
     weights = _weights(lstm)
-    return _recurrence(weights, _input_gates(embed, weights, flat), lengths)
+    states = _recurrence(weights, _input_gates(embed, weights, flat), lengths)
+    # Upper layers read the states below them, one per token: nothing to fold.
+    for layer in range(1, lstm.num_layers):
+        weights = _weights(lstm, layer)
+        states = _recurrence(weights, torch.addmm(weights.bias, states, weights.input.T), lengths)
+    return states
 
 
 def _input_gates(embed: TokenEmbedding, weights: _Weights, flat: TokenFeatures) -> Tensor:
