@@ -263,7 +263,7 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # at the last checkpoint (constant learning rate): does the trend hold?
     "8 epochs (default 6)": ([], {"training.max_epochs": "8"}),
     # SGD writes its turns with capitals and punctuation, so the silver
-    # labels teach clause boundaries with cues speech does not give; the
+    # labels may teach clause boundaries by cues speech does not give; the
     # generated examples gained from the same style (asr_share 0.7).
     "silver labels in speech-recognition style, 70% (as the generated examples)": (["--silver-asr-share", "0.7"], {}),
     # CLINC150's natural coordinations were the prototype's largest single

@@ -1,5 +1,6 @@
 """Conjunct spans from dependency parses, silver-label filters, and a tiny
 make_corpus run."""
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from spacy_coord.augment import AugmentConfig, asr_text
+from spacy_coord.augment import AugExample, AugmentConfig, asr_text
 from spacy_coord.readers import Utterance, read_docbin
 from spacy_coord.silver import (
     MODIFIER_SLOT,
@@ -352,12 +353,8 @@ def test_conjunct_cut_before_its_noun_is_skipped_on_request():
 def test_silver_examples_in_asr_style():
     """--silver-asr-share restyles about that share of the silver examples,
     their conjuncts moved along; 0 leaves them as the corpora write them."""
-    import random
-
     sys.path.insert(0, str(ROOT / "scripts"))
     from make_corpus import asr_styled
-
-    from spacy_coord.augment import AugExample
 
     text = "Leave on the 4th, and return on the 9th."
     example = AugExample(text, (((0, 16), (22, 39)),), "Travel", "silver", ("sgd/train/1",))
@@ -374,8 +371,6 @@ def test_clinc150_silver_copies():
     (the others stay once), within the cap on silver."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from make_corpus import build_training, training_mix
-
-    from spacy_coord.augment import AugExample
 
     clinc = AugExample("play jazz and blues", (((5, 9), (14, 19)),), "music", "silver", ("clinc150/train/3",))
     sgd = AugExample("Leave on the 4th, and return.", (((0, 16), (22, 28)),), "Travel", "silver", ("sgd/train/1",))
