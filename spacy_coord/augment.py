@@ -322,13 +322,14 @@ def asr_example(example: AugExample) -> Optional[AugExample]:
     """A labeled example (a silver one) in ASR style, its conjunct offsets
     moved along (`asr_utterance` moves them as slots); None when a conjunct
     would be left empty (one of punctuation alone, "[!!] and [ok]")."""
-    conjuncts = sorted((start, end, f"{g}:{c}") for g, group in enumerate(example.groups) for c, (start, end) in enumerate(group))
+    # Each conjunct becomes a slot named by its coordination's index.
+    conjuncts = sorted((start, end, str(g)) for g, group in enumerate(example.groups) for start, end in group)
     asr = asr_utterance(Utterance(example.text, tuple(conjuncts)))
     if len(asr.slots) < len(conjuncts):
         return None
     by_group: Dict[int, List[CharSpan]] = {}
-    for start, end, name in asr.slots:  # sorted by offset, so each group's conjuncts stay in order
-        by_group.setdefault(int(name.split(":")[0]), []).append((start, end))
+    for start, end, group in asr.slots:  # sorted by offset, so each group's conjuncts stay in order
+        by_group.setdefault(int(group), []).append((start, end))
     return replace(example, text=asr.text, groups=tuple(tuple(by_group[g]) for g in sorted(by_group)))
 
 
