@@ -278,6 +278,11 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # The last checkpoint of a constant learning rate is scored: a smaller
     # step may end nearer a minimum (decaying to 0 lost on an older default).
     "learning rate 0.001 (default 0.002)": ([], {"training.optimizer.learn_rate": "0.001"}),
+    # The silver labels leave a shared subject out of a first clause ("I
+    # want to [stay ...] and [check out ...]"), the compound requests of
+    # augmentation start it with the request: one convention for both, so
+    # that the clause rescoring (clause_weight) no longer costs on dev.
+    "silver labels of main clauses from the sentence start ('[I want to stay ...] and [check out ...]')": (["--silver-clauses-from-start"], {}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 

@@ -111,6 +111,7 @@ def main(
     max_silver_share: float = typer.Option(0.5, help="At most this share of the training data is silver"),
     clinc_silver_copies: int = typer.Option(1, min=1, help="Times each CLINC150 silver example is in train.spacy: its requests are the most natural coordinations of the corpora (dev.spacy holds each once; 2 lost natural dev over three seeds)"),
     skip_cut_nominals: bool = typer.Option(False, help="Leave out silver coordinations whose last conjunct stops right before a noun that continues it ('average rating and [phone] number', a parse error)"),
+    silver_clauses_from_start: bool = typer.Option(False, "--silver-clauses-from-start", help="Silver labels of a coordination of main-clause verbs start its first conjunct where the sentence starts ('[I want to stay at the Renaissance] and [check out on the 13th]'), as compound requests join whole requests, not after a shared subject ('I want to [stay ...] and [check out ...]')"),
     slot_conjuncts: bool = typer.Option(True, help="Silver labels of a slot value that is a coordination itself ('for me and my wife', SNIPS's party_size_description) from the value's own conjuncts, not the parser's: it gets a third of them wrong, '[book a table for me] and [my wife]' (helped natural dev over three training seeds and three corpus draws; off before)"),
     other_slot_share: float = typer.Option(0.0, help="Share of list values drawn from other slot types (DESIGN §6)"),
     compound_frame_share: float = typer.Option(0.0, help="Share of compound requests framed by a prefix or suffix ('can you ... please')"),
@@ -170,7 +171,7 @@ def main(
     needs_parser = silver or noun_phrase_lists or needs_commands or syntax != "off"
     parser_nlp = spacy.load(parser, exclude=["ner", "lemmatizer"]) if needs_parser else None
     silver_examples = (
-        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals, slot_conjuncts)
+        label_silver(parts, parser_nlp, batch_size, teacher_nlp, teacher_min_score, skip_cut_nominals, slot_conjuncts, silver_clauses_from_start)
         if silver
         else {"train": [], "dev": []}
     )
@@ -259,13 +260,15 @@ def label_silver(
     teacher_min_score: float = 0.9,
     skip_cut_nominals: bool = False,
     slot_conjuncts: bool = False,
+    clauses_from_start: bool = False,
 ) -> Dict[str, List[AugExample]]:
     """Silver-labeled coordinated originals of the train and dev partitions:
     the parser runs once over them (nlp.pipe, one process). With a `teacher`
     (a coord_chunker pipeline), its labels are used wherever every conjunct
     scores at least `teacher_min_score`, and the parser's elsewhere. With
     `skip_cut_nominals`, see `silver.cuts_nominal`; with `slot_conjuncts`,
-    see `silver.filter_silver_groups`."""
+    see `silver.filter_silver_groups`; with `clauses_from_start`, see
+    `silver.parser_conjunct_groups`."""
     candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in ("train", "dev")}
     texts = [u.text for name in ("train", "dev") for u in candidates[name]]
     msg.info(f"Parsing {len(texts)} coordinated originals" + (" (and labeling them with the teacher)" if teacher else ""))
@@ -277,7 +280,7 @@ def label_silver(
     for name in ("train", "dev"):
         result[name], left_out, from_teacher = [], Counter(), 0
         for utt in candidates[name]:
-            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs), skip_cut_nominals), slot_conjuncts)
+            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs), skip_cut_nominals, clauses_from_start), slot_conjuncts)
             if teacher_docs is not None:
                 teacher_groups = chunker_conjunct_char_groups(next(teacher_docs), teacher_chunker, teacher_min_score)
                 teacher_groups = filter_silver_groups(utt, teacher_groups, slot_conjuncts) if teacher_groups else None

@@ -11,7 +11,10 @@ contiguous run of its subtree around it, without the subtrees of the other
 members, their `cc`/`preconj`/`punct` dependents and surrounding punctuation.
 For verbal coordinations, a subject and auxiliaries to the left of the first
 verb are shared ("I will be [leaving on the 4th] and [returning on the 9th]")
-unless the later conjunct has its own subject.
+unless the later conjunct has its own subject; on request, the first of
+two clauses of the main verb starts where its sentence starts instead
+("[I want to stay at the Renaissance] and [check out on the 13th]"), as
+augmentation's compound requests have it.
 """
 import re
 from typing import List, Optional, Sequence, Set, Tuple
@@ -29,6 +32,9 @@ _COORD_DEPS = {"cc", "preconj", "punct"}
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"}
 _AUX_DEPS = {"aux", "auxpass", "neg"}
 _VERB_POS = {"VERB", "AUX"}
+# How a verb continues the main clause of the verb above it ("I want to
+# [stay]", "I think [we should go]").
+_MAIN_CLAUSE_DEPS = {"xcomp", "ccomp"}
 _NOMINAL_POS = {"NOUN", "PROPN", "PRON", "NUM"}
 # A noun after a token of these parts of speech may continue its phrase.
 _NOUN_POS = {"NOUN", "PROPN"}
@@ -60,9 +66,12 @@ def coordination_members(head: Token) -> List[Token]:
     return sorted(members, key=lambda t: t.i)
 
 
-def parser_conjunct_groups(doc: Doc) -> List[List[TokenSpan]]:
+def parser_conjunct_groups(doc: Doc, clauses_from_start: bool = False) -> List[List[TokenSpan]]:
     """Conjunct token spans of every coordination the parse holds.
 
+    doc (Doc): A parsed doc.
+    clauses_from_start (bool): Start the first conjunct of a coordination of
+        main-clause verbs where its sentence starts (`_from_sentence_start`).
     RETURNS (List[List[TokenSpan]]): Per coordination (in text order), its
         conjuncts as (start, end) token offsets; coordinations whose conjuncts
         would be empty or overlap are left out.
@@ -80,6 +89,8 @@ def parser_conjunct_groups(doc: Doc) -> List[List[TokenSpan]]:
                 break
             spans.append(span)
         else:
+            if clauses_from_start:
+                spans = _from_sentence_start(doc, members, spans)
             if _well_formed(spans):
                 groups.append(spans)
     return _drop_overlapping_groups(sorted(groups))
@@ -116,6 +127,25 @@ def _realign_first(members: List[Token]) -> List[Token]:
         if ancestor is not None and ancestor.i < first.i:
             return [ancestor] + rest
     return members
+
+
+def _from_sentence_start(doc: Doc, members: Sequence[Token], spans: List[TokenSpan]) -> List[TokenSpan]:
+    """`spans` with the first conjunct starting where its sentence starts,
+    when every member is a verb and the first is the main verb of its
+    sentence or reached from it through xcomp/ccomp: "[I want to stay at
+    the Renaissance] and [check out on the 13th]" rather than "I want to
+    [stay ...]", the whole first request, as compound requests join them.
+    A verb inside a clause of a noun keeps its span ("a place that [serves
+    pizza] and [delivers]")."""
+    if any(_category(m) != "V" for m in members):
+        return spans
+    verb = members[0]
+    while verb.dep_ in _MAIN_CLAUSE_DEPS and _category(verb.head) == "V":
+        verb = verb.head
+    if verb.dep_ != "ROOT":
+        return spans
+    first = _trim(doc, doc[spans[0][0]].sent.start, spans[0][1])
+    return [first, *spans[1:]] if first else spans
 
 
 def _excluded_tokens(members: Sequence[Token]) -> Set[int]:
@@ -209,12 +239,15 @@ def parser_conjuncts(doc: Doc) -> List[Tuple[int, int]]:
     return [span for group in parser_conjunct_char_groups(doc) for span in group]
 
 
-def parser_conjunct_char_groups(doc: Doc, skip_cut_nominals: bool = False) -> List[List[Tuple[int, int]]]:
+def parser_conjunct_char_groups(
+    doc: Doc, skip_cut_nominals: bool = False, clauses_from_start: bool = False
+) -> List[List[Tuple[int, int]]]:
     """Like `parser_conjuncts`, grouped per coordination; with
-    `skip_cut_nominals`, without those where `cuts_nominal` holds."""
+    `skip_cut_nominals`, without those where `cuts_nominal` holds; for
+    `clauses_from_start` see `parser_conjunct_groups`."""
     return [
         [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)) for s, e in group]
-        for group in parser_conjunct_groups(doc)
+        for group in parser_conjunct_groups(doc, clauses_from_start)
         if not (skip_cut_nominals and cuts_nominal(doc, group))
     ]
 

@@ -69,6 +69,29 @@ def test_shared_subject_and_auxiliaries():
     assert _texts(doc) == [["leaving on the 4th", "returning on the 9th"]]
 
 
+def test_main_clauses_from_sentence_start_on_request():
+    words = ["I", "want", "to", "stay", "here", "and", "check", "out", "today"]
+    doc = _parsed(
+        words,
+        [1, 1, 3, 1, 3, 3, 3, 6, 6],
+        ["nsubj", "ROOT", "aux", "xcomp", "advmod", "cc", "conj", "prt", "npadvmod"],
+        ["PRON", "VERB", "PART", "VERB", "ADV", "CCONJ", "VERB", "ADP", "NOUN"],
+    )
+    assert _texts(doc) == [["stay here", "check out today"]]
+    groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
+    assert [[doc.text[s:e] for s, e in group] for group in groups] == [["I want to stay here", "check out today"]]
+    # Verbs in a clause of a noun are not the request: their spans stay.
+    words = ["find", "a", "place", "that", "serves", "pizza", "and", "delivers"]
+    doc = _parsed(
+        words,
+        [0, 2, 0, 4, 2, 4, 4, 4],
+        ["ROOT", "det", "dobj", "nsubj", "relcl", "dobj", "cc", "conj"],
+        ["VERB", "DET", "NOUN", "PRON", "VERB", "NOUN", "CCONJ", "VERB"],
+    )
+    groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
+    assert [[doc.text[s:e] for s, e in group] for group in groups] == _texts(doc) == [["serves pizza", "delivers"]]
+
+
 def test_own_subjects_keep_full_clauses():
     words = ["I", "want", "pizza", "and", "she", "wants", "pasta", "."]
     doc = _parsed(
