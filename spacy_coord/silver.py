@@ -33,8 +33,9 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"}
 _AUX_DEPS = {"aux", "auxpass", "neg"}
 _VERB_POS = {"VERB", "AUX"}
 # How a verb continues the main clause of the verb above it ("I want to
-# [stay]", "I think [we should go]").
-_MAIN_CLAUSE_DEPS = {"xcomp", "ccomp"}
+# [stay]"); not ccomp, whose clause is an object ("tell me [what it is]
+# and [who is in it]").
+_MAIN_CLAUSE_DEPS = {"xcomp"}
 _NOMINAL_POS = {"NOUN", "PROPN", "PRON", "NUM"}
 # A noun after a token of these parts of speech may continue its phrase.
 _NOUN_POS = {"NOUN", "PROPN"}
@@ -132,11 +133,12 @@ def _realign_first(members: List[Token]) -> List[Token]:
 def _from_sentence_start(doc: Doc, members: Sequence[Token], spans: List[TokenSpan]) -> List[TokenSpan]:
     """`spans` with the first conjunct starting where its sentence starts,
     when every member is a verb and the first is the main verb of its
-    sentence or reached from it through xcomp/ccomp: "[I want to stay at
+    sentence or reached from it through xcomp: "[I want to stay at
     the Renaissance] and [check out on the 13th]" rather than "I want to
     [stay ...]", the whole first request, as compound requests join them.
-    A verb inside a clause of a noun keeps its span ("a place that [serves
-    pizza] and [delivers]")."""
+    Verbs of an object clause or a clause of a noun keep their spans ("tell
+    me [what it is] and [who is in it]", "a place that [serves pizza] and
+    [delivers]")."""
     if any(_category(m) != "V" for m in members):
         return spans
     verb = members[0]

@@ -80,16 +80,23 @@ def test_main_clauses_from_sentence_start_on_request():
     assert _texts(doc) == [["stay here", "check out today"]]
     groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
     assert [[doc.text[s:e] for s, e in group] for group in groups] == [["I want to stay here", "check out today"]]
-    # Verbs in a clause of a noun are not the request: their spans stay.
-    words = ["find", "a", "place", "that", "serves", "pizza", "and", "delivers"]
-    doc = _parsed(
-        words,
+    # Verbs of an object clause or of a clause of a noun are not the
+    # request: their spans stay.
+    object_clauses = _parsed(
+        ["tell", "me", "what", "it", "is", "and", "who", "is", "in", "it"],
+        [0, 0, 4, 4, 0, 4, 7, 4, 7, 8],
+        ["ROOT", "dative", "attr", "nsubj", "ccomp", "cc", "nsubj", "conj", "prep", "pobj"],
+        ["VERB", "PRON", "PRON", "PRON", "AUX", "CCONJ", "PRON", "AUX", "ADP", "PRON"],
+    )
+    noun_clause = _parsed(
+        ["find", "a", "place", "that", "serves", "pizza", "and", "delivers"],
         [0, 2, 0, 4, 2, 4, 4, 4],
         ["ROOT", "det", "dobj", "nsubj", "relcl", "dobj", "cc", "conj"],
         ["VERB", "DET", "NOUN", "PRON", "VERB", "NOUN", "CCONJ", "VERB"],
     )
-    groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
-    assert [[doc.text[s:e] for s, e in group] for group in groups] == _texts(doc) == [["serves pizza", "delivers"]]
+    for doc, expected in ((object_clauses, ["what it is", "who is in it"]), (noun_clause, ["serves pizza", "delivers"])):
+        groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
+        assert [[doc.text[s:e] for s, e in group] for group in groups] == _texts(doc) == [expected]
 
 
 def test_own_subjects_keep_full_clauses():
