@@ -234,6 +234,14 @@ def test_clauses_open_at_the_start_of_each_doc_and_at_command_verbs_in_lower_cas
     ]
 
 
+def test_a_saved_pipeline_takes_a_clause_weight_when_loaded(trained_nlp, tmp_path):
+    trained_nlp.to_disk(tmp_path / "pipeline")
+    nlp = spacy.load(tmp_path / "pipeline", config={"components": {"coord_chunker": {"model": {"clause_weight": 4.0}}}})
+    texts = ["turn on the tv and open netflix", "add milk and eggs"] * 40  # batched and alone
+    assert [doc.text for doc in nlp.pipe(texts)] == texts
+    assert nlp(texts[0]).text == texts[0]
+
+
 @pytest.mark.parametrize("model", [{"clause_weight": -1.0}, {"clause_weight": 1.0, "decoder": "argmax", "parallelism_weight": 0.0}])
 def test_clause_weight_needs_the_crf_decoder_and_a_positive_weight(model):
     with pytest.raises(ValueError, match="clause_weight"):

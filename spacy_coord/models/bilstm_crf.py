@@ -220,7 +220,6 @@ def build_bilstm_crf_tagger(
             "syntax_attr": syntax_attr,
             "n_syntax_labels": n_syntax_labels,
             "conjunct_types": conjunct_types,
-            "clause_weight": clause_weight,
         },
     )
 
@@ -352,6 +351,13 @@ def _predict(model: Model, wrapped: Model, batch: CoordBatch, keep: List[int]) -
     return tags, confidences
 
 
+def _torch_module(model: Model) -> BiLSTMCRF:
+    """The PyTorch module under the Thinc wrapper. It holds the decoding
+    settings as the config built it: `spacy.load(path, config=...)` sets
+    them there, while `model.attrs` come back from disk as they were saved."""
+    return model.layers[0].shims[0]._model
+
+
 def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
     """Padded numpy inputs of the torch module for non-empty docs.
 
@@ -381,7 +387,7 @@ def featurize(model: Model, docs: List[Doc]) -> Dict[str, Any]:
         "conjunctions": _scatter(numpy.isin(lower, CONJUNCTION_KEYS), mask, False),
         "opens_clause": None,
     }
-    if model.attrs["clause_weight"]:  # only its rescoring reads the flags
+    if _torch_module(model).clause_weight:  # only its rescoring reads the flags
         features["opens_clause"] = _scatter(_opens_clause(orth, lengths), mask, False)
     if model.attrs["max_chars"]:
         features["char_ids"] = _char_ids(
