@@ -76,6 +76,8 @@ _NUMBER_AND = re.compile(r"\b(hundred|thousand|million)\s+and\s+\w", re.IGNORECA
 LIST, BETWEEN, COMPOUND, NAMES_AND, PLAIN, SILVER = "list", "between", "compound", "names_and", "plain", "silver"
 # Source pool of the imperatives among the compound requests' commands.
 IMPERATIVE = "imperative"
+# Source pool of CLINC150's requests among the lists' (`clinc_list_share`).
+CLINC_LIST = "clinc_list"
 COORDINATED = "coordinated"
 
 
@@ -200,12 +202,17 @@ class AugmentConfig:
     # trained pipeline keeps the corpora's own such values whole anyway
     # (names.json).
     kind_names_negatives: bool = True
+    # Share of lists drawn from CLINC150's requests (their noun-phrase slots:
+    # "add [eggs] to my shopping list"), the rest uniformly from every
+    # request with a slot, where SGD's and SNIPS's far outnumber them: short
+    # lists of common nouns in natural requests ("milk and eggs") go unfound.
+    clinc_list_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -714,6 +721,7 @@ class Augmenter:
             names = [u for u in names if not has_kind_name(u)]
         return {
             LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots],
+            CLINC_LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots and u.source == "clinc150"],
             COMPOUND: commands,
             IMPERATIVE: [u for u in commands if u.uid in self.imperatives],
             PLAIN: self.rng.sample(by_kind[PLAIN], len(by_kind[PLAIN])),
@@ -725,7 +733,10 @@ class Augmenter:
         """One example of `kind` (None when this draw did not work out)."""
         rng = self.rng
         if kind in (LIST, BETWEEN) and sources[LIST]:
-            utt = rng.choice(sources[LIST])
+            # No draw at share 0: the default corpus stays the same.
+            clinc = kind == LIST and self.config.clinc_list_share and sources[CLINC_LIST]
+            clinc = clinc and rng.random() < self.config.clinc_list_share
+            utt = rng.choice(sources[CLINC_LIST] if clinc else sources[LIST])
             return self.list_example(utt) if kind == LIST else self.between_example(utt)
         if kind == COMPOUND and sources[COMPOUND]:
             # No draw at share 0: the default corpus stays the same.

@@ -456,3 +456,15 @@ def test_spoken_numbers_in_lists_of_speech_recognition_style(nlp, share):
     without = Augmenter(ValuePool(UTTERANCES), AugmentConfig(asr_share=1.0), seed=0)
     if not share:
         assert texts == [without.list_example(UTTERANCES[4], 2).text for _ in range(10)]
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_clinc_list_share_draws_lists_from_clinc150_requests(share):
+    requests = [
+        Utterance(f"add {thing} to my shopping list", ((4, 4 + len(thing), "noun_phrase"),), "shopping", "clinc150", thing)
+        for thing in ("eggs", "milk", "paper towels")
+    ]
+    augmenter = Augmenter(ValuePool(UTTERANCES + requests), AugmentConfig(clinc_list_share=share), seed=2)
+    examples = augmenter.generate(UTTERANCES + requests, 40, {"list": 1.0})
+    from_clinc = {ex.sources[0] in ("eggs", "milk", "paper towels") for ex in examples}
+    assert from_clinc == ({True} if share else {True, False})
