@@ -733,10 +733,10 @@ class Augmenter:
         """One example of `kind` (None when this draw did not work out)."""
         rng = self.rng
         if kind in (LIST, BETWEEN) and sources[LIST]:
+            share = self.config.clinc_list_share
             # No draw at share 0: the default corpus stays the same.
-            clinc = kind == LIST and self.config.clinc_list_share and sources[CLINC_LIST]
-            clinc = clinc and rng.random() < self.config.clinc_list_share
-            utt = rng.choice(sources[CLINC_LIST] if clinc else sources[LIST])
+            from_clinc = kind == LIST and share and sources[CLINC_LIST] and rng.random() < share
+            utt = rng.choice(sources[CLINC_LIST] if from_clinc else sources[LIST])
             return self.list_example(utt) if kind == LIST else self.between_example(utt)
         if kind == COMPOUND and sources[COMPOUND]:
             # No draw at share 0: the default corpus stays the same.

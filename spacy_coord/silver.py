@@ -12,8 +12,8 @@ members, their `cc`/`preconj`/`punct` dependents and surrounding punctuation.
 For verbal coordinations, a subject and auxiliaries to the left of the first
 verb are shared ("I will be [leaving on the 4th] and [returning on the 9th]")
 unless the later conjunct has its own subject; on request, the first of
-two clauses of the main verb starts where its sentence starts instead
-("[I want to stay at the Renaissance] and [check out on the 13th]"), as
+coordinated main clauses starts where its sentence starts instead ("[I
+want to stay at the Renaissance] and [check out on the 13th]"), as
 augmentation's compound requests have it.
 """
 import re
