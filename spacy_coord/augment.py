@@ -719,9 +719,10 @@ class Augmenter:
         names = by_kind[NAMES_AND]
         if not self.config.kind_names_negatives:
             names = [u for u in names if not has_kind_name(u)]
+        lists = [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots]
         return {
-            LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots],
-            CLINC_LIST: [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots and u.source == "clinc150"],
+            LIST: lists,
+            CLINC_LIST: [u for u in lists if u.source == "clinc150"],
             COMPOUND: commands,
             IMPERATIVE: [u for u in commands if u.uid in self.imperatives],
             PLAIN: self.rng.sample(by_kind[PLAIN], len(by_kind[PLAIN])),

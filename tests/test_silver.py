@@ -34,8 +34,8 @@ def _parsed(words, heads, deps, pos=None):
     return Doc(nlp.vocab, words=words, heads=heads, deps=deps, pos=pos or ["X"] * len(words))
 
 
-def _texts(doc):
-    return [[doc.text[s:e] for s, e in group] for group in parser_conjunct_char_groups(doc)]
+def _texts(doc, **options):
+    return [[doc.text[s:e] for s, e in group] for group in parser_conjunct_char_groups(doc, **options)]
 
 
 def test_clausal_coordination():
@@ -78,8 +78,7 @@ def test_main_clauses_from_sentence_start_on_request():
         ["PRON", "VERB", "PART", "VERB", "ADV", "CCONJ", "VERB", "ADP", "NOUN"],
     )
     assert _texts(doc) == [["stay here", "check out today"]]
-    groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
-    assert [[doc.text[s:e] for s, e in group] for group in groups] == [["I want to stay here", "check out today"]]
+    assert _texts(doc, clauses_from_start=True) == [["I want to stay here", "check out today"]]
     # Verbs of an object clause or of a clause of a noun are not the
     # request: their spans stay.
     object_clauses = _parsed(
@@ -95,8 +94,7 @@ def test_main_clauses_from_sentence_start_on_request():
         ["VERB", "DET", "NOUN", "PRON", "VERB", "NOUN", "CCONJ", "VERB"],
     )
     for doc, expected in ((object_clauses, ["what it is", "who is in it"]), (noun_clause, ["serves pizza", "delivers"])):
-        groups = parser_conjunct_char_groups(doc, clauses_from_start=True)
-        assert [[doc.text[s:e] for s, e in group] for group in groups] == _texts(doc) == [expected]
+        assert _texts(doc, clauses_from_start=True) == _texts(doc) == [expected]
 
 
 def test_own_subjects_keep_full_clauses():
