@@ -287,6 +287,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     # and eggs to the grocery list"); CLINC150's requests are where the
     # corpora hold such nouns, in such carrier phrases.
     "30% of the lists from CLINC150's requests ('add [eggs] and [milk] to my shopping list')": (["--clinc-list-share", "0.3"], {}),
+    # Length: spoken requests are short, the corpora's long (SGD's above all).
+    "half the lists and compound requests from requests of at most 6 words": (["--short-source-share", "0.5"], {}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 

@@ -129,6 +129,8 @@ def main(
     spoken_number_share: float = typer.Option(0.0, help="Share of the lists and compound requests in speech-recognition style whose numbers are spoken as words ('at 6:30 pm' -> 'at six thirty pm')"),
     kind_names_negatives: bool = typer.Option(True, "--kind-names-negatives/--no-kind-names-negatives", help="Names-with-'and' negatives also from slots that name a kind of thing (cuisine, category, served dish, genre: 'pizza and pasta', 'rock & roll'), which read like short lists of common nouns ('milk and eggs'); names.json keeps the corpora's own whole either way"),
     clinc_list_share: float = typer.Option(0.0, help="Share of lists drawn from CLINC150's requests (their noun-phrase slots: 'add [eggs] to my shopping list'), the rest from every request with a slot"),
+    short_source_share: float = typer.Option(0.0, help="Share of lists and compound requests made from short requests (at most --short-source-words words), as spoken requests are; the rest from requests of any length"),
+    short_source_words: int = typer.Option(6, help="With --short-source-share: the most words of a short request"),
     compound_needs_verb: bool = typer.Option(False, "--compound-needs-verb", help="Compound requests join only requests in which the parser finds a verb, not answers such as 'the 6th of march' (over three seeds: names with 'and' gained, compound intents and natural dev lost; off)"),
     asr_share: float = typer.Option(0.7, help="Share of generated lists and compound requests in speech-recognition style: lower case, no punctuation (0.7 helped natural dev over three seeds; 0.4 before)"),
     silver_asr_share: float = typer.Option(0.0, help="Share of silver examples (the corpora's natural coordinations, labeled by the parser) in speech-recognition style: lower case, no punctuation (0.7 lost natural dev over three seeds; off)"),
@@ -153,7 +155,8 @@ def main(
             one_word_list_share=one_word_list_share, imperative_compound_share=imperative_compound_share,
             compound_needs_verb=compound_needs_verb, verb_swap_share=verb_swap_share,
             spoken_number_share=spoken_number_share, kind_names_negatives=kind_names_negatives,
-            clinc_list_share=clinc_list_share,
+            clinc_list_share=clinc_list_share, short_source_share=short_source_share,
+            short_source_words=short_source_words,
         )
     except ValueError as error:
         setting = re.search(r"'(\w+)'", str(error))

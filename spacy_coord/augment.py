@@ -78,6 +78,8 @@ LIST, BETWEEN, COMPOUND, NAMES_AND, PLAIN, SILVER = "list", "between", "compound
 IMPERATIVE = "imperative"
 # Source pool of CLINC150's requests among the lists' (`clinc_list_share`).
 CLINC_LIST = "clinc_list"
+# Source pools of short requests among the lists' and the compound requests' (`short_source_share`).
+SHORT_LIST, SHORT_COMPOUND = "short_list", "short_compound"
 COORDINATED = "coordinated"
 
 
@@ -207,12 +209,20 @@ class AugmentConfig:
     # request with a slot, where SGD's and SNIPS's far outnumber them: short
     # lists of common nouns in natural requests ("milk and eggs") go unfound.
     clinc_list_share: float = 0.0
+    # Share of lists and compound requests made from requests of at most
+    # short_source_words words, the rest from requests of any length. Spoken
+    # requests are short (natural dev's coordinated ones: 9 tokens at the
+    # median, lists and all), while the corpora's requests, SGD's above all,
+    # are long (the training examples' median: 16): in a short request the
+    # list or the second command is most of it.
+    short_source_share: float = 0.0
+    short_source_words: int = 6
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share", "short_source_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -220,6 +230,8 @@ class AugmentConfig:
             weights = getattr(self, name)
             if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
                 raise ValueError(f"AugmentConfig setting '{name}' needs positive weights, got {weights}")
+        if self.short_source_words < 1:
+            raise ValueError(f"AugmentConfig setting 'short_source_words' must be >= 1, got {self.short_source_words}")
         if min(self.n_values) < 2:
             raise ValueError(f"AugmentConfig setting 'n_values': a list has 2 or more values, got {self.n_values}")
 
@@ -720,10 +732,13 @@ class Augmenter:
         if not self.config.kind_names_negatives:
             names = [u for u in names if not has_kind_name(u)]
         lists = [u for u in by_kind[PLAIN] + by_kind[NAMES_AND] if u.slots]
+        short = self.config.short_source_words
         return {
             LIST: lists,
             CLINC_LIST: [u for u in lists if u.source == "clinc150"],
+            SHORT_LIST: [u for u in lists if len(u.text.split()) <= short],
             COMPOUND: commands,
+            SHORT_COMPOUND: [u for u in commands if len(u.text.split()) <= short],
             IMPERATIVE: [u for u in commands if u.uid in self.imperatives],
             PLAIN: self.rng.sample(by_kind[PLAIN], len(by_kind[PLAIN])),
             NAMES_AND: self.rng.sample(names, len(names)),
@@ -737,12 +752,15 @@ class Augmenter:
             share = self.config.clinc_list_share
             # No draw at share 0: the default corpus stays the same.
             from_clinc = kind == LIST and share and sources[CLINC_LIST] and rng.random() < share
-            utt = rng.choice(sources[CLINC_LIST] if from_clinc else sources[LIST])
+            utt = rng.choice(sources[CLINC_LIST] if from_clinc else self._maybe_short(sources, LIST, SHORT_LIST))
             return self.list_example(utt) if kind == LIST else self.between_example(utt)
         if kind == COMPOUND and sources[COMPOUND]:
             # No draw at share 0: the default corpus stays the same.
             imperative = self.config.imperative_compound_share and rng.random() < self.config.imperative_compound_share
-            commands = sources[IMPERATIVE] if imperative and sources[IMPERATIVE] else sources[COMPOUND]
+            commands = (
+                sources[IMPERATIVE] if imperative and sources[IMPERATIVE]
+                else self._maybe_short(sources, COMPOUND, SHORT_COMPOUND)
+            )
             return self.compound_example(rng.choice(commands), rng.choice(commands))
         if kind == NAMES_AND and sources[NAMES_AND]:
             return self._names_styled(negative_example(sources[NAMES_AND].pop()))
@@ -751,6 +769,15 @@ class Augmenter:
         if kind == PLAIN and sources[PLAIN]:
             return negative_example(sources[PLAIN].pop())
         return None
+
+    def _maybe_short(self, sources: Dict[str, List[Utterance]], pool: str, short_pool: str) -> List[Utterance]:
+        """The short requests of `pool` for a `short_source_share` of the
+        draws (when there are any), else all of them."""
+        share = self.config.short_source_share
+        # No draw at share 0: the default corpus stays the same.
+        if share and sources[short_pool] and self.rng.random() < share:
+            return sources[short_pool]
+        return sources[pool]
 
     def _names_styled(self, example: Optional[AugExample]) -> Optional[AugExample]:
         """A names-with-"and" negative in speech-recognition style, for a

@@ -468,3 +468,20 @@ def test_clinc_list_share_draws_lists_from_clinc150_requests(share):
     examples = augmenter.generate(UTTERANCES + requests, 40, {"list": 1.0})
     from_clinc = {ex.sources[0] in ("eggs", "milk", "paper towels") for ex in examples}
     assert from_clinc == ({True} if share else {True, False})
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_short_source_share_makes_lists_and_compounds_from_short_requests(share):
+    """At share 1 every list and compound request comes from requests of at
+    most short_source_words words; at share 0 the long ones are drawn too."""
+    config = AugmentConfig(short_source_share=share, short_source_words=4, asr_share=0.0)
+    augmenter = Augmenter(ValuePool(UTTERANCES), config, seed=3)
+    examples = augmenter.generate(UTTERANCES, 60, {"list": 0.5, "compound": 0.5})
+    by_uid = {utt.uid: utt for utt in UTTERANCES}
+    longest = max(len(by_uid[uid].text.split()) for ex in examples for uid in ex.sources)
+    assert (longest <= 4) == bool(share)
+
+
+def test_short_source_words_must_be_positive():
+    with pytest.raises(ValueError, match="short_source_words"):
+        AugmentConfig(short_source_words=0)
