@@ -289,6 +289,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "30% of the lists from CLINC150's requests ('add [eggs] and [milk] to my shopping list')": (["--clinc-list-share", "0.3"], {}),
     # Length: spoken requests are short, the corpora's long (SGD's above all).
     "half the lists and compound requests from requests of at most 6 words": (["--short-source-share", "0.5"], {}),
+    # Shared modifiers: people say "at 5 and 7 pm", the lists of whole values "at 5 pm and 7 pm".
+    "half the lists of a number and its unit share the unit ('at [5] and [7 pm]')": (["--shared-unit-share", "0.5"], {}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 

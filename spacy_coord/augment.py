@@ -50,6 +50,16 @@ TRAILING_PHRASES = (
 )
 N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
 DETERMINERS = ("the", "a", "an", "my", "some")
+# Words of a unit after a number that lists of numbers share ("at 5 and 7
+# pm", "for 2 or 3 nights"): hand-written, generic.
+UNIT_WORDS = frozenset(
+    "am pm a.m. p.m. o'clock minutes hours days weeks months years dollars euros people stars points "
+    "percent degrees tickets seats rooms nights".split()
+)
+_NUMBER_WORD = re.compile(
+    r"[\d:.]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred",
+    re.IGNORECASE,
+)
 # A command's verb right before its object: opener, verb, at most one
 # determiner or pronoun ("please add the ", "play me ").
 _VERB_PREFIX = re.compile(r"^((?:please |just )?)([A-Za-z]+)((?: (?:the|a|an|my|some|me|us|our|your|this))? )$", re.IGNORECASE)
@@ -217,12 +227,17 @@ class AugmentConfig:
     # list or the second command is most of it.
     short_source_share: float = 0.0
     short_source_words: int = 6
+    # Share of lists of a number and its unit ("5 pm", "3 nights") whose
+    # values all have that unit and share it: only the last value keeps it
+    # ("at [5] and [7 pm]"), as people say them. The corpora's own such
+    # values are single, and lists of whole values never leave a unit out.
+    shared_unit_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share", "short_source_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share", "short_source_share", "shared_unit_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -408,6 +423,8 @@ class ValuePool:
         self.and_values: Dict[str, List[str]] = {k: sorted(v.values()) for k, v in sorted(and_values.items())}
         # (slot, number of words) -> values and counts, filled as asked for.
         self._by_length: Dict[Tuple[str, int], Tuple[List[str], List[int]]] = {}
+        # (slot, unit word) -> values and counts, filled as asked for.
+        self._by_unit: Dict[Tuple[str, str], Tuple[List[str], List[int]]] = {}
         self.short_values: List[str] = sorted(
             {v for values in self.values.values() for v in values if len(v.split()) <= short_words}
         )
@@ -424,6 +441,15 @@ class ValuePool:
             self._by_length[key] = ([v for v, _ in pairs], [c for _, c in pairs])
         return self._by_length[key]
 
+    def with_unit(self, slot: str, unit: str) -> Tuple[List[str], List[int]]:
+        """The values of the slot type of a number and `unit` (see
+        `unit_word`), and their counts."""
+        key = (slot, unit)
+        if key not in self._by_unit:
+            pairs = [(v, c) for v, c in zip(self.values.get(slot, []), self.counts.get(slot, [])) if unit_word(v) == unit]
+            self._by_unit[key] = ([v for v, _ in pairs], [c for _, c in pairs])
+        return self._by_unit[key]
+
     def same_length(self, slot: str, original: str, n_values: int) -> Tuple[List[str], List[int]]:
         """The values of the slot type with as many words as `original`, and
         their counts; all values of the type when fewer than `n_values`
@@ -432,6 +458,15 @@ class ValuePool:
         if len(values) < n_values:
             return self.values.get(slot, []), self.counts.get(slot, [])
         return values, counts
+
+
+def unit_word(value: str) -> str:
+    """The unit of a value that ends in a number and a UNIT_WORDS word,
+    lower case ("5 PM" -> "pm", "two nights" -> "nights"); else ""."""
+    words = value.split()
+    if len(words) >= 2 and words[-1].lower() in UNIT_WORDS and _NUMBER_WORD.fullmatch(words[-2]):
+        return words[-1].lower()
+    return ""
 
 
 def base_slot_type(slot: str) -> str:
@@ -584,13 +619,17 @@ class Augmenter:
         others from the slot type (or, for a share, other types' short values),
         uniformly or, for a share, by their frequency; for a share of lists,
         all of as many words as the original, for another all of one word
-        (when the type has enough)."""
+        (when the type has enough); for a share of the originals with a unit
+        ("5 pm"), all with that unit, which only the last keeps ("5", "7 pm")."""
         rng, taken = self.rng, {original.lower()}
         values = [original]
         same, counts = self.pool.values.get(slot, []), self.pool.counts.get(slot, [])
         short = self.pool.short_values
+        unit = self._shared_unit(slot, original, n_values)
+        if unit:  # values with the unit, of this type only
+            (same, counts), short = self.pool.with_unit(slot, unit), []
         # No draw at share 0: the default corpus stays the same.
-        if self.config.parallel_value_share and rng.random() < self.config.parallel_value_share:
+        elif self.config.parallel_value_share and rng.random() < self.config.parallel_value_share:
             same, counts = self.pool.same_length(slot, original, n_values)
         elif self.config.one_word_list_share and rng.random() < self.config.one_word_list_share:
             one_word, one_word_counts = self.pool.of_length(slot, 1)
@@ -611,7 +650,19 @@ class Augmenter:
                 taken.add(value.lower())
                 values.append(value)
         rng.shuffle(values)
+        if unit:  # "5 pm", "7 pm" -> "5", "7 pm"
+            values = [value.rsplit(None, 1)[0] for value in values[:-1]] + values[-1:]
         return values
+
+    def _shared_unit(self, slot: str, original: str, n_values: int) -> str:
+        """The unit the values of this list share (see `shared_unit_share`),
+        or "" when they do not: the original has none, too few values of the
+        type have it, or the draw says no."""
+        share, unit = self.config.shared_unit_share, unit_word(original)
+        # No draw at share 0, or without a unit: the default corpus stays the same.
+        if not share or not unit or len(self.pool.with_unit(slot, unit)[0]) < n_values:
+            return ""
+        return unit if self.rng.random() < share else ""
 
     def between_example(self, utt: Utterance) -> Optional[AugExample]:
         """"between X and Y" in place of a time, place or number slot value."""

@@ -22,6 +22,7 @@ from spacy_coord.augment import (
     partition_utterances,
     render_list,
     speak_numbers,
+    unit_word,
 )
 from spacy_coord.readers import Utterance, make_gold_doc
 from spacy_coord.silver import has_verb, is_imperative
@@ -485,3 +486,22 @@ def test_short_source_share_makes_lists_and_compounds_from_short_requests(share)
 def test_short_source_words_must_be_positive():
     with pytest.raises(ValueError, match="short_source_words"):
         AugmentConfig(short_source_words=0)
+
+
+@pytest.mark.parametrize("value,unit", [("5 pm", "pm"), ("two Nights", "nights"), ("the 5th", ""), ("pm", ""), ("many days", "")])
+def test_unit_word(value, unit):
+    assert unit_word(value) == unit
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_shared_unit_share_leaves_the_unit_to_the_last_value(nlp, share):
+    """At share 1 a list of times with "pm" keeps "pm" on its last value
+    only, and its conjuncts say so; at share 0 every value keeps its own."""
+    times = [_utt(f"wake me up at {t} pm", [(f"{t} pm", "time")], "Alarm", f"t{t}") for t in range(1, 8)]
+    augmenter = Augmenter(ValuePool(times), AugmentConfig(shared_unit_share=share, asr_share=0.0), seed=1)
+    for _ in range(5):
+        example = augmenter.list_example(times[0], 3)
+        _, tag_ids = _tag_ids(nlp, example)
+        conjuncts = example.conjunct_texts()
+        assert is_valid(tag_ids) and len(conjuncts) == 3
+        assert [c.endswith("pm") for c in conjuncts] == ([False, False, True] if share else [True] * 3)
