@@ -2,9 +2,15 @@
 an ablation row says which errors a lever fixed, not only how many:
 
     python scripts/error_kinds.py corpus/eval/natural_dev.spacy training/model-last other/model-last --show
+
+With several pipelines (training seeds of one config, say) it also counts
+the utterances all of them miss and those some miss: if the misses were the
+luck of a seed, the utterances missed by all would be few, and picking the
+right pipeline per utterance (the best any of them can do) would score far
+above each one; a majority vote tells what an ensemble of them could do.
 """
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Set
 
 import typer
 from wasabi import msg
@@ -22,15 +28,18 @@ def main(
     from spacy_coord.scoring import ERROR_KINDS, error_kind, is_exact_match
 
     counts: Dict[str, Dict[str, int]] = {}
+    missed: List[Set[int]] = []  # per pipeline: the indices of the utterances it misses
     for model in models:
         nlp = spacy.load(model)
         spans_key = nlp.get_pipe("coord_chunker").cfg["spans_key"]
         gold_docs = read_docbin(gold_path, nlp.vocab)
         counts[str(model)] = dict.fromkeys(ERROR_KINDS, 0)
-        for gold, doc in zip(gold_docs, nlp.pipe(doc.text for doc in gold_docs)):
+        missed.append(set())
+        for i, (gold, doc) in enumerate(zip(gold_docs, nlp.pipe(doc.text for doc in gold_docs))):
             expected = [span.text for span in gold.spans[spans_key]]
             predicted = [span.text for span in doc.spans[spans_key]]
             if not is_exact_match(predicted, expected):
+                missed[-1].add(i)
                 kind = error_kind(predicted, expected)
                 counts[str(model)][kind] += 1
                 if show:
@@ -40,6 +49,15 @@ def main(
     msg.table(rows, header=("kind", *(_label(m) for m in counts)), divider=True)
     for kind, description in ERROR_KINDS.items():
         print(f"{kind}: {description}")
+    if len(missed) > 1:
+        n, by_all, by_some = len(gold_docs), set.intersection(*missed), set.union(*missed)
+        by_most = [i for i in range(n) if 2 * sum(i in m for m in missed) >= len(missed)]
+        print(
+            f"Of {n} utterances, {len(by_all)} are missed by all {len(missed)} pipelines, {len(by_most)} by half "
+            f"of them or more, {len(by_some)} by at least one. The right pipeline per utterance would score "
+            f"{(n - len(by_all)) / n:.3f}, a majority vote {(n - len(by_most)) / n:.3f} "
+            f"(the pipelines: {', '.join(f'{(n - len(m)) / n:.3f}' for m in missed)})."
+        )
 
 
 def _label(model: str) -> str:
