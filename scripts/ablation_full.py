@@ -291,6 +291,8 @@ VARIANTS: Dict[str, Tuple[List[str], Dict[str, str]]] = {
     "half the lists and compound requests from requests of at most 6 words": (["--short-source-share", "0.5"], {}),
     # Shared modifiers: people say "at 5 and 7 pm", the lists of whole values "at 5 pm and 7 pm".
     "half the lists of a number and its unit share the unit ('at [5] and [7 pm]')": (["--shared-unit-share", "0.5"], {}),
+    # Constituents other than noun phrases: the corpora coordinate few prepositional phrases.
+    "lists of prepositional phrases for 30% of the lists after a preposition ('[in boston] and [in paris]')": (["--preposition-share", "0.3"], {}),
     **{name: (options, {**EPOCHS_BEFORE, **overrides}) for name, (options, overrides) in _ON_4_EPOCHS.items()},
 }
 

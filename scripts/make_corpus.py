@@ -132,6 +132,7 @@ def main(
     short_source_share: float = typer.Option(0.0, help="Share of lists and compound requests made from short requests (at most --short-source-words words), as spoken requests are; the rest from requests of any length"),
     short_source_words: int = typer.Option(6, help="With --short-source-share: the most words of a short request"),
     shared_unit_share: float = typer.Option(0.0, help="Share of lists of a number and its unit ('5 pm', '3 nights') whose values share the unit, which only the last keeps ('at [5] and [7 pm]')"),
+    preposition_share: float = typer.Option(0.0, help="Share of lists after a preposition that repeat it in every value: lists of prepositional phrases ('weather [in boston] and [in paris]')"),
     compound_needs_verb: bool = typer.Option(False, "--compound-needs-verb", help="Compound requests join only requests in which the parser finds a verb, not answers such as 'the 6th of march' (over three seeds: names with 'and' gained, compound intents and natural dev lost; off)"),
     asr_share: float = typer.Option(0.7, help="Share of generated lists and compound requests in speech-recognition style: lower case, no punctuation (0.7 helped natural dev over three seeds; 0.4 before)"),
     silver_asr_share: float = typer.Option(0.0, help="Share of silver examples (the corpora's natural coordinations, labeled by the parser) in speech-recognition style: lower case, no punctuation (0.7 lost natural dev over three seeds; off)"),
@@ -158,6 +159,7 @@ def main(
             spoken_number_share=spoken_number_share, kind_names_negatives=kind_names_negatives,
             clinc_list_share=clinc_list_share, short_source_share=short_source_share,
             short_source_words=short_source_words, shared_unit_share=shared_unit_share,
+            preposition_share=preposition_share,
         )
     except ValueError as error:
         setting = re.search(r"'(\w+)'", str(error))

@@ -50,6 +50,8 @@ TRAILING_PHRASES = (
 )
 N_VALUES: Dict[int, float] = {2: 0.45, 3: 0.3, 4: 0.17, 5: 0.08}
 DETERMINERS = ("the", "a", "an", "my", "some")
+# Prepositions a list of phrases repeats ("in boston and in paris").
+PREPOSITIONS = ("in", "at", "on", "for", "from", "to", "with", "near", "by", "about")
 # Words of a unit after a number that lists of numbers share ("at 5 and 7
 # pm", "for 2 or 3 nights"): hand-written, generic.
 UNIT_WORDS = frozenset(
@@ -128,6 +130,8 @@ class ListStyle:
     asr (bool): Lower case without punctuation, like speech recognition output.
     determiner (bool): Repeat a determiner that precedes the slot in every value.
     spoken_numbers (bool): With `asr`, numbers as words ("six thirty").
+    preposition (bool): Repeat a preposition that precedes the slot in every
+        value, which then are prepositional phrases ("in boston and in paris").
     """
 
     coordinator: str = "and"
@@ -136,6 +140,7 @@ class ListStyle:
     asr: bool = False
     determiner: bool = False
     spoken_numbers: bool = False
+    preposition: bool = False
 
     def __post_init__(self) -> None:
         if self.commas not in LIST_COMMAS:
@@ -232,12 +237,17 @@ class AugmentConfig:
     # ("at [5] and [7 pm]"), as people say them. The corpora's own such
     # values are single, and lists of whole values never leave a unit out.
     shared_unit_share: float = 0.0
+    # Share of lists after a preposition that repeat it in every value, so
+    # that the conjuncts are prepositional phrases ("weather [in boston] and
+    # [in paris]"): the corpora coordinate few phrases of any kind but noun
+    # phrases, while people say both.
+    preposition_share: float = 0.0
     max_value_words: int = 6
     short_value_words: int = 3
     max_compound_words: int = 14
 
     def __post_init__(self) -> None:
-        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share", "short_source_share", "shared_unit_share"):
+        for name in ("comma_share", "oxford_share", "asr_share", "polysyndeton_share", "determiner_share", "other_slot_share", "compound_frame_share", "trailing_share", "frequent_value_share", "parallel_value_share", "one_word_list_share", "imperative_compound_share", "names_asr_share", "verb_swap_share", "spoken_number_share", "silver_asr_share", "clinc_list_share", "short_source_share", "shared_unit_share", "preposition_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"AugmentConfig setting '{name}' must be in [0, 1], got {value}")
@@ -531,6 +541,8 @@ class Augmenter:
             asr=asr,
             determiner=rng.random() < cfg.determiner_share,
             spoken_numbers=self._spoken_numbers(asr),
+            # No draw at share 0: the default corpus stays the same.
+            preposition=bool(cfg.preposition_share) and rng.random() < cfg.preposition_share,
         )
 
     def _spoken_numbers(self, asr: bool) -> bool:
@@ -582,13 +594,17 @@ class Augmenter:
             if not all(values):
                 return None
         prefix, suffix = utt.text[:start], utt.text[end:]
-        determiner = _trailing_determiner(prefix)
+        determiner = _trailing_word(prefix, DETERMINERS)
         if determiner:  # "the" + "the 10th" -> "the 10th"
             original = utt.text[start:end]
             values = [v if v == original else _strip_determiner(v) for v in values]
         if determiner and style.determiner:
             prefix = prefix[: len(prefix) - len(determiner) - 1]
             values = [_with_determiner(determiner, v) for v in values]
+        preposition = _trailing_word(prefix, PREPOSITIONS)
+        if preposition and style.preposition:
+            prefix = prefix[: len(prefix) - len(preposition) - 1]
+            values = [f"{preposition} {v}" for v in values]
         body, offsets = render_list(values, style)
         return _embed(self._swap_verb(prefix), body, offsets, self._trailing(suffix), utt, LIST)
 
@@ -871,10 +887,11 @@ def _embed(prefix: str, body: str, offsets: List[CharSpan], suffix: str, utt: Ut
     return AugExample(prefix + body + suffix, groups, utt.domain, kind, (utt.uid,))
 
 
-def _trailing_determiner(prefix: str) -> Optional[str]:
-    """The determiner that ends `prefix` ("add the " -> "the"), if any."""
+def _trailing_word(prefix: str, words: Collection[str]) -> Optional[str]:
+    """The word of `words` (lower case) that ends `prefix` ("add the " ->
+    "the"), as `prefix` writes it, if any."""
     match = re.search(r"(?:^|\s)(\w+) $", prefix)
-    if match and match.group(1).lower() in DETERMINERS:
+    if match and match.group(1).lower() in words:
         return match.group(1)
     return None
 

@@ -505,3 +505,17 @@ def test_shared_unit_share_leaves_the_unit_to_the_last_value(nlp, share):
         conjuncts = example.conjunct_texts()
         assert is_valid(tag_ids) and len(conjuncts) == 3
         assert [c.endswith("pm") for c in conjuncts] == ([False, False, True] if share else [True] * 3)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_preposition_share_makes_lists_of_prepositional_phrases(nlp, share):
+    """At share 1 a list after "in" repeats it in every value, inside each
+    conjunct; at share 0 the preposition stays before the list, once."""
+    augmenter = Augmenter(ValuePool(UTTERANCES), AugmentConfig(preposition_share=share, asr_share=0.0), seed=0)
+    for _ in range(5):
+        example = augmenter.list_example(UTTERANCES[7], 2)  # "weather in London"
+        _, tag_ids = _tag_ids(nlp, example)
+        conjuncts = example.conjunct_texts()
+        assert is_valid(tag_ids) and len(conjuncts) == 2
+        assert all(c.startswith("in ") for c in conjuncts) == bool(share)
+        assert example.text.count(" in ") == (2 if share else 1)
