@@ -114,7 +114,7 @@ def measure(
     else:
         import ray
 
-        from spacy_coord.annotate_ray import annotate_file_ray
+        from spacy_coord.annotate.ray_engine import annotate_file_ray
 
         ray.init(num_cpus=ray_cpus, include_dashboard=False, log_to_driver=False, logging_level="error")
         start = time.perf_counter()

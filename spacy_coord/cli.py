@@ -61,7 +61,7 @@ def annotate_cli(
     (coordinations: start, end, text), with character offsets. Rerun the same
     command after a crash or kill to resume where it stopped.
     """
-    from .annotate import AnnotateError, check_paths, count_newlines, errors_path_for, find_pipeline, resolve_format
+    from .annotate.core import AnnotateError, check_paths, count_newlines, errors_path_for, find_pipeline, resolve_format
 
     try:
         resolve_format(input_path, input_format.value)
@@ -102,12 +102,13 @@ def annotate_cli(
     try:
         if engine == Engine.ray:
             try:
-                from .annotate_ray import annotate_file_ray
+                from .annotate.ray_engine import annotate_file_ray
             except ImportError as err:
                 msg.fail("The ray engine needs Ray Data", f"pip install 'spacy-coord[ray]' ({err})", exits=1)
             summary = annotate_file_ray(model, input_path, output_path, workers=workers, address=address, code_path=code_path, lines_per_chunk=chunk_lines, **kwargs)
         else:
-            from .annotate import annotate_file, load_pipeline
+            from .annotate.core import load_pipeline
+            from .annotate.local import annotate_file
 
             nlp = load_pipeline(model, code_path)
             summary = annotate_file(nlp, input_path, output_path, n_process=n_process, **kwargs)

@@ -10,17 +10,9 @@ from pathlib import Path
 import pytest
 import spacy
 
-from spacy_coord.annotate import (
-    AnnotateError,
-    annotate_file,
-    doc_to_record,
-    errors_path_for,
-    parse_line,
-    truncate_partial_line,
-)
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_pipeline import save_fake_pipeline  # noqa: E402
+from fake_pipeline import save_fake_pipeline
+from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for
+from spacy_coord.annotate.core import doc_to_record, parse_line, truncate_partial_line
 
 FAKE_CODE = str(Path(__file__).parent / "fake_pipeline.py")
 WORDS = ["mom", "dad", "jazz", "rock", "tea", "milk", "eggs", "bread", "ben", "jen"]

@@ -1,5 +1,4 @@
 """The Ray Data engine writes the same output as the local engine (local Ray, 2 CPUs)."""
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,9 +8,8 @@ ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
 from spacy_coord.annotate import annotate_file, errors_path_for  # noqa: E402
-from spacy_coord.annotate_ray import annotate_file_ray, plan_chunks  # noqa: E402
+from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))
 from fake_pipeline import save_fake_pipeline  # noqa: E402
 from test_annotate import FAKE_CODE, write_corpus  # noqa: E402
 

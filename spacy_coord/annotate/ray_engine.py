@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy
 
-from .annotate import (
+from .core import (
     AnnotateSummary,
     LineWriter,
     ResumeState,
@@ -38,7 +38,7 @@ from .annotate import (
     make_split_fn,
     parse_line,
 )
-from .tags import GROUPS_KEY, SPANS_KEY
+from ..tags import GROUPS_KEY, SPANS_KEY
 
 KIND_OK, KIND_ERROR, KIND_BLANK = 0, 1, 2
 
