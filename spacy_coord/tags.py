@@ -7,7 +7,6 @@ list commas. Everything outside conjuncts and coordinators is `O`.
 from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy
-
 from spacy.tokens import Doc, Span
 
 TAGS: Tuple[str, ...] = ("O", "B", "I", "C")
@@ -175,8 +174,10 @@ def tags_to_spans(
 ) -> Tuple[List[Span], List[float], List[Span]]:
     """Read conjuncts and coordinations off a valid tag sequence.
 
-    A conjunct that is not coordinated with another one (a group of one) is
-    dropped: it is no coordination.
+    Whitespace tokens are trimmed off a conjunct's edges and a conjunct of
+    whitespace only is dropped. A conjunct that is not coordinated with
+    another one (a group of one, also after dropping) is dropped: it is no
+    coordination.
 
     doc (Doc): The document.
     tag_ids (Sequence[int]): One tag id per token (see `TAGS`).
@@ -205,6 +206,7 @@ def tags_to_spans(
             joined = False
     conjuncts, scores, group_spans = [], [], []
     for group in groups:
+        group = [bounds for bounds in (_trim_space(doc, s, e) for s, e in group) if bounds is not None]
         if len(group) < 2:
             continue
         for s, e in group:
@@ -212,3 +214,12 @@ def tags_to_spans(
             scores.append(float(min(confidences[s:e])))
         group_spans.append(Span(doc, group[0][0], group[-1][1], label=GROUP_LABEL))
     return conjuncts, scores, group_spans
+
+
+def _trim_space(doc: Doc, start: int, end: int) -> Optional[Tuple[int, int]]:
+    """The token range without whitespace tokens at its edges; None if nothing is left."""
+    while start < end and doc[start].is_space:
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    return (start, end) if start < end else None

@@ -73,3 +73,53 @@ def test_coordination_types_from_the_parse():
     assert coordination_types(doc, touching, [doc[0:4], doc[4:6]]) == [-1] * 6 + [-1] * 4
     unparsed = nlp.make_doc("tom and ann")
     assert coordination_types(unparsed, [unparsed[0:1], unparsed[2:3]]) == [-1, -1, -1]
+
+
+def _tags(doc, tags):
+    ids = [TAG_IDS[t] for t in tags.split()]
+    assert len(ids) == len(doc) and is_valid(ids)
+    return ids
+
+
+@pytest.mark.parametrize(
+    "text,tags,expected",
+    [
+        # A conjunct that is only a line break: the coordination is left with one conjunct.
+        ("play some jazz and\nturn off the kitchen lights", "O O B C B O O O O O", []),
+        # A clause starting with the line break: trimmed.
+        (
+            "play some jazz and\nturn off the kitchen lights",
+            "B I I C B I I I I I",
+            ["play some jazz", "turn off the kitchen lights"],
+        ),
+        # A double space after a conjunct: trimmed off its end.
+        ("call mom  or dad", "O B I C B", ["mom", "dad"]),
+        # Whitespace inside a conjunct stays.
+        ("add peanut  butter and jam", "O B I I C B", ["peanut  butter", "jam"]),
+    ],
+)
+def test_whitespace_never_at_a_conjunct_edge(text, tags, expected):
+    doc = nlp.make_doc(text)
+    spans, scores, groups = tags_to_spans(doc, _tags(doc, tags))
+    assert [s.text for s in spans] == expected
+    assert len(scores) == len(spans)
+    assert all(not s[0].is_space and not s[-1].is_space for s in spans + groups)
+    assert [g.text for g in groups] == ([f"{doc[spans[0].start:spans[-1].end].text}"] if spans else [])
+
+
+def test_whitespace_conjunct_dropped_scores_stay_aligned():
+    # "\n" is tagged as a conjunct of its own between "jazz" and "rock".
+    doc = nlp.make_doc("play jazz \n and rock or pop")
+    assert [t.text for t in doc] == ["play", "jazz", "\n ", "and", "rock", "or", "pop"]
+    ids = _tags(doc, "O B B C B C B")
+    spans, scores, groups = tags_to_spans(doc, ids, [1, 0.9, 0.1, 1, 0.7, 1, 0.6])
+    assert [s.text for s in spans] == ["jazz", "rock", "pop"]
+    assert scores == pytest.approx([0.9, 0.7, 0.6])
+    assert [g.text for g in groups] == ["jazz \n and rock or pop"]
+    # Of two coordinations, only the one left with two conjuncts is kept.
+    doc = nlp.make_doc("call mom and  then ben or ann")
+    ids = _tags(doc, "O B C B O B C B")
+    spans, scores, groups = tags_to_spans(doc, ids, [1, 0.5, 1, 0.2, 1, 0.3, 1, 0.4])
+    assert [s.text for s in spans] == ["ben", "ann"]
+    assert scores == pytest.approx([0.3, 0.4])
+    assert [g.text for g in groups] == ["ben or ann"]
