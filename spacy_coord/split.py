@@ -153,20 +153,22 @@ def split_utterances(
             f"doc.spans has no key {spans_key!r} (keys: {sorted(doc.spans.keys())}). Run the "
             f"doc through a pipeline with 'coord_chunker', or pass the spans_key it uses."
         )
+    # spaCy rebuilds doc.text on every read: read it once, not per character.
+    text = doc.text
     groups = _find_groups(doc, spans_key, groups_key, keep_ranges=keep_ranges)
     if not groups:
-        return [SplitUtterance(doc.text, tuple(range(len(doc.text))), ())]
+        return [SplitUtterance(text, tuple(range(len(text))), ())]
     n_total = 1
     for group in groups:
         n_total *= len(group.conjuncts)
     if n_total > max_variants:
         warnings.warn(
-            f"Splitting {doc.text[:60]!r} gives {n_total} utterances; only the first "
+            f"Splitting {text[:60]!r} gives {n_total} utterances; only the first "
             f"max_variants={max_variants} are returned.",
             stacklevel=2,
         )
     choices = itertools.islice(itertools.product(*(range(len(g.conjuncts)) for g in groups)), max_variants)
-    return [_make_variant(doc, groups, choice) for choice in choices]
+    return [_make_variant(doc, text, groups, choice) for choice in choices]
 
 
 def split_docs(
@@ -221,13 +223,14 @@ def _find_groups(doc: Doc, spans_key: str, groups_key: str, *, keep_ranges: bool
         group_spans = list(doc.spans[groups_key])
     else:
         group_spans = [doc[g[0].start : g[-1].end] for g in infer_groups(doc, conj_group) if len(g) >= 2]
+    ordered = sorted(conj_group, key=lambda s: (s.start, -s.end))
     groups: List[_Group] = []
     last_end = -1
     for gspan in sorted(group_spans, key=lambda s: (s.start, -s.end)):
         if gspan.start < last_end or len(gspan) == 0:
             continue  # overlaps a coordination already used
         conjuncts: List[Span] = []
-        for span in sorted(conj_group, key=lambda s: (s.start, -s.end)):
+        for span in ordered:
             if gspan.start <= span.start and span.end <= gspan.end and len(span) > 0:
                 if not conjuncts or span.start >= conjuncts[-1].end:
                     conjuncts.append(span)
@@ -268,7 +271,7 @@ def _is_range(doc: Doc, gspan: Span, conjuncts: Sequence[Span], coordinators: Se
     )
 
 
-def _make_variant(doc: Doc, groups: Sequence[_Group], choice: Sequence[int]) -> SplitUtterance:
+def _make_variant(doc: Doc, doc_text: str, groups: Sequence[_Group], choice: Sequence[int]) -> SplitUtterance:
     ranges: List[Tuple[int, int]] = []
     pos = 0
     for group, c in zip(groups, choice):
@@ -288,11 +291,11 @@ def _make_variant(doc: Doc, groups: Sequence[_Group], choice: Sequence[int]) -> 
         ranges.append((pos, group.span.start_char))
         ranges.append((conj.start_char, conj.end_char))
         pos = group.span.end_char  # the whitespace after the coordination follows the conjunct
-    ranges.append((pos, len(doc.text)))
+    ranges.append((pos, len(doc_text)))
     char_map: List[int] = []
     for start, end in ranges:
         char_map.extend(range(start, end))
-    text = "".join(doc.text[i] for i in char_map)
+    text = "".join(doc_text[start:end] for start, end in ranges)
     conjunct_ids = tuple(g.conjunct_ids[c] for g, c in zip(groups, choice))
     return SplitUtterance(text, tuple(char_map), conjunct_ids)
 

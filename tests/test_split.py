@@ -38,14 +38,15 @@ def make(text, *groups, **kwargs) -> Doc:
 
 def check_maps(doc: Doc, utterances):
     """Every character of every variant points at the same character of doc.text."""
+    doc_text = doc.text
     for utt in utterances:
         assert isinstance(utt, SplitUtterance)
         assert len(utt.char_map) == len(utt.text)
-        assert all(0 <= i < len(doc.text) for i in utt.char_map)
-        assert "".join(doc.text[i] for i in utt.char_map) == utt.text
+        assert all(0 <= i < len(doc_text) for i in utt.char_map)
+        assert "".join(doc_text[i] for i in utt.char_map) == utt.text
         assert list(utt.char_map) == sorted(set(utt.char_map))  # in order, no repeats
-        assert "".join(doc.text[s:e] for s, e in utt.source_ranges) == utt.text
-        assert "  " not in utt.text or "  " in doc.text
+        assert "".join(doc_text[s:e] for s, e in utt.source_ranges) == utt.text
+        assert "  " not in utt.text or "  " in doc_text
 
 
 def texts(doc, **kwargs):
@@ -328,3 +329,34 @@ def test_docs_from_nlp_pipe():
     # after a DocBin round trip (as from nlp.pipe with n_process > 1)
     restored = list(DocBin(docs=piped).from_bytes(DocBin(docs=piped).to_bytes()).get_docs(pipe_nlp.vocab))
     assert [split_records(d) for d in restored] == [split_records(d) for d in piped]
+
+
+class CountingDoc(Doc):
+    """A Doc that counts reads of `doc.text` (which spaCy rebuilds on every read)."""
+
+    reads = 0
+
+    @property
+    def text(self) -> str:
+        CountingDoc.reads += 1
+        return super().text
+
+
+def test_long_line_reads_the_text_once():
+    # 100 coordinations in one 2,200-character line: reading doc.text per
+    # character of every variant made this quadratic (25 s).
+    words, spaces, pairs = [], [], []
+    for i in range(100):
+        pairs.append((f"x{i:03d}", f"y{i:03d}"))
+        words += ["add", f"x{i:03d}", "and", f"y{i:03d}", "now"]
+    spaces = [True] * (len(words) - 1) + [False]
+    doc = annotate(CountingDoc(nlp.vocab, words=words, spaces=spaces), *pairs)
+    assert len(doc.text) == 2199
+    CountingDoc.reads = 0
+    with pytest.warns(UserWarning, match="max_variants=64"):
+        utterances = split_utterances(doc)
+    assert CountingDoc.reads == 1
+    check_maps(doc, utterances)
+    assert len(utterances) == 64
+    assert utterances[0].text == " ".join(f"add x{i:03d} now" for i in range(100))
+    assert utterances[1].text.endswith("add x098 now add y099 now")
