@@ -15,7 +15,7 @@ from typing import Dict, List
 import typer
 from wasabi import msg
 
-from evaluate import BUCKETS, score_buckets, shortfall
+from spacy_coord.training.evaluation import plot, score_buckets, to_markdown
 
 MODEL = "components.coord_chunker.model"
 # name -> `spacy train` overrides on top of the default config (GloVe, characters, CRF).
@@ -76,63 +76,6 @@ def main(
     (output_dir / "ablation.md").write_text(table)
     plot(results, output_dir / "ablation.png", "Ablation: exact match per bucket")
     print(table)
-
-
-def mean_exact(scored: List[Dict[str, Dict]]) -> Dict[str, float]:
-    """Per bucket scored in every run (`score_buckets` results), the mean exact match."""
-    buckets = [b for b in scored[0] if all(run.get(b, {}).get("exact") is not None for run in scored)]
-    return {b: sum(run[b]["exact"] for run in scored) / len(scored) for b in buckets}
-
-
-def to_markdown(results: Dict[str, Dict], caption: str) -> str:
-    """A table of exact match, one row per variant and one column per
-    bucket, and last the sum of the shortfalls from the targets (`shortfall`)."""
-    buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
-    lines = [
-        caption,
-        "",
-        "| variant | " + " | ".join(BUCKETS[b] for b in buckets) + " | shortfall from the targets |",
-        "|---|" + "---|" * (len(buckets) + 1),
-    ]
-    for name, result in results.items():
-        cells = [f"{result['buckets'][b]['exact']:.3f}" if b in result["buckets"] else "-" for b in buckets]
-        missing = shortfall(result["buckets"])
-        cells.append("-" if missing is None else f"{missing:.3f}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
-    """Exact match per bucket as a grid: the first variant (the default) in
-    plain numbers, every other one as its difference from it, blue where it
-    gains and red where it loses."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy
-
-    buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
-    names = list(results)
-    scores = numpy.array(
-        [[results[n]["buckets"].get(b, {}).get("exact", numpy.nan) for b in buckets] for n in names]
-    )
-    differences = scores - scores[0]
-    fig, ax = plt.subplots(figsize=(1.0 * len(buckets) + 6, 0.38 * len(names) + 1.6))
-    shown = differences.copy()
-    shown[0] = 0.0  # the reference row in neutral colour
-    ax.imshow(shown, cmap="RdBu", vmin=-0.15, vmax=0.15, aspect="auto")
-    for i in range(len(names)):
-        for j in range(len(buckets)):
-            value = scores[i, j] if i == 0 else round(differences[i, j], 2) + 0.0  # no "-0.00"
-            if not numpy.isnan(value):
-                text = f"{value:.2f}" if i == 0 else f"{value:+.2f}"
-                colour = "white" if abs(shown[i, j]) > 0.1 else "black"  # readable on dark cells
-                ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour, weight="bold" if i == 0 else "normal")
-    ax.set_xticks(range(len(buckets)), [BUCKETS[b] for b in buckets], rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
-    ax.set_title(f"{title}\n(first row: exact match; the others: difference from it)", fontsize=10)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
 if __name__ == "__main__":

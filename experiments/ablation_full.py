@@ -22,8 +22,8 @@ from typing import Dict, List, Tuple
 import typer
 from wasabi import msg
 
-from ablation import MODEL, mean_exact, plot, to_markdown
-from evaluate import score_buckets
+from experiments.ablation import MODEL
+from spacy_coord.training.evaluation import mean_exact, plot, score_buckets, to_markdown
 
 
 def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
@@ -35,7 +35,7 @@ def _syntax_head(attr: str, n_labels: int, weight: float) -> Dict[str, str]:
 # (not a `spacy train` setting): the end of training by default. The one
 # `spacy train` keeps as model-best, the best on the dev split, falls
 # shorter of the targets than the last for five of six configs
-# (scripts/compare_checkpoints.py); the rows of _ON_BEST_CHECKPOINT were
+# (experiments/compare_checkpoints.py); the rows of _ON_BEST_CHECKPOINT were
 # scored with it.
 CHECKPOINT = "checkpoint"
 DEFAULT_CHECKPOINT = "model-last"

@@ -7,19 +7,19 @@ en_core_web_sm, counts the opening verb of each imperative
 (`silver.is_imperative`), and prints the verbs seen at least --min-count
 times with their counts, then how they differ from COMMAND_VERBS.
 
-    python scripts/command_verbs.py assets
+    python -m experiments.command_verbs assets
 """
 from collections import Counter
 from pathlib import Path
 
 import spacy
 import typer
+from make_corpus import load_corpora
 from wasabi import msg
 
-from make_corpus import load_corpora
-from spacy_coord.augment import is_command
 from spacy_coord.models.command_verbs import COMMAND_VERBS
-from spacy_coord.silver import is_imperative, opening_word
+from spacy_coord.training.augment import is_command
+from spacy_coord.training.silver import is_imperative, opening_word
 
 
 def main(

@@ -4,7 +4,7 @@ runs of one config on every evaluation bucket, and add their means to
 metrics/checkpoints.{md,json} under the config's name (rows of other names
 are kept):
 
-    python scripts/compare_checkpoints.py corpus/eval metrics "default" training/ablation_full/default_*/training
+    python -m experiments.compare_checkpoints corpus/eval metrics "default" training/ablation_full/default_*/training
 """
 import json
 from pathlib import Path
@@ -13,8 +13,7 @@ from typing import Dict, List
 import typer
 from wasabi import msg
 
-from ablation import mean_exact, to_markdown
-from evaluate import score_buckets
+from spacy_coord.training.evaluation import mean_exact, score_buckets, to_markdown
 
 CHECKPOINTS = ("model-best", "model-last")
 

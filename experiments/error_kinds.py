@@ -1,7 +1,7 @@
 """Sort the misses of trained pipelines on one gold bucket by kind, so that
 an ablation row says which errors a lever fixed, not only how many:
 
-    python scripts/error_kinds.py corpus/eval/natural_dev.spacy training/model-last other/model-last --show
+    python -m experiments.error_kinds corpus/eval/natural_dev.spacy training/model-last other/model-last --show
 
 With several pipelines (training seeds of one config, say) it also counts
 the utterances all of them miss and those some miss: if the misses were the
@@ -24,7 +24,7 @@ def main(
     """Print a table of misses per kind, one column per pipeline."""
     import spacy
 
-    from spacy_coord.readers import read_docbin
+    from spacy_coord.corpus import read_docbin
     from spacy_coord.scoring import ERROR_KINDS, error_kind, is_exact_match
 
     counts: Dict[str, Dict[str, int]] = {}

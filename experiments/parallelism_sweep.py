@@ -22,7 +22,7 @@ from typing import Dict, List, Optional
 import typer
 from wasabi import msg
 
-from evaluate import BUCKETS, TARGETS, score_buckets, shortfall
+from spacy_coord.training.evaluation import BUCKETS, TARGETS, score_buckets, shortfall
 
 DEV = "dev"
 SHORTFALL = "shortfall"
@@ -51,7 +51,7 @@ def main(
     import torch
     from spacy.training import Example
 
-    from spacy_coord.readers import read_docbin
+    from spacy_coord.corpus import read_docbin
     from spacy_coord.scoring import score_coord
 
     if setting not in SETTINGS:

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 import typer
 from wasabi import msg
 
-from evaluate import size_mb, train_minutes
+from spacy_coord.training.evaluation import size_mb, train_minutes
 
 # Decoding-only settings `compare --setting` can vary on one trained pipeline.
 DECODING_SETTINGS = ("parallelism_weight", "similarity_weight", "coordinator_bias", "clause_weight")

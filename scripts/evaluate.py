@@ -8,42 +8,16 @@ from typing import Callable, Dict, List, Optional, Tuple
 import typer
 from wasabi import msg
 
-from spacy_coord.scoring import exact_match_interval, paired_sign_test
-
-BUCKETS = {
-    "two": "2 conjuncts",
-    "three": "3 conjuncts",
-    "four_plus": "4+ conjuncts",
-    "commas": "lists with commas",
-    "unseen_domain": "unseen domain",
-    "unseen_domain_2": "unseen domain, 2",
-    "unseen_domain_3": "unseen domain, 3",
-    "unseen_domain_4_plus": "unseen domain, 4+",
-    "compound": "compound intents",
-    "names_and": 'names with "and"',
-    "names_and_asr": 'names with "and", lower case',
-    "plain": "plain (no coordination)",
-    "natural_dev": "natural dev",
-}
-# Issue 11's targets of exact match. The project ranks levers by how far
-# they fall short of them, summed over the buckets (`shortfall`).
-TARGETS = {
-    "natural_dev": 0.90,
-    "unseen_domain_2": 0.90,
-    "unseen_domain_3": 0.80,
-    "unseen_domain_4_plus": 0.70,
-    "compound": 0.85,
-    "names_and": 0.90,
-    "plain": 0.99,
-}
-# Rows scored on part of a bucket: name -> (bucket, test on the gold conjunct count).
-SUB_BUCKETS = {
-    "unseen_domain_2": ("unseen_domain", lambda n: n == 2),
-    "unseen_domain_3": ("unseen_domain", lambda n: n == 3),
-    "unseen_domain_4_plus": ("unseen_domain", lambda n: n >= 4),
-}
-# The buckets that have a gold file of their own.
-FILE_BUCKETS = [bucket for bucket in BUCKETS if bucket not in SUB_BUCKETS]
+from spacy_coord.scoring import exact_match_interval
+from spacy_coord.training.evaluation import (
+    BUCKETS,
+    FILE_BUCKETS,
+    paired_comparison,
+    read_bucket,
+    score_buckets,
+    size_mb,
+    train_minutes,
+)
 
 
 def main(
@@ -58,7 +32,7 @@ def main(
     import spacy
     import torch
 
-    from spacy_coord.silver import parser_conjunct_doc
+    from spacy_coord.training.silver import parser_conjunct_doc
 
     torch.set_num_threads(1)
     nlp = spacy.load(model)
@@ -80,7 +54,7 @@ def main(
         msg.info(f"{name}: " + "  ".join(f"{b} {_fmt(s['exact'])}" for b, s in results[name]["buckets"].items()))
     results["spacy-coord"]["against_parser"] = paired_comparison(*matches.values())
     scored = [bucket for bucket in FILE_BUCKETS if bucket in results["spacy-coord"]["buckets"]]
-    all_texts = [doc.text for bucket in scored for doc in _gold(eval_dir, bucket, nlp.vocab)]
+    all_texts = [doc.text for bucket in scored for doc in read_bucket(eval_dir, bucket, nlp.vocab)]
     for name, run in systems.items():
         run(all_texts[:200])  # warm up
         start = time.perf_counter()
@@ -97,76 +71,6 @@ def main(
     _plot(results, output_dir / "evaluation.png")
     print(table)
     msg.good(f"Wrote {output_dir}/evaluation.md, .json and .png")
-
-
-def score_buckets(
-    run: Callable[[List[str]], List], eval_dir: Path, vocab, matches: Optional[Dict[str, List[bool]]] = None
-) -> Dict[str, Dict]:
-    """Exact match and conjunct F1 per bucket of `run` (texts -> annotated
-    docs). `matches`, if given, receives per bucket whether each utterance
-    is an exact match."""
-    from spacy.training import Example
-
-    from spacy_coord.scoring import exact_matches, score_coord
-
-    def summary(examples: List[Example]) -> Dict:
-        bucket_scores = score_coord(examples)
-        return {"n": len(examples), "exact": bucket_scores["spans_coord_exact"], "f": bucket_scores["spans_coord_f"]}
-
-    scores, examples = {}, {}
-    for bucket in FILE_BUCKETS:
-        if not (eval_dir / f"{bucket}.spacy").exists():
-            continue
-        gold = _gold(eval_dir, bucket, vocab)
-        examples[bucket] = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in gold]), gold)]
-        scores[bucket] = summary(examples[bucket])
-        if matches is not None:
-            matches[bucket] = exact_matches(examples[bucket])
-    for name, (bucket, wanted) in SUB_BUCKETS.items():
-        part = [eg for eg in examples.get(bucket, []) if wanted(len(eg.reference.spans["coord"]))]
-        if part:
-            scores[name] = summary(part)
-            if matches is not None:
-                matches[name] = exact_matches(part)
-    return {bucket: scores[bucket] for bucket in BUCKETS if bucket in scores}
-
-
-def paired_comparison(first: Dict[str, List[bool]], second: Dict[str, List[bool]]) -> Dict[str, Dict]:
-    """Per bucket, the utterances that only the first or only the second
-    system matches exactly, and the exact McNemar test's p-value of the split."""
-    paired = {}
-    for bucket, flags in first.items():
-        only_first = sum(a and not b for a, b in zip(flags, second[bucket]))
-        only_second = sum(b and not a for a, b in zip(flags, second[bucket]))
-        paired[bucket] = {"only_first": only_first, "only_second": only_second,
-                          "p": paired_sign_test(only_first, only_second)}
-    return paired
-
-
-def shortfall(buckets: Dict[str, Dict]) -> Optional[float]:
-    """How far exact match falls short of TARGETS, summed over the buckets
-    scored (None when none of them is): 0 when every target is met."""
-    scored = [(buckets[b]["exact"], target) for b, target in TARGETS.items() if buckets.get(b, {}).get("exact") is not None]
-    return sum(max(0.0, target - exact) for exact, target in scored) if scored else None
-
-
-def _gold(eval_dir: Path, bucket: str, vocab) -> List:
-    from spacy_coord.readers import read_docbin
-
-    return read_docbin(eval_dir / f"{bucket}.spacy", vocab)
-
-
-def size_mb(path: Path, exclude: Tuple[str, ...] = ()) -> float:
-    """Size of a pipeline folder in MB, without the subfolders named in `exclude`."""
-    files = [p for p in path.rglob("*") if p.is_file() and not any(part in exclude for part in p.relative_to(path).parts)]
-    return sum(p.stat().st_size for p in files) / 1e6
-
-
-def train_minutes(train_time: Optional[Path]) -> Optional[float]:
-    """Training time from the train_time.json of scripts/train.py, if there is one."""
-    if train_time is None or not train_time.exists():
-        return None
-    return json.loads(train_time.read_text())["seconds"] / 60
 
 
 def _markdown(results: Dict) -> str:

@@ -30,7 +30,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from wasabi import msg
 
-from spacy_coord.augment import (
+from spacy_coord.component import CoordChunker
+from spacy_coord.corpus import (
+    NATURAL_DOMAIN,
+    make_gold_doc,
+    read_bracket_docs,
+    write_docbin,
+    write_names,
+)
+from spacy_coord.training.augment import (
     BETWEEN,
     COMPOUND,
     COORDINATED,
@@ -51,20 +59,14 @@ from spacy_coord.augment import (
     negative_example,
     partition_utterances,
 )
-from spacy_coord.component import CoordChunker
-from spacy_coord.readers import (
-    NATURAL_DOMAIN,
+from spacy_coord.training.corpora import (
     OUT_OF_SCOPE_INTENT,
     Utterance,
-    make_gold_doc,
-    read_bracket_docs,
     read_clinc150,
     read_sgd,
     read_snips,
-    write_docbin,
-    write_names,
 )
-from spacy_coord.silver import (
+from spacy_coord.training.silver import (
     copy_syntax,
     filter_silver_groups,
     has_verb,

@@ -15,7 +15,16 @@ from .domain import get_domain
 from .models.bilstm_crf import CoordBatch, Predictions
 from .names import NameLexicon
 from .scoring import score_coord
-from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, coordination_types, is_valid, spans_to_tags, tags_to_spans
+from .tags import (
+    GROUPS_KEY,
+    SPANS_KEY,
+    TAG_IDS,
+    TAGS,
+    coordination_types,
+    is_valid,
+    spans_to_tags,
+    tags_to_spans,
+)
 
 DEFAULT_MODEL_CONFIG = """
 [model]

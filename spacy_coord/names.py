@@ -15,7 +15,7 @@ from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from .tags import B, C, COORDINATOR_WORDS, TAGS
+from .tags import COORDINATOR_WORDS, TAGS, B, C
 
 # Words of a name or of a doc: letters and digits, an apostrophe inside kept;
 # "&" and "+" stand for the words spoken.

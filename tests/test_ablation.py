@@ -1,4 +1,4 @@
-"""The runs and means of the full-schedule ablation (scripts/ablation_full.py)."""
+"""The runs and means of the full-schedule ablation (experiments/ablation_full.py)."""
 from pathlib import Path
 
 import pytest
@@ -7,9 +7,8 @@ ROOT = Path(__file__).parents[1]
 
 
 @pytest.fixture
-def ablation_full(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
-    import ablation_full
+def ablation_full():
+    from experiments import ablation_full
 
     return ablation_full
 
@@ -51,7 +50,7 @@ def test_means_over_each_kind_of_seed_share_the_seed_0_row(ablation_full):
 
 
 def test_the_table_sums_how_far_each_row_falls_short_of_the_targets(ablation_full):
-    from ablation import to_markdown
+    from spacy_coord.training.evaluation import to_markdown
 
     met = {"natural_dev": 0.95, "names_and": 0.90, "plain": 1.0}
     short = {"natural_dev": 0.70, "names_and": 0.85, "plain": 1.0, "two": 0.5}  # "two" has no target
@@ -61,9 +60,8 @@ def test_the_table_sums_how_far_each_row_falls_short_of_the_targets(ablation_ful
     assert rows == {"met": "0.000", "short": "0.250", "unscored": "-"}
 
 
-def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_dev(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
-    import parallelism_sweep
+def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_dev():
+    from experiments import parallelism_sweep
 
     means = {
         0.0: {"dev": 0.86, "names_and": 0.85, "compound": 0.90, "natural_dev": 0.99},
@@ -80,9 +78,8 @@ def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_d
     assert parallelism_sweep.pick_weights(means)[parallelism_sweep.SHORTFALL] == 3.0
 
 
-def test_checkpoint_means_skip_buckets_a_run_cannot_score(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
-    from compare_checkpoints import mean_exact
+def test_checkpoint_means_skip_buckets_a_run_cannot_score():
+    from spacy_coord.training.evaluation import mean_exact
 
     scored = [
         {"natural_dev": {"exact": 0.7}, "plain": {"exact": None}},
@@ -98,7 +95,8 @@ def test_checkpoint_comparison_names_a_run_without_both_checkpoints(tmp_path):
     run = tmp_path / "training"
     (run / "model-best").mkdir(parents=True)
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "compare_checkpoints.py"), str(tmp_path), str(tmp_path / "metrics"), "tiny", str(run)],
+        [sys.executable, "-m", "experiments.compare_checkpoints", str(tmp_path), str(tmp_path / "metrics"), "tiny", str(run)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
     )

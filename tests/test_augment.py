@@ -3,7 +3,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from spacy_coord.augment import (
+from spacy_coord.training.augment import (
     COORDINATED,
     NAMES_AND,
     PLAIN,
@@ -24,8 +24,9 @@ from spacy_coord.augment import (
     speak_numbers,
     unit_word,
 )
-from spacy_coord.readers import Utterance, make_gold_doc
-from spacy_coord.silver import has_verb, is_imperative
+from spacy_coord.corpus import make_gold_doc
+from spacy_coord.training.corpora import Utterance
+from spacy_coord.training.silver import has_verb, is_imperative
 from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags
 
 MIX = {"list": 0.5, "between": 0.05, "compound": 0.2, "names_and": 0.1, "plain": 0.15}

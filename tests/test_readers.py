@@ -7,21 +7,23 @@ import spacy
 from spacy.training import Example
 
 from spacy_coord import get_domain
-from spacy_coord.readers import (
-    Utterance,
+from spacy_coord.corpus import (
     decode_text,
     doc_to_bracket_line,
     format_bracket_line,
     make_gold_doc,
-    outside_coordinators,
     parse_bracket_line,
     read_bracket_docs,
-    read_clinc150,
     read_docbin,
+    write_docbin,
+)
+from spacy_coord.training.corpora import (
+    Utterance,
+    outside_coordinators,
+    read_clinc150,
     read_sgd_file,
     read_snips_file,
     utterance_from_segments,
-    write_docbin,
 )
 from spacy_coord.msgpack_hooks import cached_msgpack_hooks
 from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags

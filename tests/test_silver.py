@@ -9,9 +9,10 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from spacy_coord.augment import AugExample, AugmentConfig, asr_text
-from spacy_coord.readers import Utterance, read_docbin
-from spacy_coord.silver import (
+from spacy_coord.training.augment import AugExample, AugmentConfig, asr_text
+from spacy_coord.corpus import read_docbin
+from spacy_coord.training.corpora import Utterance
+from spacy_coord.training.silver import (
     MODIFIER_SLOT,
     NOUN_PHRASE_SLOT,
     copy_syntax,

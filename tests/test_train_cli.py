@@ -56,9 +56,8 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
     # Both checkpoints of the run, scored on a bucket of the training utterances.
     (tmp_path / "eval").mkdir()
     DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "eval" / "two.spacy")
-    script = Path(__file__).parents[1] / "scripts" / "compare_checkpoints.py"
     metrics = tmp_path / "metrics"
-    subprocess.run([sys.executable, str(script), str(tmp_path / "eval"), str(metrics), "tiny", str(tmp_path / "out")], check=True)
+    subprocess.run([sys.executable, "-m", "experiments.compare_checkpoints", str(tmp_path / "eval"), str(metrics), "tiny", str(tmp_path / "out")], check=True, cwd=Path(__file__).parents[1])
     compared = json.loads((metrics / "checkpoints.json").read_text())["tiny"]
     assert compared["runs"] == [str(tmp_path / "out")]
     assert compared["exact"]["model-best"]["two"] > 0.5

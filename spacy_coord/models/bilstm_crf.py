@@ -12,10 +12,10 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, NumpyOps, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.util import get_torch_default_device, to_numpy
 
+from ..tags import TAGS, B, C, typed_states
 from . import similarity
 from .averaging import AveragingPyTorchShim
 from .command_verbs import COMMAND_VERB_KEYS
-from ..tags import B, C, TAGS, typed_states
 from .pytorch.embeddings import TokenFeatures
 from .pytorch.tagger import BiLSTMCRF
 

@@ -26,9 +26,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Collection, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .readers import (
+from ..corpus import CharSpan
+from .corpora import (
     COORDINATING_SLOTS,
-    CharSpan,
     Utterance,
     coordinator_offsets,
     inside_coordinators,

@@ -22,9 +22,10 @@ from typing import List, Optional, Sequence, Set, Tuple
 from spacy.attrs import DEP, HEAD, IDX, LENGTH, POS, TAG
 from spacy.tokens import Doc, Span, Token
 
+from ..corpus import strip_span
+from ..tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL, GROUPS_KEY, SPANS_KEY
 from .augment import has_number_and, real_coordinators
-from .readers import COORDINATING_SLOTS, Utterance, coordinator_offsets, strip_span
-from .tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL, GROUPS_KEY, SPANS_KEY
+from .corpora import COORDINATING_SLOTS, Utterance, coordinator_offsets
 
 # Dependents of a member that join it to the next one, not part of it.
 _COORD_DEPS = {"cc", "preconj", "punct"}
