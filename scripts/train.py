@@ -26,7 +26,7 @@ def main(
         if vectors_width <= 0:
             msg.fail("--vectors-width must be the width of the vectors given with --vectors", exits=1)
         overrides["paths.vectors"] = vectors
-        overrides["components.coord_chunker.model.vectors_width"] = vectors_width
+        overrides["components.coord_chunker.model.encoder.embed.vectors_width"] = vectors_width
     start = time.perf_counter()
     train(config, output, overrides=overrides)
     seconds = time.perf_counter() - start

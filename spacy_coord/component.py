@@ -1,60 +1,60 @@
 """The `coord_chunker` pipeline component."""
+import os
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy
-from spacy.attrs import IDX, LENGTH
-from spacy.errors import Errors
+import torch
+from spacy.attrs import IDX, LENGTH, LOWER
+from spacy.errors import Errors as SpacyErrors
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
+from .decoding import decode_argmax, decode_with_confidences
 from .domain import get_domain
-from .models.bilstm_crf import CoordBatch, Predictions
+from .errors import Errors, Warnings
+from .models import CoordBatch, TagScores
+from .models.featurize import static_vectors
+from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
 from .scoring import score_coord
-from .tags import (
-    GROUPS_KEY,
-    SPANS_KEY,
-    TAG_IDS,
-    TAGS,
-    coordination_types,
-    is_valid,
-    spans_to_tags,
-    tags_to_spans,
-)
+from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, is_valid, spans_to_tags, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
 [model]
-@architectures = "spacy-coord.BiLSTMCRFTagger.v1"
+@architectures = "spacy-coord.CoordTagger.v1"
+
+[model.encoder]
+@architectures = "spacy-coord.BiLSTMEncoder.v1"
 width = 128
 depth = 1
-dropout = 0.2
-embed_attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
-embed_rows = [5000, 1000, 2500, 500]
-embed_width = 64
+
+[model.encoder.embed]
+@architectures = "spacy-coord.WordEmbedding.v1"
+attrs = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+rows = [5000, 1000, 2500, 500]
+width = 64
 char_width = 32
 max_chars = 16
 char_rows = 512
 vectors_width = 0
-vector_tuning_rows = 0
-neighbor_similarity = false
-coordination_similarity = false
-word_dropout = 0.0
+
+[model.head]
+@architectures = "spacy-coord.CRFHead.v1"
+width = ${model.encoder.width}
 decoder = "crf"
 n_domains = 0
 adversarial_weight = 0.0
-syntax_attr = ""
-n_syntax_labels = 0
-syntax_weight = 0.0
-conjunct_types = 1
-parallelism_weight = 0.5
 """
 DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
 # Where each token starts and how long it is: equal arrays, equal tokenization.
 _CHAR_OFFSETS = [IDX, LENGTH]
+# Settings of decoding: changing them on a trained pipeline needs no retraining.
+DECODING_SETTINGS = ("parallelism_weight", "similarity_weight")
 
 
 @Language.factory(
@@ -64,6 +64,8 @@ _CHAR_OFFSETS = [IDX, LENGTH]
         "model": DEFAULT_MODEL,
         "spans_key": SPANS_KEY,
         "groups_key": GROUPS_KEY,
+        "parallelism_weight": 0.5,
+        "similarity_weight": 3.0,
         "scorer": {"@scorers": "spacy-coord.coord_scorer.v1"},
     },
     default_score_weights={
@@ -79,20 +81,44 @@ def make_coord_chunker(
     model: Model,
     spans_key: str,
     groups_key: str,
+    parallelism_weight: float,
+    similarity_weight: float,
     scorer: Optional[Callable],
 ) -> "CoordChunker":
     """Create a CoordChunker: finds coordinations and their conjuncts.
 
     nlp (Language): The pipeline the component is added to.
     name (str): The component's name in the pipeline.
-    model (Model): A tagger over B/I/C/O tags, such as
-        spacy-coord.BiLSTMCRFTagger.v1.
+    model (Model): Tag scores over B/I/C/O tags, such as spacy-coord.CoordTagger.v1.
     spans_key (str): `doc.spans` key of the conjuncts (label CONJUNCT).
     groups_key (str): `doc.spans` key of the coordinations (label COORDINATION).
+    parallelism_weight (float): Conjuncts of one coordination are alike in
+        length ("monday | wednesday | friday", not "monday wednesday |
+        friday"): decoding rescores the CRF's 4 best tag sequences by their
+        score minus this weight times how far each conjunct's length is
+        from the median of its coordination. 0 keeps the best sequence.
+    similarity_weight (float): Conjuncts are alike in their last words, the
+        heads of English phrases ("[italian] or [mexican] restaurants"): the
+        rescoring also subtracts this weight times 1 minus the cosine of
+        the static vectors of neighbouring conjuncts' last words. No effect
+        without static vectors.
     scorer (Optional[Callable]): The scoring method.
     RETURNS (CoordChunker): The component.
     """
-    return CoordChunker(nlp.vocab, model, name, spans_key=spans_key, groups_key=groups_key, scorer=scorer)
+    return CoordChunker(
+        nlp.vocab,
+        model,
+        name,
+        spans_key=spans_key,
+        groups_key=groups_key,
+        parallelism_weight=parallelism_weight,
+        similarity_weight=similarity_weight,
+        scorer=scorer,
+    )
+
+
+# Prediction: per doc, tag ids and the confidence of each tag.
+Predictions = Tuple[List[numpy.ndarray], List[numpy.ndarray]]
 
 
 class CoordChunker(TrainablePipe):
@@ -112,35 +138,45 @@ class CoordChunker(TrainablePipe):
         *,
         spans_key: str = SPANS_KEY,
         groups_key: str = GROUPS_KEY,
+        parallelism_weight: float = 0.5,
+        similarity_weight: float = 3.0,
         scorer: Optional[Callable] = score_coord,
     ) -> None:
         """Initialize the component.
 
         vocab (Vocab): The shared vocabulary.
-        model (Model): The Thinc model predicting tags.
+        model (Model): The Thinc model scoring tags.
         name (str): The component instance name, used as key in the losses.
         spans_key (str): `doc.spans` key of the conjuncts.
         groups_key (str): `doc.spans` key of the coordinations.
+        parallelism_weight (float): See `make_coord_chunker`.
+        similarity_weight (float): See `make_coord_chunker`.
         scorer (Optional[Callable]): The scoring method.
         """
         for setting, value in (("spans_key", spans_key), ("groups_key", groups_key)):
             if not isinstance(value, str) or not value:
-                raise ValueError(f"[coord_chunker] setting '{setting}' must be a non-empty string, got {value!r}")
+                raise ValueError(Errors.E001.format(name=name, setting=setting, expected="a non-empty string", value=value))
         if spans_key == groups_key:
-            raise ValueError(
-                f"[coord_chunker] settings 'spans_key' and 'groups_key' must differ, both are {spans_key!r}"
-            )
+            raise ValueError(Errors.E002.format(key=spans_key))
+        for setting, value in (("parallelism_weight", parallelism_weight), ("similarity_weight", similarity_weight)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+                raise ValueError(Errors.E001.format(name=name, setting=setting, expected="a number >= 0", value=value))
         self.vocab = vocab
         self.model = model
         self.name = name
         self.scorer = scorer
         # "domains": the domain labels the adversarial head tells apart;
-        # "syntax_labels": the labels the auxiliary syntax head predicts;
         # "names": names with "and" inside, kept whole (see add_names).
         self.cfg: Dict[str, Any] = {
-            "spans_key": spans_key, "groups_key": groups_key, "domains": [], "syntax_labels": [], "names": []
+            "spans_key": spans_key,
+            "groups_key": groups_key,
+            "parallelism_weight": float(parallelism_weight),
+            "similarity_weight": float(similarity_weight),
+            "domains": [],
+            "names": [],
         }
         self._names = NameLexicon()
+        self._pid = os.getpid()
 
     @property
     def labels(self) -> Tuple[str, ...]:
@@ -164,16 +200,54 @@ class CoordChunker(TrainablePipe):
         self.cfg["names"] = self._names.names
 
     def predict(self, docs: Iterable[Doc]) -> Predictions:
-        """Predict tags for a batch of docs without modifying them.
+        """Predict tags for a batch of docs without modifying them: the
+        model's tag scores, decoded under the names lexicon's constraints.
 
         docs (Iterable[Doc]): The documents.
         RETURNS (Predictions): Per doc, tag ids and the confidence of each tag.
         """
         if not self.model.has_dim("nO"):
-            raise ValueError(Errors.E109.format(name=self.name))
+            raise ValueError(SpacyErrors.E109.format(name=self.name))
+        self._limit_threads_after_fork()
         docs = list(docs)
-        forbidden = [self._names.forbidden_tags(doc) for doc in docs] if len(self._names) else None
-        return self.model.predict(CoordBatch(docs, forbidden=forbidden))
+        scores = self.model.predict(docs)
+        rows = numpy.flatnonzero(scores.lengths)
+        tags = [numpy.zeros((len(doc),), dtype="int64") for doc in docs]
+        confidences = [numpy.ones((len(doc),), dtype="float32") for doc in docs]
+        if not len(rows):
+            return tags, confidences
+        best, probs = self._decode(scores, [docs[i] for i in rows], rows)
+        for row, i in enumerate(rows):
+            tags[i], confidences[i] = best[row, : len(docs[i])], probs[row, : len(docs[i])]
+        return tags, confidences
+
+    def _decode(self, scores: TagScores, docs: List[Doc], rows: numpy.ndarray) -> Predictions:
+        """Decode the non-empty `rows` of the batch (`docs` are theirs)."""
+        emissions, lengths = scores.emissions[rows], scores.lengths[rows]
+        if len(self._names):
+            for row, doc in enumerate(docs):
+                forbidden = self._names.forbidden_tags(doc)
+                if forbidden is not None:
+                    emissions[row, : len(doc)][forbidden] = FORBIDDEN
+        if scores.normalized:
+            return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
+        similarity_weight = self.cfg["similarity_weight"]
+        unit_vectors = _unit_vectors(docs, emissions.shape[1]) if similarity_weight else None
+        if unit_vectors is None:
+            similarity_weight = 0.0
+        return decode_with_confidences(
+            emissions, lengths, scores.transitions, scores.start, scores.end, B,
+            self.cfg["parallelism_weight"], similarity_weight, unit_vectors,
+        )
+
+    def _limit_threads_after_fork(self) -> None:
+        """In a process forked from the one that made the component (the
+        workers of `nlp.pipe(n_process=...)`), run torch on one thread: the
+        parent's thread pool does not survive the fork, and a child that
+        uses it hangs."""
+        if os.getpid() != self._pid:
+            torch.set_num_threads(1)
+            self._pid = os.getpid()
 
     def set_annotations(self, docs: Iterable[Doc], predictions: Predictions) -> None:
         """Write conjuncts and coordinations into `doc.spans`.
@@ -182,9 +256,7 @@ class CoordChunker(TrainablePipe):
         predictions (Predictions): The output of `predict`.
         """
         for doc, tag_ids, confidences in zip(docs, *predictions):
-            conjuncts, scores, groups = tags_to_spans(
-                doc, self.model.ops.to_numpy(tag_ids).tolist(), self.model.ops.to_numpy(confidences)
-            )
+            conjuncts, scores, groups = tags_to_spans(doc, tag_ids.tolist(), confidences)
             doc.spans[self.cfg["spans_key"]] = conjuncts
             doc.spans[self.cfg["spans_key"]].attrs["scores"] = numpy.asarray(scores, dtype="float32")
             doc.spans[self.cfg["groups_key"]] = groups
@@ -203,7 +275,7 @@ class CoordChunker(TrainablePipe):
         tags, so the model's output in training is the loss itself.
 
         examples (Iterable[Example]): A batch of examples.
-        drop (float): The dropout rate (the module's own dropout is set in its config).
+        drop (float): The dropout rate of the encoder.
         sgd (Optional[Optimizer]): The optimizer.
         losses (Optional[Dict[str, float]]): Record of the loss, updated under the
             component's name.
@@ -221,8 +293,6 @@ class CoordChunker(TrainablePipe):
             [eg.predicted for eg in examples],
             tags=[self._gold_tags(eg) for eg in examples],
             domains=[self._domain_id(eg.reference) for eg in examples],
-            syntax=self._gold_syntax(examples) if self.cfg.get("syntax_labels") else None,
-            types=[self._gold_types(eg) for eg in examples] if self.model.attrs.get("conjunct_types", 1) > 1 else None,
         )
         model_losses, backprop = self.model.begin_update(batch)
         loss, d_loss = self.get_loss(examples, model_losses)
@@ -236,7 +306,7 @@ class CoordChunker(TrainablePipe):
         """Total loss of a batch and the gradient scale that averages it per doc.
 
         examples (Iterable[Example]): The batch.
-        scores (Tuple[float, float]): The model's tagging and auxiliary losses.
+        scores (Tuple[float, float]): The model's tagging and adversarial losses.
         RETURNS (Tuple[float, float]): The loss and d(mean loss)/d(loss).
         """
         n_docs = max(1, sum(1 for eg in examples if len(eg.predicted)))
@@ -249,8 +319,7 @@ class CoordChunker(TrainablePipe):
         nlp: Optional[Language] = None,
         names: Optional[Iterable[str]] = None,
     ) -> None:
-        """Initialize the model and collect the domain labels of the data and,
-        with an auxiliary syntax head, its syntax labels.
+        """Initialize the model and collect the domain labels of the data.
 
         get_examples (Callable[[], Iterable[Example]]): Returns gold examples.
         nlp (Optional[Language]): The pipeline the component belongs to.
@@ -260,24 +329,16 @@ class CoordChunker(TrainablePipe):
         validate_get_examples(get_examples, "CoordChunker.initialize")
         sample: List[Doc] = []
         domains = set()
-        syntax_attr = self.model.attrs.get("syntax_attr", "")
-        syntax_labels = set()
         for eg in get_examples():
             domain = get_domain(eg.reference)
             if domain is not None:
                 domains.add(domain)
-            if syntax_attr:
-                syntax_labels.update(_syntax_values(eg.reference, syntax_attr))
             if len(sample) < 10:
                 sample.append(eg.predicted)
         n_domains = self.model.attrs.get("n_domains", 0)
         if n_domains and len(domains) > n_domains:
-            raise ValueError(
-                f"[coord_chunker] the training data has {len(domains)} domains, but the "
-                f"model's setting 'n_domains' is {n_domains}: raise it to at least {len(domains)}."
-            )
+            raise ValueError(Errors.E003.format(found=len(domains), size=n_domains))
         self.cfg["domains"] = sorted(domains) if n_domains else []
-        self.cfg["syntax_labels"] = self._check_syntax_labels(syntax_labels) if syntax_attr else []
         self._set_names(names or [])
         self.model.initialize(X=sample or None)
 
@@ -287,8 +348,14 @@ class CoordChunker(TrainablePipe):
         self._set_names(self.cfg.get("names", []))
         return self
 
-    def from_disk(self, path, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
-        """Load the component from a directory; see TrainablePipe.from_disk."""
+    def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
+        """Load the component from a directory; see TrainablePipe.from_disk.
+        Raises a ValueError naming the file when one of the component's
+        files is missing."""
+        path = Path(path)
+        for name in ("cfg", "model"):
+            if name not in exclude and not (path / name).exists():
+                raise ValueError(Errors.E007.format(path=path / name))
         super().from_disk(path, exclude=exclude)
         self._set_names(self.cfg.get("names", []))
         return self
@@ -298,72 +365,39 @@ class CoordChunker(TrainablePipe):
         self._names = NameLexicon(names)
         self.cfg["names"] = self._names.names
 
-    def _check_syntax_labels(self, found: Set[str]) -> List[str]:
-        """The sorted syntax labels of the training data; raises a ValueError
-        when there are none or more than the head has room for."""
-        attr, size = self.model.attrs["syntax_attr"], self.model.attrs["n_syntax_labels"]
-        labels = found - {""}
-        if not labels:
-            raise ValueError(
-                f"[coord_chunker] setting 'syntax_attr' is {attr!r}, but no training doc has "
-                f"{attr} annotation: tag or parse the training texts and copy the labels onto the "
-                f"reference docs (the project's `make_corpus.py --syntax` does), or set syntax_attr = \"\"."
-            )
-        if len(labels) > size:
-            raise ValueError(
-                f"[coord_chunker] the training data has {len(labels)} {attr} labels, but the model's "
-                f"setting 'n_syntax_labels' is {size}: raise it to at least {len(labels)}."
-            )
-        return sorted(labels)
-
     def _domain_id(self, doc: Doc) -> int:
         domain = get_domain(doc)
         domains = self.cfg["domains"]
         return domains.index(domain) if domain in domains else -1
 
-    def _gold_spans(self, example: Example) -> Optional[Tuple[SpanGroup, Optional[SpanGroup]]]:
-        """The reference's conjuncts and coordinations (None: no gold)."""
-        reference = example.reference
-        if self.cfg["spans_key"] not in reference.spans:
-            return None
-        return reference.spans[self.cfg["spans_key"]], reference.spans.get(self.cfg["groups_key"]) or None
-
     def _gold_tags(self, example: Example) -> numpy.ndarray:
         """Gold tag id per predicted token; -1 where unknown or misaligned."""
-        gold = self._gold_spans(example)
-        if gold is None:
-            return _unknown_per_token(example)
         reference = example.reference
-        ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, *gold)]
+        if self.cfg["spans_key"] not in reference.spans:
+            return _unknown_per_token(example)
+        conjuncts = reference.spans[self.cfg["spans_key"]]
+        groups = reference.spans.get(self.cfg["groups_key"]) or None
+        ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, conjuncts, groups)]
         if not is_valid(ref_tags):
-            warnings.warn(
-                f"[coord_chunker] skipping gold spans that overlap or nest in {reference.text[:80]!r}"
-            )
+            warnings.warn(Warnings.W001.format(text=reference.text[:80]))
             ref_tags = [-1] * len(reference)
         return _to_predicted_tokens(example, ref_tags)
 
-    def _gold_types(self, example: Example) -> numpy.ndarray:
-        """Coordination type id per predicted token (`coordination_types`); -1 where unknown."""
-        gold = self._gold_spans(example)
-        if gold is None:
-            return _unknown_per_token(example)
-        return _to_predicted_tokens(example, coordination_types(example.reference, *gold))
 
-    def _gold_syntax(self, examples: List[Example]) -> List[numpy.ndarray]:
-        """Per example, the syntax label id of each predicted token; -1 where
-        unknown or misaligned."""
-        ids = {label: i for i, label in enumerate(self.cfg["syntax_labels"])}
-        attr = self.model.attrs["syntax_attr"]
-        return [
-            _to_predicted_tokens(eg, [ids.get(value, -1) for value in _syntax_values(eg.reference, attr)])
-            for eg in examples
-        ]
-
-
-def _syntax_values(doc: Doc, attr: str) -> List[str]:
-    """The string value of a syntax attribute ("POS", "TAG" or "DEP") per token, "" unset."""
-    name = attr.lower() + "_"
-    return [getattr(token, name) for token in doc]
+def _unit_vectors(docs: List[Doc], length: int) -> Optional[numpy.ndarray]:
+    """(n_docs, length, width) the tokens' static vectors (by lower-cased
+    word) scaled to length 1, zeros without one; None when the vocab has no
+    vectors."""
+    vectors = docs[0].vocab.vectors
+    if not vectors.shape[0] or not vectors.shape[1]:
+        return None
+    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1) for doc in docs])
+    flat = static_vectors(docs[0].vocab, keys)
+    norms = numpy.linalg.norm(flat, axis=1, keepdims=True)
+    flat = flat / numpy.where(norms > 0, norms, 1.0)
+    padded = numpy.zeros((len(docs), length, flat.shape[1]), dtype="float32")
+    padded[numpy.arange(length) < numpy.asarray([len(doc) for doc in docs])[:, None]] = flat
+    return padded
 
 
 def _unknown_per_token(example: Example) -> numpy.ndarray:

@@ -17,7 +17,10 @@ TRAIN_DATA: List[Tuple[str, List[str], str]] = [
     ("call mom or dad", ["mom", "dad"], "phone"),
 ]
 
-SMALL_MODEL = {"width": 32, "embed_width": 16, "char_width": 8, "embed_rows": [500, 100, 100, 50]}
+SMALL_MODEL = {
+    "encoder": {"width": 32, "embed": {"width": 16, "char_width": 8, "rows": [500, 100, 100, 50]}},
+    "head": {"width": 32},
+}
 
 
 def find_spans(doc: Doc, texts: List[str], label: str = "") -> List[Span]:
@@ -46,11 +49,20 @@ def conjuncts(doc: Doc, key: str = "coord") -> List[str]:
     return [span.text for span in doc.spans[key]]
 
 
-def train_pipeline(model_config=None, n_iter=60, data=TRAIN_DATA) -> Language:
-    """A blank English pipeline with a coord_chunker overfit on `data`."""
+def small_model(**sections) -> dict:
+    """SMALL_MODEL with some settings of its sections ("encoder", "embed",
+    "head") replaced: small_model(head={"decoder": "argmax"})."""
+    embed = {**SMALL_MODEL["encoder"]["embed"], **sections.pop("embed", {})}
+    encoder = {**SMALL_MODEL["encoder"], **sections.pop("encoder", {}), "embed": embed}
+    return {"encoder": encoder, "head": {**SMALL_MODEL["head"], **sections.pop("head", {})}, **sections}
+
+
+def train_pipeline(model_config=None, n_iter=60, data=TRAIN_DATA, **settings) -> Language:
+    """A blank English pipeline with a coord_chunker overfit on `data`;
+    `model_config` as made by `small_model`, `settings` of the component."""
     fix_random_seed(0)
     nlp = spacy.blank("en")
-    nlp.add_pipe("coord_chunker", config={"model": {**SMALL_MODEL, **(model_config or {})}})
+    nlp.add_pipe("coord_chunker", config={"model": model_config or small_model(), **settings})
     examples = [make_example(nlp, *row) for row in data]
     nlp.initialize(lambda: examples)
     optimizer = Adam(0.01)

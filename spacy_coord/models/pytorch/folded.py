@@ -1,5 +1,5 @@
-"""A faster BiLSTM encoder for large inference batches, with the same
-weights and the same results as `TokenEmbedding` followed by `nn.LSTM`.
+"""A faster BiLSTM recurrence for large inference batches, with the same
+weights and the same results as `nn.LSTM` over the gathered word representations.
 
 Most of the encoder's time went into the LSTM's input projection, a
 (tokens x 352) by (352 x 512) product. A token's projection depends only on
@@ -12,9 +12,7 @@ from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
 
-from .embeddings import TokenEmbedding, TokenFeatures
 
 
 def can_fold(lstm: nn.Module) -> bool:
@@ -58,45 +56,23 @@ def _weights(lstm: nn.LSTM, layer: int = 0) -> _Weights:
 
 # Inference only; the recurrence writes its states in place (out=).
 @torch.no_grad()
-def folded_bilstm(embed: TokenEmbedding, lstm: nn.LSTM, features: TokenFeatures, lengths: Tensor) -> Tensor:
-    """BiLSTM states of the real tokens of a padded batch, in inference mode
-    (no dropout).
+def folded_bilstm(lstm: nn.LSTM, words: Tensor, word_index: Tensor, lengths: Tensor) -> Tensor:
+    """BiLSTM states of a batch of tokens, in inference mode (no dropout).
 
-    features (TokenFeatures): The token inputs; tokens of one word (same
-        `word_index`) must have the same attribute ids, as `featurize` makes them.
+    words (Tensor): (n_words, input width) the word representations.
+    word_index (Tensor): (n_tokens,) the word of each token, rows one after the other.
     lengths (Tensor): (batch,) tokens per row.
-    RETURNS (Tensor): (n_tokens, 2 * hidden), tokens in row-major order.
+    RETURNS (Tensor): (n_tokens, 2 * hidden), in the order of `word_index`.
     """
-    mask = torch.arange(features.hash_ids.shape[1], device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
-    # The per-token fields as flat lists of real tokens; per-word ones stay.
-    flat = features._replace(
-        hash_ids=features.hash_ids[mask],
-        word_index=features.word_index[mask],
-        similarity=None if features.similarity is None else features.similarity[mask],
-    )
     weights = _weights(lstm)
-    states = _recurrence(weights, _input_gates(embed, weights, flat), lengths)
+    # Each word is projected once and its tokens gather the result.
+    gates = torch.addmm(weights.bias, words, weights.input.T)[word_index]
+    states = _recurrence(weights, gates, lengths)
     # Upper layers read the states below them, one per token: nothing to fold.
     for layer in range(1, lstm.num_layers):
         weights = _weights(lstm, layer)
         states = _recurrence(weights, torch.addmm(weights.bias, states, weights.input.T), lengths)
     return states
-
-
-def _input_gates(embed: TokenEmbedding, weights: _Weights, flat: TokenFeatures) -> Tensor:
-    """(n_tokens, 8 * hidden) input projections plus biases of a flat list
-    of tokens, forward direction first.
-
-    A batch has several times fewer distinct words than tokens, so each
-    word is embedded and projected once and its tokens gather the result.
-    Similarity features are per token and are projected as they are.
-    """
-    word_width = embed.output_width - embed.similarity_width
-    word_gates = torch.addmm(weights.bias, embed.embed_words(flat), weights.input[:, :word_width].T)
-    gates = word_gates[flat.word_index]
-    if embed.similarity_width:
-        gates = gates + F.linear(flat.similarity, weights.input[:, word_width:])
-    return gates
 
 
 def _recurrence(weights: _Weights, gates: Tensor, lengths: Tensor) -> Tensor:

@@ -7,20 +7,18 @@ not "dining room lights". Coordinate-structure parsers score candidate
 conjunct boundaries by how alike the conjuncts are (Teranishi et al., NAACL
 2019); here the decoder rescores the CRF's best tag sequences by how alike
 their conjuncts are in length and in their last words, the heads of English
-phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]",
-and by whether they open clauses alike: "[turn on the tv] and [open
-netflix]", not "turn on the [tv]" (see `decoding.decode_with_confidences`).
+phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]"
+(see `decoding.decode_with_confidences`).
 """
 from typing import List, Sequence, Tuple
 
 import numpy
 
-from ..tags import B, I, O
+from .tags import B, I, O
 
 # The cosine a pair of last words counts as when one has no static vector:
 # neither alike nor unrelated. Rare names have none, and counting them as
-# unrelated split lists of them ("[stanford berlin]") more often (five
-# pipelines, `parallelism_sweep.py --setting similarity_weight`).
+# unrelated splits lists of them ("[stanford berlin]") more often.
 UNKNOWN_COSINE = 0.5
 
 
@@ -84,21 +82,3 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
             cosines = numpy.where(unknown, UNKNOWN_COSINE, (before * after).sum(axis=1))
             total += float((1.0 - cosines).mean())
     return total
-
-
-def clause_mismatches(tags: Sequence[int], opens_clause: numpy.ndarray) -> int:
-    """How many coordinations open clauses unlike: of two conjuncts, the
-    second opens a clause ("and [open netflix]") and the first does not
-    ("turn on the [tv]"). Lists of three or more are lists of values, whose
-    nouns may read as verbs ("album, artist, melody and [sound track]"), so
-    they never count. 0 without coordinations.
-
-    opens_clause (numpy.ndarray): (n_tokens,) bool, True on the tokens a
-        clause may open with: the utterance's first and command verbs
-        (`command_verbs.COMMAND_VERBS`).
-    """
-    return sum(
-        1
-        for group in conjunct_spans(tags)
-        if len(group) == 2 and opens_clause[group[1][0]] and not opens_clause[group[0][0]]
-    )

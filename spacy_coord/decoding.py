@@ -1,4 +1,5 @@
-"""Viterbi and forward-backward over tag scores, in numpy.
+"""Decoding tag scores into tags, in numpy: Viterbi, forward-backward
+marginals (confidences), k-best lists and the rescoring by parallelism.
 
 Decoding runs outside torch: an utterance has about ten tokens and four
 tags, so each step is a handful of operations on tiny arrays, where a torch
@@ -9,7 +10,7 @@ from typing import Optional
 
 import numpy
 
-from .parallelism import clause_mismatches, head_unlikeness, imbalance
+from .parallelism import head_unlikeness, imbalance
 
 # Tag sequences rescored per utterance when parallelism counts: 8 or 16
 # scored the same as 4 (within one utterance) on every evaluation bucket.
@@ -154,34 +155,26 @@ def rescore_by_parallelism(
     transitions: numpy.ndarray,
     start: numpy.ndarray,
     end: numpy.ndarray,
-    tag_of: numpy.ndarray,
     weight: float,
     similarity_weight: float = 0.0,
     unit_vectors: Optional[numpy.ndarray] = None,
-    clause_weight: float = 0.0,
-    opens_clause: Optional[numpy.ndarray] = None,
 ) -> numpy.ndarray:
-    """Replace the best tags of some rows by the one of their N_BEST state
+    """Replace the best tags of some rows by the one of their N_BEST tag
     sequences with the highest CRF score minus a penalty for conjuncts that
     are not parallel: `weight` times their imbalance in length
     (`parallelism.imbalance`) plus `similarity_weight` times how unlike
-    their last words are (`parallelism.head_unlikeness`) plus
-    `clause_weight` times how many pairs of conjuncts open clauses unlike
-    (`parallelism.clause_mismatches`).
+    their last words are (`parallelism.head_unlikeness`).
 
     best (numpy.ndarray): (batch, length) the Viterbi tags; changed in place and returned.
     path_marginals (numpy.ndarray): (len(rows), length) the marginal
-        probability of each Viterbi state of `rows`.
+        probability of each Viterbi tag of `rows`.
     rows (numpy.ndarray): The rows that may change: those with a conjunct.
     weight (float): The weight of the imbalance.
     similarity_weight (float): The weight of the unlikeness of last words.
     unit_vectors (Optional[numpy.ndarray]): (batch, length, width) the
         tokens' static vectors scaled to length 1; needed when
         `similarity_weight` > 0.
-    clause_weight (float): The weight of the pairs that open clauses unlike.
-    opens_clause (Optional[numpy.ndarray]): (batch, length) bool, the
-        tokens a clause may open with; needed when `clause_weight` > 0.
-        Other arguments as for `decode_with_confidences`.
+        Other arguments as for `viterbi`.
 
     A row is left as it is, without searching, when no other sequence can
     win: when its best sequence has no penalty (any other scores lower and
@@ -195,8 +188,6 @@ def rescore_by_parallelism(
         total = weight * imbalance(tags) if weight else 0.0
         if similarity_weight:
             total += similarity_weight * head_unlikeness(tags, unit_vectors[row])
-        if clause_weight:
-            total += clause_weight * clause_mismatches(tags, opens_clause[row])
         return total
 
     searched = []
@@ -213,7 +204,7 @@ def rescore_by_parallelism(
     paths, scores = k_best(emissions[searched, :longest], lengths[searched], transitions, start, end, N_BEST)
     for i, row in enumerate(searched):
         n = lengths[row]
-        candidates = [tag_of[path[:n]] for path in paths[i]]
+        candidates = [path[:n] for path in paths[i]]
         totals = [score - penalty(row, tags) for score, tags in zip(scores[i], candidates)]
         best[row, :n] = candidates[int(numpy.argmax(totals))]
     return best
@@ -226,41 +217,48 @@ def decode_with_confidences(
     start: numpy.ndarray,
     end: numpy.ndarray,
     begin_tag: int,
-    tag_of: numpy.ndarray,
     parallelism_weight: float = 0.0,
     similarity_weight: float = 0.0,
     unit_vectors: Optional[numpy.ndarray] = None,
-    clause_weight: float = 0.0,
-    opens_clause: Optional[numpy.ndarray] = None,
 ):
-    """Viterbi tags, rescored by parallelism when `parallelism_weight`,
-    `similarity_weight` or `clause_weight` is > 0 (`rescore_by_parallelism`,
-    which takes `unit_vectors` and `opens_clause` too), and the marginal
-    probability of each chosen tag.
+    """Viterbi tags, rescored by parallelism when `parallelism_weight` or
+    `similarity_weight` is > 0 (`rescore_by_parallelism`, which takes
+    `unit_vectors` too), and the marginal probability of each chosen tag.
 
     Confidences only matter where a conjunct begins: most utterances hold
     none, so forward-backward runs on the rows with a `begin_tag` alone and
-    the others get 1.0. Arguments as for `viterbi`, where the scores are of
-    CRF states, and `tag_of` (n_states,) gives the tag of each state: a
-    tag's probability is the sum of its states'.
+    the others get 1.0. Arguments as for `viterbi`.
     RETURNS (Tuple[numpy.ndarray, numpy.ndarray]): (batch, length) tag ids
         and float32 confidences.
     """
-    states = viterbi(emissions, lengths, transitions, start, end)
-    best = tag_of[states]
+    best = viterbi(emissions, lengths, transitions, start, end)
     confidences = numpy.ones(best.shape, dtype="float32")
     real = numpy.arange(best.shape[1]) < lengths[:, None]
     # Rescoring only removes or reshapes coordinations, so these rows cover its output too.
     rows = numpy.flatnonzero(((best == begin_tag) & real).any(axis=1))
     if len(rows):
         probs = marginals(emissions[rows], lengths[rows], transitions, start, end)
-        if parallelism_weight > 0 or similarity_weight > 0 or clause_weight > 0:
-            path_marginals = numpy.take_along_axis(probs, states[rows][:, :, None], axis=2)[:, :, 0]
+        if parallelism_weight > 0 or similarity_weight > 0:
+            path_marginals = numpy.take_along_axis(probs, best[rows][:, :, None], axis=2)[:, :, 0]
             best = rescore_by_parallelism(
-                best, path_marginals, rows, emissions, lengths, transitions, start, end, tag_of,
-                parallelism_weight, similarity_weight, unit_vectors, clause_weight, opens_clause,
+                best, path_marginals, rows, emissions, lengths, transitions, start, end,
+                parallelism_weight, similarity_weight, unit_vectors,
             )
-        if len(tag_of) > tag_of.max() + 1:  # several states per tag: add them up
-            probs = probs @ (tag_of[:, None] == numpy.arange(tag_of.max() + 1))
         confidences[rows] = numpy.take_along_axis(probs, best[rows][:, :, None], axis=2)[:, :, 0]
     return best, confidences
+
+
+def decode_argmax(
+    log_probs: numpy.ndarray,
+    lengths: numpy.ndarray,
+    transitions: numpy.ndarray,
+    start: numpy.ndarray,
+    end: numpy.ndarray,
+):
+    """The best valid tag sequence under per-token log-probabilities and the
+    tag constraints (`transitions`, `start`, `end`: 0 or forbidden), and the
+    probability of each chosen tag: (batch, length) tag ids and float32
+    confidences."""
+    best = viterbi(log_probs, lengths, transitions, start, end)
+    confidences = numpy.exp(numpy.take_along_axis(log_probs, best[:, :, None], axis=2)[:, :, 0])
+    return best, confidences.astype("float32")

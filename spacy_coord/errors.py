@@ -1,0 +1,52 @@
+"""The error and warning messages of spacy-coord, with codes, in one place
+(as spaCy's `errors.py`): `Errors.E001` reads "[E001] ...", ready to format."""
+
+
+class _WithCodes(type):
+    def __getattribute__(self, code: str) -> str:
+        message = super().__getattribute__(code)
+        if code.startswith("__"):  # python system attributes like __class__
+            return message
+        return f"[{code}] {message}"
+
+
+class Warnings(metaclass=_WithCodes):
+    W001 = "[coord_chunker] skipping gold spans that overlap or nest in {text!r}"
+
+
+class Errors(metaclass=_WithCodes):
+    # Settings
+    E001 = "[{name}] setting '{setting}' must be {expected}, got {value!r}"
+    E002 = "[coord_chunker] settings 'spans_key' and 'groups_key' must differ, both are {key!r}"
+    E003 = (
+        "[coord_chunker] the training data has {found} domains, but the model's setting "
+        "'n_domains' is {size}: raise it to at least {found}."
+    )
+    # Saved weights
+    E004 = (
+        "The saved weights of a coord_chunker model are not in the safetensors format "
+        "this version writes: retrain, or save the pipeline again with the version that trained it."
+    )
+    E005 = (
+        "The saved weights of a coord_chunker model do not match the checksum recorded when "
+        "they were saved: the file is corrupt or was changed. Restore it from the trained pipeline."
+    )
+    E006 = (
+        "The saved weights of a coord_chunker model do not fit the model its config builds "
+        "({detail}): the config was changed after training."
+    )
+    E007 = (
+        "[coord_chunker] the pipeline folder lacks {path}: it was saved incompletely or a file was "
+        "removed. Save the trained pipeline again (nlp.to_disk) or restore the folder."
+    )
+    # Inputs
+    E008 = (
+        "[{name}] setting 'vectors_width' is {width}, but the docs' vectors have width {found} "
+        "(shape {shape}). Set vectors_width to the vectors' width, or to 0 to train without "
+        "static vectors, or add vectors with `spacy init vectors` and `[initialize.vectors]`."
+    )
+    E009 = "[{name}] training needs a CoordBatch with gold tags"
+    E010 = (
+        "[spacy-coord.CoordTagger.v1] the head's width {head} differs from the encoder's output "
+        "width {encoder}: set the head's 'width' to the encoder's (e.g. with ${{...encoder.width}})."
+    )

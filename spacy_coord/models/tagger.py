@@ -1,0 +1,98 @@
+"""spacy-coord.CoordTagger.v1: an encoder and a tag head, composed."""
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Tuple
+
+import numpy
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Model, Ragged
+
+from ..errors import Errors
+from .head import HeadInput, TagScores
+
+NAME = "spacy-coord.CoordTagger.v1"
+
+
+@dataclass
+class CoordBatch:
+    """Input of the model in training: docs, gold tags and domains.
+
+    docs (List[Doc]): The documents.
+    tags (List[numpy.ndarray]): Gold tag id per token, -1 unknown.
+    domains (Optional[List[int]]): Domain id per doc, -1 unknown.
+    """
+
+    docs: List[Doc]
+    tags: List[numpy.ndarray]
+    domains: Optional[List[int]] = None
+
+
+@registry.architectures(NAME)
+def build_coord_tagger(encoder: Model[List[Doc], Ragged], head: Model[HeadInput, Any]) -> Model:
+    """Tag scores for docs: `encoder` gives one state per token, `head`
+    scores the tags from them. Either can be swapped: for example an encoder
+    that listens to a shared tok2vec (`chain(tok2vec, list2ragged())`).
+
+    encoder (Model[List[Doc], Ragged]): Such as spacy-coord.BiLSTMEncoder.v1.
+    head (Model[HeadInput, Any]): Such as spacy-coord.CRFHead.v1; its width
+        must be the encoder's output width.
+    RETURNS (Model): `TagScores` for a list of docs (empty docs hold no
+        tokens); tagging and adversarial losses for a `CoordBatch`.
+    """
+    if encoder.has_dim("nO") and encoder.get_dim("nO") != head.get_dim("nI"):
+        raise ValueError(Errors.E010.format(head=head.get_dim("nI"), encoder=encoder.get_dim("nO")))
+    return Model(
+        NAME,
+        forward,
+        init=init,
+        layers=[encoder, head],
+        dims={"nO": head.get_dim("nO")},
+        attrs={"n_domains": head.attrs["n_domains"]},
+    )
+
+
+def init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> Model:
+    encoder, _ = model.layers
+    encoder.initialize(X=[doc for doc in X if len(doc)] or None if X else None)
+    return model
+
+
+def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
+    encoder, head = model.layers
+    if not isinstance(X, CoordBatch):
+        if is_train:
+            raise ValueError(Errors.E009.format(name=NAME))
+        return _predict(encoder, head, list(X)), lambda d: X
+    keep = [i for i, doc in enumerate(X.docs) if len(doc)]
+    if not keep:
+        return (0.0, 0.0), lambda d_loss: X
+    states, backprop_encoder = encoder([X.docs[i] for i in keep], is_train)
+    tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64") for i in keep])
+    domains = None if X.domains is None else numpy.asarray([X.domains[i] for i in keep], dtype="int64")
+    losses, backprop_head = head(HeadInput(states.dataXd, states.lengths, tags, domains), is_train)
+
+    def backprop(d_loss: float) -> CoordBatch:
+        backprop_encoder(Ragged(backprop_head(d_loss), states.lengths))
+        return X
+
+    return losses, backprop
+
+
+def _predict(encoder: Model, head: Model, docs: List[Doc]) -> TagScores:
+    """Tag scores of the docs, emissions padded: (n_docs, longest, n_tags)."""
+    lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
+    keep = numpy.flatnonzero(lengths)
+    padded = numpy.zeros((len(docs), int(lengths.max(initial=0)), head.get_dim("nO")), dtype="float32")
+    if not len(keep):
+        empty = HeadInput(numpy.zeros((0, head.get_dim("nI")), dtype="float32"), lengths[:0])
+        return head.predict(empty)._replace(emissions=padded, lengths=lengths)
+    # Longest first, the order the packed LSTM works in: faster than input
+    # order on CPU (less reordering of the padded batch).
+    by_length = keep[numpy.argsort(-lengths[keep], kind="stable")]
+    states = encoder.predict([docs[i] for i in by_length])
+    scores = head.predict(HeadInput(states.dataXd, states.lengths))
+    sorted_lengths = lengths[by_length]
+    in_sorted = numpy.zeros((len(by_length), padded.shape[1], padded.shape[2]), dtype="float32")
+    in_sorted[numpy.arange(padded.shape[1]) < sorted_lengths[:, None]] = scores.emissions
+    padded[by_length] = in_sorted
+    return scores._replace(emissions=padded, lengths=lengths)

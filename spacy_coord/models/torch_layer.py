@@ -1,0 +1,66 @@
+"""Thinc wrappers of the project's torch modules, and how their weights are
+saved: safetensors (which cannot run code when loaded) with a checksum that
+is checked at load time."""
+import hashlib
+from typing import Any, Callable, Tuple
+
+import srsly
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
+from torch import nn
+
+from ..errors import Errors
+
+WEIGHTS_FORMAT = "safetensors"
+
+
+def torch_layer(module: nn.Module, convert_inputs: Callable, convert_outputs: Callable = None) -> Model:
+    """A Thinc layer around `module` whose weights are saved as safetensors."""
+    return PyTorchWrapper_v3(
+        module,
+        convert_inputs=convert_inputs,
+        convert_outputs=convert_outputs or tensor_output,
+        serialize_model=serialize_weights,
+        deserialize_model=deserialize_weights,
+    )
+
+
+def tensor_output(model: Model, inputs_outputs: Tuple[Any, torch.Tensor], is_train: bool) -> Tuple[Any, Callable]:
+    """A module's one output tensor as an array; its gradient back into torch."""
+    _, output = inputs_outputs
+
+    def backprop(d_output: Any) -> ArgsKwargs:
+        return ArgsKwargs(args=((output,),), kwargs={"grad_tensors": (xp2torch(d_output, device=output.device),)})
+
+    return torch2xp(output), backprop
+
+
+def serialize_weights(module: nn.Module) -> bytes:
+    """The module's weights as safetensors, with their sha256."""
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
+    weights = save_safetensors(state)
+    return srsly.msgpack_dumps(
+        {"format": WEIGHTS_FORMAT, "sha256": hashlib.sha256(weights).hexdigest(), "weights": weights}
+    )
+
+
+def deserialize_weights(module: nn.Module, data: bytes, device: torch.device) -> nn.Module:
+    """Load weights written by `serialize_weights` into `module`, after
+    checking their format, checksum and shapes."""
+    try:
+        saved = srsly.msgpack_loads(data)
+    except Exception:
+        saved = None
+    if not isinstance(saved, dict) or saved.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(Errors.E004)
+    weights = saved.get("weights", b"")
+    if hashlib.sha256(weights).hexdigest() != saved.get("sha256"):
+        raise ValueError(Errors.E005)
+    state = load_safetensors(weights)
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as err:  # names or shapes differ from the config's module
+        raise ValueError(Errors.E006.format(detail=str(err).splitlines()[0])) from None
+    return module.to(device)
