@@ -61,7 +61,14 @@ def annotate_cli(
     (coordinations: start, end, text), with character offsets. Rerun the same
     command after a crash or kill to resume where it stopped.
     """
-    from .annotate.core import AnnotateError, check_paths, count_newlines, errors_path_for, find_pipeline, resolve_format
+    from .annotate.core import (
+        AnnotateError,
+        check_paths,
+        count_newlines,
+        errors_path_for,
+        find_pipeline,
+        resolve_format,
+    )
 
     try:
         resolve_format(input_path, input_format.value)
@@ -116,6 +123,10 @@ def annotate_cli(
         if bar is not None:
             bar.close()
         msg.fail(str(err), exits=1)
+    except OSError as err:  # reading failed (a failed write is an AnnotateError naming its file)
+        if bar is not None:
+            bar.close()
+        msg.fail(f"Can't read {err.filename or input_path}: {err.strerror or err}", exits=1)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()

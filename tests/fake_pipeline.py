@@ -17,6 +17,8 @@ COORDINATORS = {"and", "or"}
 class FakeCoord:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
+        # The keys it sets, declared as coord_chunker declares them.
+        self.cfg = {"spans_key": "coord", "groups_key": "coord_groups"}
 
     def __call__(self, doc: Doc) -> Doc:
         if self.delay:

@@ -1,4 +1,5 @@
 """The Ray Data engine writes the same output as the local engine (local Ray, 2 CPUs)."""
+import os
 from pathlib import Path
 
 import pytest
@@ -7,17 +8,19 @@ import spacy
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
-from spacy_coord.annotate import annotate_file, errors_path_for  # noqa: E402
+from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for  # noqa: E402
 from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
 
 from fake_pipeline import save_fake_pipeline  # noqa: E402
-from test_annotate import FAKE_CODE, write_corpus  # noqa: E402
+from test_annotate import FAKE_CODE, check_exactly_once, write_corpus, write_hostile_corpus  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def local_ray():
+    # Workers import fake_pipeline from here, and spacy_coord from where this process does.
+    pythonpath = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="warning",
-             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).parent)}})
+             runtime_env={"env_vars": {"PYTHONPATH": pythonpath}})
     yield
     ray.shutdown()
 
@@ -48,3 +51,29 @@ def test_ray_equals_local(tmp_path, local_ray):
     assert summary.n_done_before == 101 and summary.n_written == n_valid - 101
     assert ray_out.read_bytes() == local_out.read_bytes()
     assert errors_path_for(ray_out).read_bytes() == errors_path_for(local_out).read_bytes()
+
+
+def test_ray_every_line_once_in_output_or_errors(tmp_path, local_ray):
+    src = tmp_path / "in.jsonl"
+    expected = write_hostile_corpus(src)
+    model = save_fake_pipeline(tmp_path / "model")
+    local_out = tmp_path / "local.jsonl"
+    annotate_file(spacy.load(model), src, local_out, batch_size=4)
+    ray_out = tmp_path / "ray.jsonl"
+    annotate_file_ray(str(model), src, ray_out, batch_size=4, workers=1, code_path=FAKE_CODE, lines_per_chunk=7)
+    check_exactly_once(ray_out, expected)
+    assert ray_out.read_bytes() == local_out.read_bytes()
+    assert errors_path_for(ray_out).read_bytes() == errors_path_for(local_out).read_bytes()
+
+
+def test_ray_checks_the_pipeline_before_writing(tmp_path, local_ray):
+    src = tmp_path / "in.jsonl"
+    write_corpus(src, 5)
+    model = save_fake_pipeline(tmp_path / "model")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(AnnotateError, match="--spans-key 'cord': no component of pipeline .* sets it"):
+        annotate_file_ray(str(model), src, out, code_path=FAKE_CODE, spans_key="cord")
+    (model / "tokenizer").write_bytes(b"damaged")
+    with pytest.raises(AnnotateError, match="Can't load pipeline .* damaged"):
+        annotate_file_ray(str(model), src, out, code_path=FAKE_CODE)
+    assert not out.exists()

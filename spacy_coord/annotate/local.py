@@ -19,6 +19,7 @@ from .core import (
     errors_path_for,
     iter_input,
     make_split_fn,
+    pipeline_info,
 )
 
 
@@ -40,8 +41,9 @@ def annotate_file(
 ) -> AnnotateSummary:
     """Annotate INPUT into OUTPUT with `nlp.pipe`, streaming and resumable.
 
-    nlp (Language): The pipeline (with `coord_chunker` or a component setting
-        the same `doc.spans` keys).
+    nlp (Language): The pipeline: `coord_chunker`, or a component that
+        declares the `doc.spans` keys it sets in its cfg ("spans_key",
+        "groups_key") as coord_chunker does.
     input_path (Union[str, Path]): JSONL or plain text, one utterance a line.
     output_path (Union[str, Path]): JSONL, one line per valid input line, in
         order; invalid lines go to OUTPUT.errors.jsonl.
@@ -60,14 +62,33 @@ def annotate_file(
         resume state before annotation starts.
     RETURNS (AnnotateSummary): What the run did.
     """
-    fmt, state, summary = begin_run(input_path, output_path, field, input_format, overwrite, on_start)
+    options, state, summary = begin_run(
+        input_path,
+        output_path,
+        pipeline_info(nlp),
+        model=f"pipeline '{nlp.path}'" if nlp.path is not None else "the pipeline",
+        field=field,
+        input_format=input_format,
+        spans_key=spans_key,
+        groups_key=groups_key,
+        splits=splits,
+        overwrite=overwrite,
+        on_start=on_start,
+    )
     split_fn = make_split_fn(spans_key, groups_key) if splits else None
     pending: Deque[Tuple[int, Dict[str, Any]]] = deque()
     start = time.perf_counter()
     with LineWriter(output_path, flush_every=batch_size) as out, LineWriter(errors_path_for(output_path), flush_every=64) as errors:
 
         def texts() -> Iterator[str]:
-            for item in iter_input(input_path, field=field, input_format=fmt, start_offset=state.offset, start_line=state.line_no):
+            for item in iter_input(
+                input_path,
+                field=field,
+                input_format=options.input_format,
+                start_offset=state.offset,
+                start_line=state.line_no,
+                max_length=options.max_length,
+            ):
                 if item.error is not None:
                     errors.write(dumps(error_record(item)))
                     summary.n_errors += 1

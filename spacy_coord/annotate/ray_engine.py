@@ -17,7 +17,10 @@ next to annotating them.
 
 INPUT must be readable at the same path by every worker (a local instance,
 or a shared file system on a cluster); the pipeline must be loadable on every
-worker (an installed package, or a path on the shared file system).
+worker (an installed package, or a path on the shared file system). Before
+anything is written, one Ray task loads the pipeline (`probe_pipeline`), so
+that a pipeline that does not load, or a key it does not set, stops the run
+with the same message as on the local engine.
 """
 import time
 from pathlib import Path
@@ -25,11 +28,14 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy
 
+from ..tags import GROUPS_KEY, SPANS_KEY
 from .core import (
+    AnnotateError,
     AnnotateSummary,
     LineWriter,
     ResumeState,
     begin_run,
+    check_paths,
     doc_to_record,
     dumps,
     error_record,
@@ -37,8 +43,9 @@ from .core import (
     load_pipeline,
     make_split_fn,
     parse_line,
+    pipeline_info,
+    resolve_format,
 )
-from ..tags import GROUPS_KEY, SPANS_KEY
 
 KIND_OK, KIND_ERROR, KIND_BLANK = 0, 1, 2
 
@@ -91,6 +98,20 @@ def read_chunk(chunk: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
             line_no += 1
 
 
+def probe_pipeline(model: str, code_path: Optional[str] = None) -> Dict[str, Any]:
+    """Load the pipeline as a worker does and describe it (run as a Ray task).
+
+    model (str): Package name or path of the pipeline.
+    code_path (Optional[str]): Python file to import before loading.
+    RETURNS (Dict[str, Any]): The pipeline's `pipeline_info`, or {"error":
+        message} if it does not load.
+    """
+    try:
+        return pipeline_info(load_pipeline(model, code_path or None))
+    except AnnotateError as err:
+        return {"error": str(err)}
+
+
 class CoordAnnotator:
     """Ray Data actor: loads the pipeline once, then annotates batches of lines.
 
@@ -103,6 +124,8 @@ class CoordAnnotator:
     splits (bool): Add "splits" from `spacy_coord.split.split_records`.
     code_path (Optional[str]): Python file to import before loading (custom
         components that are not installed packages).
+    max_length (Optional[int]): Longest valid text, as checked by the
+        driver on resume (see `core.parse_line`).
     """
 
     def __init__(
@@ -115,10 +138,12 @@ class CoordAnnotator:
         groups_key: str = GROUPS_KEY,
         splits: bool = False,
         code_path: Optional[str] = None,
+        max_length: Optional[int] = None,
     ):
         self.nlp = load_pipeline(model, code_path or None)
         self.field = field
         self.input_format = input_format
+        self.max_length = max_length
         self.batch_size = batch_size
         self.spans_key = spans_key
         self.groups_key = groups_key
@@ -131,7 +156,9 @@ class CoordAnnotator:
             row per input line: kind 0 (output line), 1 (error line), 2 (blank).
         """
         items = [
-            parse_line(row["raw"], row["line_no"], 0, field=self.field, input_format=self.input_format)
+            parse_line(
+                row["raw"], row["line_no"], 0, field=self.field, input_format=self.input_format, max_length=self.max_length
+            )
             for i in range(len(batch["path"]))
             for row in read_chunk({key: batch[key][i] for key in ("path", "start", "end", "line_no")})
         ]
@@ -207,16 +234,34 @@ def annotate_file_ray(
     """
     import ray
 
-    fmt, state, summary = begin_run(input_path, output_path, field, input_format, overwrite, on_start)
-    chunks = plan_chunks(input_path, start_offset=state.offset, start_line=state.line_no, lines_per_chunk=lines_per_chunk)
-    if not chunks:
-        return summary
+    resolve_format(input_path, input_format)
+    check_paths(input_path, output_path)  # before starting Ray
+    code_path = str(Path(code_path).resolve()) if code_path else None
     started_ray = False
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="warning")
         started_ray = True
-    start = time.perf_counter()
     try:
+        pipeline = ray.get(ray.remote(num_cpus=1)(probe_pipeline).remote(str(model), code_path))
+        if "error" in pipeline:
+            raise AnnotateError(pipeline["error"])
+        options, state, summary = begin_run(
+            input_path,
+            output_path,
+            pipeline,
+            model=f"pipeline '{model}'",
+            field=field,
+            input_format=input_format,
+            spans_key=spans_key,
+            groups_key=groups_key,
+            splits=splits,
+            overwrite=overwrite,
+            on_start=on_start,
+        )
+        chunks = plan_chunks(input_path, start_offset=state.offset, start_line=state.line_no, lines_per_chunk=lines_per_chunk)
+        if not chunks:
+            return summary
+        start = time.perf_counter()
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = False
@@ -232,12 +277,13 @@ def annotate_file_ray(
             fn_constructor_kwargs={
                 "model": str(model),
                 "field": field,
-                "input_format": fmt,
+                "input_format": options.input_format,
                 "batch_size": batch_size,
                 "spans_key": spans_key,
                 "groups_key": groups_key,
                 "splits": splits,
-                "code_path": str(Path(code_path).resolve()) if code_path else None,
+                "code_path": code_path,
+                "max_length": options.max_length,
             },
         )
         last_line = state.line_no - 1
