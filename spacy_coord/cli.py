@@ -58,8 +58,11 @@ def annotate_cli(
 
     Writes one JSON object per valid input line, in input order: the input
     fields plus "coord" (conjuncts: start, end, text, score) and "groups"
-    (coordinations: start, end, text), with character offsets. Rerun the same
-    command after a crash or kill to resume where it stopped.
+    (coordinations: start, end, text), with character offsets. Invalid lines
+    go to OUTPUT.errors.jsonl with their line number and reason. Rerun the
+    same command after a crash or kill to resume where it stopped; the options
+    of a run are kept in OUTPUT.run.json, and a resume must use the same ones.
+    See docs/annotation.md.
     """
     from .annotate.core import (
         AnnotateError,
