@@ -175,6 +175,9 @@ class CoordChunker(TrainablePipe):
             "domains": [],
             "names": [],
         }
+        # The settings as the config gives them: loading restores what
+        # training learned (domains, names), not older settings.
+        self._settings = {name: self.cfg[name] for name in ("spans_key", "groups_key", *DECODING_SETTINGS)}
         self._names = NameLexicon()
         self._pid = os.getpid()
 
@@ -345,7 +348,7 @@ class CoordChunker(TrainablePipe):
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
         """Load the component from a bytestring; see TrainablePipe.from_bytes."""
         super().from_bytes(bytes_data, exclude=exclude)
-        self._set_names(self.cfg.get("names", []))
+        self._restore()
         return self
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
@@ -357,8 +360,13 @@ class CoordChunker(TrainablePipe):
             if name not in exclude and not (path / name).exists():
                 raise ValueError(Errors.E007.format(path=path / name))
         super().from_disk(path, exclude=exclude)
-        self._set_names(self.cfg.get("names", []))
+        self._restore()
         return self
+
+    def _restore(self) -> None:
+        """After loading: the config's settings over the saved ones, and the saved names."""
+        self.cfg.update(self._settings)
+        self._set_names(self.cfg.get("names", []))
 
     def _set_names(self, names: Iterable[str]) -> None:
         """Replace the names kept whole (the lexicon and its copy in cfg)."""

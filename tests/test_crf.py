@@ -1,11 +1,13 @@
-"""The constrained CRF against pytorch-crf, and its decoding guarantees."""
+"""The constrained CRF's likelihood against pytorch-crf, and the numpy
+decoding on its potentials: Viterbi, marginals, and its guarantees."""
 import itertools
 
 import pytest
 import torch
 
-from spacy_coord.models.pytorch.crf import ConstrainedCRF, viterbi
-from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, C, I, TAGS, is_valid, typed_states
+from spacy_coord import decoding
+from spacy_coord.models.pytorch.crf import ConstrainedCRF
+from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, is_valid
 
 torchcrf = pytest.importorskip("torchcrf")
 
@@ -40,7 +42,7 @@ def test_likelihood_matches_pytorch_crf():
     emissions, mask, tags = random_batch()
     expected = -reference(emissions, tags, mask=mask, reduction="none")
     assert torch.allclose(ours.negative_log_likelihood(emissions, mask, tags), expected, atol=1e-4)
-    best = ours.decode(emissions, mask)
+    best = decode(ours, emissions, mask)
     for row, path in enumerate(reference.decode(emissions, mask=mask)):
         assert best[row, : len(path)].tolist() == path
 
@@ -56,9 +58,9 @@ def test_unknown_tags_are_summed_over():
 def test_marginals_are_distributions():
     crf = unconstrained_crf()
     emissions, mask, _ = random_batch()
-    marginals = crf.marginals(emissions, mask)
+    marginals = torch.from_numpy(decoding.marginals(*numpy_potentials(crf, emissions, mask)))
     sums = marginals.sum(dim=2)[mask]
-    assert torch.allclose(sums, torch.ones_like(sums), atol=1e-4)
+    assert torch.allclose(sums, torch.ones_like(sums, dtype=sums.dtype), atol=1e-4)
 
 
 def test_marginals_match_brute_force():
@@ -75,8 +77,8 @@ def test_marginals_match_brute_force():
     for path, score in scores.items():
         for t, tag in enumerate(path):
             expected[t, tag] += float(torch.exp(score - total))
-    with torch.no_grad():
-        assert torch.allclose(crf.marginals(emissions, mask)[0], expected, atol=1e-4)
+    marginals = torch.from_numpy(decoding.marginals(*numpy_potentials(crf, emissions, mask))[0]).float()
+    assert torch.allclose(marginals, expected, atol=1e-4)
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -84,71 +86,24 @@ def test_constrained_decoding_is_always_valid(seed):
     crf = constrained_crf()
     emissions, mask, _ = random_batch(seed=seed)
     emissions = emissions * 10  # strong, contradictory emissions
-    best = crf.decode(emissions, mask)
+    best = decode(crf, emissions, mask)
     for row, length in enumerate(mask.sum(dim=1).tolist()):
         assert is_valid(best[row, :length].tolist())
-    argmax = viterbi(emissions, mask, crf.transition_mask, crf.start_mask, crf.end_mask)
+    # The argmax decoder: per-token log-probabilities under the constraints alone.
+    log_probs = emissions.log_softmax(dim=2).numpy()
+    masks = (crf.transition_mask.numpy(), crf.start_mask.numpy(), crf.end_mask.numpy())
+    argmax, confidences = decoding.decode_argmax(log_probs, mask.sum(dim=1).numpy(), *masks)
     for row, length in enumerate(mask.sum(dim=1).tolist()):
         assert is_valid(argmax[row, :length].tolist())
+        assert ((0 < confidences[row, :length]) & (confidences[row, :length] <= 1)).all()
 
 
-def typed_crf(n_types=2):
-    crf = ConstrainedCRF(*(torch.from_numpy(array) for array in typed_states(n_types)))
+def numpy_potentials(crf, emissions, mask):
+    """The arguments of the numpy decoders for a torch CRF and batch."""
     with torch.no_grad():
-        for param in (crf.transitions, crf.start, crf.end):
-            param.normal_()
-    return crf
+        transitions, start, end = (tensor.numpy() for tensor in crf.potentials())
+    return emissions.numpy(), mask.sum(dim=1).numpy(), transitions, start, end
 
 
-def test_one_type_is_the_plain_tag_set():
-    states = typed_states(1)
-    assert (states.allowed == ALLOWED).all()
-    assert (states.allowed_start == ALLOWED_START).all() and (states.allowed_end == ALLOWED_END).all()
-    assert states.tag_of.tolist() == list(range(len(TAGS))) and states.type_of.tolist() == [-1, 0, 0, 0]
-
-
-def test_typed_likelihood_sums_over_the_types_of_each_coordination():
-    crf = typed_crf()
-    emissions = torch.randn(1, 4, crf.tag_of.shape[0])
-    mask = torch.ones(1, 4, dtype=torch.bool)
-    gold = [B, C, B, I]  # one coordination: its four tokens share a type
-    by_type = []
-    for states in ([1, 3, 1, 2], [4, 6, 4, 5]):
-        transitions, start, end = crf._parameters_masked()
-        score = start[states[0]] + end[states[-1]] + sum(emissions[0, t, s] for t, s in enumerate(states))
-        by_type.append(score + sum(transitions[a, b] for a, b in zip(states, states[1:])))
-    with torch.no_grad():
-        expected = crf.log_partition(emissions, mask) - torch.logsumexp(torch.stack(by_type), 0)
-        assert torch.allclose(crf.negative_log_likelihood(emissions, mask, torch.tensor([gold])), expected, atol=1e-4)
-
-
-@pytest.mark.parametrize("seed", range(10))
-def test_typed_decoding_gives_valid_tags_and_their_marginals(seed):
-    crf = typed_crf()
-    emissions, mask, _ = random_batch(n_tags=crf.tag_of.shape[0], seed=seed)
-    emissions[:, :, crf.tag_of == B] += 2.0  # coordinations in most rows
-    best, confidences = crf.decode_with_confidences(emissions, mask, B)
-    assert (best == B).any()
-    states = crf.marginals(emissions, mask)
-    # A tag's probability is the sum of its states'.
-    by_tag = torch.stack([states[:, :, crf.tag_of == tag].sum(dim=2) for tag in range(len(TAGS))], dim=2)
-    for row, length in enumerate(mask.sum(dim=1).tolist()):
-        assert is_valid(best[row, :length].tolist())
-        if B in best[row, :length].tolist():
-            expected = by_tag[row, :length].gather(1, best[row, :length].unsqueeze(1)).squeeze(1)
-            assert torch.allclose(confidences[row, :length], expected, atol=1e-5)
-
-
-def test_known_types_restrict_the_likelihood():
-    crf = typed_crf()
-    emissions = torch.randn(1, 4, crf.tag_of.shape[0])
-    mask = torch.ones(1, 4, dtype=torch.bool)
-    gold = torch.tensor([[B, C, B, I]])
-    with torch.no_grad():
-        either = crf.negative_log_likelihood(emissions, mask, gold)
-        first = crf.negative_log_likelihood(emissions, mask, gold, torch.tensor([[0, 0, 0, 0]]))
-        second = crf.negative_log_likelihood(emissions, mask, gold, torch.tensor([[1, 1, 1, 1]]))
-        unknown = crf.negative_log_likelihood(emissions, mask, gold, torch.full((1, 4), -1))
-    # p(tags) = p(tags, type 0) + p(tags, type 1)
-    assert torch.allclose(torch.exp(-either), torch.exp(-first) + torch.exp(-second), atol=1e-5)
-    assert torch.allclose(unknown, either)
+def decode(crf, emissions, mask):
+    return torch.from_numpy(decoding.viterbi(*numpy_potentials(crf, emissions, mask)))

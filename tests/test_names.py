@@ -6,7 +6,7 @@ import spacy
 from spacy_coord.names import NameLexicon, name_words
 from spacy_coord.tags import B, C, I, O
 
-from training_data import SMALL_MODEL, TRAIN_DATA, conjuncts, make_example, train_pipeline
+from training_data import TRAIN_DATA, conjuncts, make_example, small_model, train_pipeline
 
 
 def test_name_words_ignore_case_punctuation_and_ampersand():
@@ -61,13 +61,13 @@ def test_added_names_are_not_split_and_survive_saving(tmp_path):
     assert loaded.get_pipe("coord_chunker").names == ["Mom or Dad"]
     assert conjuncts(loaded("call mom or dad")) == []
     fresh = spacy.blank("en")
-    fresh.add_pipe("coord_chunker", config={"model": SMALL_MODEL}).from_bytes(chunker.to_bytes())
+    fresh.add_pipe("coord_chunker", config={"model": small_model()}).from_bytes(chunker.to_bytes())
     assert conjuncts(fresh("call mom or dad")) == []
 
 
 def test_initialize_takes_names_from_the_config():
     nlp = spacy.blank("en")
-    nlp.add_pipe("coord_chunker", config={"model": SMALL_MODEL})
+    nlp.add_pipe("coord_chunker", config={"model": small_model()})
     nlp.config["initialize"]["components"]["coord_chunker"] = {"names": ["rock and roll", "mom or dad"]}
     examples = [make_example(nlp, *row) for row in TRAIN_DATA]
     nlp.initialize(lambda: examples)

@@ -3,16 +3,10 @@ import itertools
 
 import numpy
 import pytest
-import spacy
 
-from spacy_coord.models import decoding
-from spacy_coord.models.bilstm_crf import featurize
-from spacy_coord.models.parallelism import (
-    UNKNOWN_COSINE, clause_mismatches, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance,
-)
+from spacy_coord import decoding
+from spacy_coord.parallelism import UNKNOWN_COSINE, conjunct_lengths, conjunct_spans, head_unlikeness, imbalance
 from spacy_coord.tags import ALLOWED, ALLOWED_END, ALLOWED_START, B, C, I, O, is_valid
-
-from training_data import conjuncts, train_pipeline
 
 # Scores of the tag constraints, as the CRF adds them to its transitions.
 TRANSITIONS = numpy.where(ALLOWED, 0.0, -1e4)
@@ -85,7 +79,7 @@ def cut_short_emissions():
 @pytest.mark.parametrize("weight,expected", [(0.0, [B, I, I, C, B, I, O]), (0.3, [B, I, I, C, B, I, O]), (1.0, [B, I, I, C, B, I, I])])
 def test_conjuncts_alike_in_their_last_words_win_when_the_weight_outweighs_the_score(weight, expected):
     best, _ = decoding.decode_with_confidences(
-        cut_short_emissions(), numpy.array([7]), TRANSITIONS, START, END, B, numpy.arange(4),
+        cut_short_emissions(), numpy.array([7]), TRANSITIONS, START, END, B,
         similarity_weight=weight, unit_vectors=PLAYLISTS[None],
     )
     assert best[0].tolist() == expected
@@ -128,7 +122,7 @@ def merged_list_emissions():
 @pytest.mark.parametrize("weight,expected", [(0.0, [B, I, C, B]), (0.1, [B, I, C, B]), (0.5, [B, B, C, B])])
 def test_parallel_conjuncts_win_when_the_weight_outweighs_the_score(weight, expected):
     emissions = merged_list_emissions()
-    args = (emissions, numpy.array([4]), TRANSITIONS, START, END, B, numpy.arange(4))
+    args = (emissions, numpy.array([4]), TRANSITIONS, START, END, B)
     best, confidences = decoding.decode_with_confidences(*args, parallelism_weight=weight)
     assert best[0].tolist() == expected
     # The confidences are those of the chosen tags.
@@ -149,7 +143,7 @@ def test_rescoring_picks_the_best_of_the_top_sequences_by_brute_force(seed):
     unit = vectors / numpy.linalg.norm(vectors, axis=2, keepdims=True)
     weight, similarity_weight = (1.0, 0.0) if seed % 2 else (0.5, 1.0)
     best, _ = decoding.decode_with_confidences(
-        emissions, lengths, TRANSITIONS, START, END, B, numpy.arange(4), weight, similarity_weight, unit
+        emissions, lengths, TRANSITIONS, START, END, B, weight, similarity_weight, unit
     )
 
     def penalty(row, path):
@@ -174,103 +168,6 @@ def test_a_sequence_too_probable_to_lose_is_not_searched(monkeypatch):
 
     monkeypatch.setattr(decoding, "k_best", no_search)
     best, _ = decoding.decode_with_confidences(
-        emissions, numpy.array([4]), TRANSITIONS, START, END, B, numpy.arange(4), parallelism_weight=0.5
+        emissions, numpy.array([4]), TRANSITIONS, START, END, B, parallelism_weight=0.5
     )
     assert best[0].tolist() == [B, I, C, B]
-
-
-# "turn on the tv and open netflix": the first word and "open" may open a clause.
-TV_OPENS = numpy.array([True, False, False, False, False, True, False])
-
-
-@pytest.mark.parametrize(
-    "tags,expected",
-    [
-        ([O] * 7, 0),
-        ([B, I, I, I, C, B, I], 0),  # [turn on the tv] and [open netflix]
-        ([O, O, O, B, C, B, I], 1),  # turn on the [tv] and [open netflix]
-        ([O, O, B, I, C, B, I], 1),  # turn on [the tv] and [open netflix]
-        ([O, O, O, B, C, B, O], 1),  # ... and [open]
-        ([O, B, I, I, C, O, B], 0),  # the second conjunct opens no clause
-        ([O, O, B, B, C, B, I], 0),  # three conjuncts: a list of values
-        ([B, I, O, B, C, B, I], 1),  # a lone conjunct counts for nothing, the pair after it does
-    ],
-)
-def test_clause_mismatches_count_pairs_whose_second_opens_a_clause_and_first_does_not(tags, expected):
-    assert clause_mismatches(tags, TV_OPENS) == expected
-
-
-def cut_clause_emissions():
-    """"the tv and open netflix", where the CRF prefers "the [tv]" (O B C B
-    I) to "[the tv]" (B I C B I) and "[the] [tv]" (B B C B I) by 1."""
-    emissions = numpy.full((1, 5, 4), -5.0)
-    for t, tag in enumerate([O, B, C, B, I]):
-        emissions[0, t, tag] = 5.0
-    emissions[0, 0, B], emissions[0, 1, I] = 4.0, 5.0
-    return emissions
-
-
-@pytest.mark.parametrize("weight,expected", [(0.0, [O, B, C, B, I]), (0.2, [O, B, C, B, I]), (1.0, [B, I, C, B, I])])
-def test_conjuncts_that_open_clauses_alike_win_when_the_weight_outweighs_the_score(weight, expected):
-    # "the" opens the utterance, "open" is a command verb. The rescoring by
-    # length keeps "[the] [tv] and [open netflix]", a list of three that the
-    # clause weight leaves alone, from winning instead.
-    opens_clause = numpy.array([[True, False, False, True, False]])
-    best, _ = decoding.decode_with_confidences(
-        cut_clause_emissions(), numpy.array([5]), TRANSITIONS, START, END, B, numpy.arange(4),
-        parallelism_weight=0.5, clause_weight=weight, opens_clause=opens_clause,
-    )
-    assert best[0].tolist() == expected
-
-
-def test_clauses_open_at_the_start_of_each_doc_and_at_command_verbs_in_lower_case():
-    nlp = spacy.blank("en")
-    model = nlp.add_pipe("coord_chunker", config={"model": {"clause_weight": 1.0}}).model
-    docs = [nlp.make_doc("Turn on the TV and open netflix"), nlp.make_doc("milk and Open")]
-    opens = featurize(model, docs)["opens_clause"]
-    assert opens.tolist() == [
-        [True, False, False, False, False, True, False],
-        [True, False, False, False, False, False, False],  # "Open": a name
-    ]
-
-
-def test_a_saved_pipeline_takes_a_clause_weight_when_loaded(trained_nlp, tmp_path):
-    trained_nlp.to_disk(tmp_path / "pipeline")
-    nlp = spacy.load(tmp_path / "pipeline", config={"components": {"coord_chunker": {"model": {"clause_weight": 4.0}}}})
-    texts = ["turn on the tv and open netflix", "add milk and eggs"] * 40  # batched and alone
-    assert [doc.text for doc in nlp.pipe(texts)] == texts
-    assert nlp(texts[0]).text == texts[0]
-
-
-@pytest.mark.parametrize("model", [{"clause_weight": -1.0}, {"clause_weight": 1.0, "decoder": "argmax", "parallelism_weight": 0.0}])
-def test_clause_weight_needs_the_crf_decoder_and_a_positive_weight(model):
-    with pytest.raises(ValueError, match="clause_weight"):
-        spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
-
-
-def test_parallelism_needs_the_crf_decoder():
-    with pytest.raises(ValueError, match="parallelism_weight"):
-        spacy.blank("en").add_pipe("coord_chunker", config={"model": {"decoder": "argmax", "parallelism_weight": 0.5}})
-
-
-@pytest.mark.parametrize("model", [{"similarity_weight": -1.0}, {"similarity_weight": 1.0, "decoder": "argmax", "parallelism_weight": 0.0}])
-def test_similarity_needs_the_crf_decoder_and_a_positive_weight(model):
-    with pytest.raises(ValueError, match="similarity_weight"):
-        spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
-
-
-def test_similarity_has_no_effect_without_static_vectors():
-    chunker = spacy.blank("en").add_pipe("coord_chunker", config={"model": {"similarity_weight": 3.0}})
-    assert chunker.model.layers[0].shims[0]._model.similarity_weight == 0.0
-
-
-def test_the_weight_changes_on_a_trained_pipeline_without_retraining():
-    nlp = train_pipeline({"parallelism_weight": 0.0})
-    texts = ["add bananas peanut butter and paper towels to my list", "play jazz and turn off the lights"]
-    before = [conjuncts(doc) for doc in nlp.pipe(texts)]
-    config = nlp.config.copy()
-    config["components"]["coord_chunker"]["model"]["parallelism_weight"] = 0.5
-    rescored = spacy.blank("en").from_config(config).from_bytes(nlp.to_bytes())
-    assert rescored.get_pipe("coord_chunker").model.layers[0].shims[0]._model.parallelism_weight == 0.5
-    # A well-trained model keeps its clear answers.
-    assert [conjuncts(doc) for doc in rescored.pipe(texts)] == before

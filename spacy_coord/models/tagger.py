@@ -46,14 +46,16 @@ def build_coord_tagger(encoder: Model[List[Doc], Ragged], head: Model[HeadInput,
         forward,
         init=init,
         layers=[encoder, head],
-        dims={"nO": head.get_dim("nO")},
+        # Set by initialize: a model without it has not been initialized (E109).
+        dims={"nO": None},
         attrs={"n_domains": head.attrs["n_domains"]},
     )
 
 
 def init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> Model:
-    encoder, _ = model.layers
+    encoder, head = model.layers
     encoder.initialize(X=[doc for doc in X if len(doc)] or None if X else None)
+    model.set_dim("nO", head.get_dim("nO"))
     return model
 
 

@@ -1,0 +1,92 @@
+"""Loading a saved pipeline is safe: the weights are safetensors with a
+checksum, missing files are named, and a loaded pipeline runs in spaCy's
+worker processes."""
+import os
+import subprocess
+import sys
+
+import pytest
+import spacy
+import srsly
+
+from training_data import TRAIN_DATA, conjuncts
+
+
+@pytest.fixture
+def saved(trained_nlp, tmp_path):
+    path = tmp_path / "pipeline"
+    trained_nlp.to_disk(path)
+    return path
+
+
+def _weights(path):
+    """The coord_chunker's model file and its records (one per torch module)."""
+    model_file = path / "coord_chunker" / "model"
+    return model_file, srsly.msgpack_loads(model_file.read_bytes())
+
+
+def test_saved_weights_are_safetensors_with_a_checksum(saved):
+    loaded = spacy.load(saved)
+    assert [conjuncts(loaded(text)) for text, _, _ in TRAIN_DATA] == [gold for _, gold, _ in TRAIN_DATA]
+    assert b"safetensors" in (saved / "coord_chunker" / "model").read_bytes()
+
+
+def test_changed_weights_fail_the_checksum(saved):
+    model_file = saved / "coord_chunker" / "model"
+    data = bytearray(model_file.read_bytes())
+    # Flip bytes in the middle, inside the weights of the largest module.
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(255 - b for b in data[middle : middle + 64])
+    model_file.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="E005|E004"):
+        spacy.load(saved)
+
+
+def test_weights_in_another_format_are_refused(saved, trained_nlp):
+    """Weights saved by torch.save (pickle) are not loaded: pickle can run code."""
+    import io
+
+    import torch
+
+    def pickled(module_bytes):
+        buffer = io.BytesIO()
+        torch.save({"x": torch.zeros(1)}, buffer)
+        return buffer.getvalue()
+
+    chunker = trained_nlp.get_pipe("coord_chunker")
+    record = srsly.msgpack_loads(chunker.model.to_bytes())
+    for shim in record["shims"]:
+        for i, shim_bytes in enumerate(shim):
+            inner = srsly.msgpack_loads(shim_bytes)
+            inner["state"] = pickled(inner["state"])
+            shim[i] = srsly.msgpack_dumps(inner)
+    (saved / "coord_chunker" / "model").write_bytes(srsly.msgpack_dumps(record))
+    with pytest.raises(ValueError, match="E004"):
+        spacy.load(saved)
+
+
+@pytest.mark.parametrize("name", ["cfg", "model"])
+def test_a_missing_file_is_named(saved, name):
+    (saved / "coord_chunker" / name).unlink()
+    with pytest.raises(ValueError, match=f"E007.*coord_chunker.{name}"):
+        spacy.load(saved)
+
+
+def test_n_process_works_with_default_threads(saved):
+    """nlp.pipe(n_process=2) after the parent used torch's thread pool: the
+    workers must not wait on the pool the fork left behind. Runs without any
+    thread variable set, as users do."""
+    script = (
+        "import sys, spacy\n"
+        "nlp = spacy.load(sys.argv[1])\n"
+        "texts = ['call mom or dad', 'add bananas peanut butter and paper towels to my list'] * 200\n"
+        "list(nlp.pipe(texts, batch_size=400))\n"  # the parent runs torch on all its threads
+        "docs = list(nlp.pipe(texts[:12], n_process=2, batch_size=2))\n"
+        "print(sum(len(doc.spans['coord']) for doc in docs))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(saved)], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.strip().splitlines()[-1]) == 6 * 2 + 6 * 3
