@@ -17,6 +17,8 @@ from spacy_coord.corpus import (
     read_docbin,
     write_docbin,
 )
+from spacy_coord.msgpack_hooks import cached_msgpack_hooks
+from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags
 from spacy_coord.training.corpora import (
     Utterance,
     outside_coordinators,
@@ -25,8 +27,6 @@ from spacy_coord.training.corpora import (
     read_snips_file,
     utterance_from_segments,
 )
-from spacy_coord.msgpack_hooks import cached_msgpack_hooks
-from spacy_coord.tags import TAG_IDS, is_valid, spans_to_tags
 
 CORPORA = Path(__file__).parents[2] / "shared" / "corpora"
 

@@ -1,6 +1,5 @@
-"""Conjunct spans from dependency parses, silver-label filters, and a tiny
-make_corpus run."""
-import random
+"""Conjunct spans from dependency parses, silver-label filters, what the
+parser adds to a corpus, and tiny make_corpus runs."""
 import subprocess
 import sys
 from pathlib import Path
@@ -9,17 +8,16 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from spacy_coord.training.augment import AugExample, AugmentConfig, asr_text
 from spacy_coord.corpus import read_docbin
+from spacy_coord.training.build import add_noun_phrase_slots, build_training
+from spacy_coord.training.config import load_corpus_config
 from spacy_coord.training.corpora import Utterance
+from spacy_coord.training.examples import AugExample
+from spacy_coord.training.render import asr_text
 from spacy_coord.training.silver import (
-    MODIFIER_SLOT,
     NOUN_PHRASE_SLOT,
-    copy_syntax,
     filter_silver_groups,
-    modifier_slot,
     noun_phrase_slot,
-    object_verb,
     parser_conjunct_char_groups,
     parser_conjunct_doc,
     parser_conjuncts,
@@ -35,8 +33,8 @@ def _parsed(words, heads, deps, pos=None):
     return Doc(nlp.vocab, words=words, heads=heads, deps=deps, pos=pos or ["X"] * len(words))
 
 
-def _texts(doc, **options):
-    return [[doc.text[s:e] for s, e in group] for group in parser_conjunct_char_groups(doc, **options)]
+def _texts(doc):
+    return [[doc.text[s:e] for s, e in group] for group in parser_conjunct_char_groups(doc)]
 
 
 def test_clausal_coordination():
@@ -70,34 +68,6 @@ def test_shared_subject_and_auxiliaries():
     assert _texts(doc) == [["leaving on the 4th", "returning on the 9th"]]
 
 
-def test_main_clauses_from_sentence_start_on_request():
-    words = ["I", "want", "to", "stay", "here", "and", "check", "out", "today"]
-    doc = _parsed(
-        words,
-        [1, 1, 3, 1, 3, 3, 3, 6, 6],
-        ["nsubj", "ROOT", "aux", "xcomp", "advmod", "cc", "conj", "prt", "npadvmod"],
-        ["PRON", "VERB", "PART", "VERB", "ADV", "CCONJ", "VERB", "ADP", "NOUN"],
-    )
-    assert _texts(doc) == [["stay here", "check out today"]]
-    assert _texts(doc, clauses_from_start=True) == [["I want to stay here", "check out today"]]
-    # Verbs of an object clause or of a clause of a noun are not the
-    # request: their spans stay.
-    object_clauses = _parsed(
-        ["tell", "me", "what", "it", "is", "and", "who", "is", "in", "it"],
-        [0, 0, 4, 4, 0, 4, 7, 4, 7, 8],
-        ["ROOT", "dative", "attr", "nsubj", "ccomp", "cc", "nsubj", "conj", "prep", "pobj"],
-        ["VERB", "PRON", "PRON", "PRON", "AUX", "CCONJ", "PRON", "AUX", "ADP", "PRON"],
-    )
-    noun_clause = _parsed(
-        ["find", "a", "place", "that", "serves", "pizza", "and", "delivers"],
-        [0, 2, 0, 4, 2, 4, 4, 4],
-        ["ROOT", "det", "dobj", "nsubj", "relcl", "dobj", "cc", "conj"],
-        ["VERB", "DET", "NOUN", "PRON", "VERB", "NOUN", "CCONJ", "VERB"],
-    )
-    for doc, expected in ((object_clauses, ["what it is", "who is in it"]), (noun_clause, ["serves pizza", "delivers"])):
-        assert _texts(doc, clauses_from_start=True) == _texts(doc) == [expected]
-
-
 def test_own_subjects_keep_full_clauses():
     words = ["I", "want", "pizza", "and", "she", "wants", "pasta", "."]
     doc = _parsed(
@@ -114,17 +84,6 @@ def test_modifier_after_coordination_stays_out():
     words = ["show", "comedies", "and", "action", "movies", "from", "this", "year"]
     doc = _parsed(words, [0, 0, 1, 4, 1, 1, 7, 5], ["ROOT", "dobj", "cc", "compound", "conj", "prep", "det", "pobj"])
     assert _texts(doc) == [["comedies", "action movies"]]
-
-
-def test_copy_syntax_onto_a_gold_doc():
-    parsed = _parsed(["call", "mom", "or", "dad"], [0, 0, 1, 1], ["ROOT", "dobj", "cc", "conj"], ["VERB", "NOUN", "CCONJ", "NOUN"])
-    gold = spacy.blank("en").make_doc("call mom or dad")
-    assert copy_syntax(gold, parsed)
-    assert [t.pos_ for t in gold] == ["VERB", "NOUN", "CCONJ", "NOUN"]
-    assert [(t.dep_, t.head.i) for t in gold] == [("ROOT", 0), ("dobj", 0), ("cc", 1), ("conj", 1)]
-    other = spacy.blank("en").make_doc("call mom or dad's")
-    assert not copy_syntax(other, parsed)
-    assert not other.has_annotation("POS")
 
 
 def test_no_conj_no_spans():
@@ -171,9 +130,8 @@ def test_filter_drops_split_names_and_numbers():
 def test_slot_conjuncts_correct_the_parser(text, parsed, expected):
     start = text.index("me")
     utt = Utterance(text, ((start, len(text), "party_size_description"),))
-    groups = filter_silver_groups(utt, [parsed] if parsed else [], slot_conjuncts=True)
+    groups = filter_silver_groups(utt, [parsed] if parsed else [])
     assert [[text[s:e] for s, e in group] for group in groups] == [expected]
-    assert filter_silver_groups(utt, [parsed] if parsed else []) == ([parsed] if parsed else None)
 
 
 @pytest.fixture(scope="module")
@@ -198,101 +156,53 @@ def test_en_core_web_sm(parser, text, expected):
 
 
 @pytest.mark.parametrize(
-    "find_slot,label,text,expected",
+    "text,expected",
     [
-        (noun_phrase_slot, NOUN_PHRASE_SLOT, "add eggs to my shopping list", "eggs"),
-        (noun_phrase_slot, NOUN_PHRASE_SLOT, "please put paper towels on the list", "paper towels"),
-        (noun_phrase_slot, NOUN_PHRASE_SLOT, "how do i change the oil in my car", "oil"),
-        (noun_phrase_slot, NOUN_PHRASE_SLOT, "what is the weather like", None),
-        (modifier_slot, MODIFIER_SLOT, "what is my credit card balance", "credit card"),
-        (modifier_slot, MODIFIER_SLOT, "i need a cheap flight to denver", "cheap"),
-        (modifier_slot, MODIFIER_SLOT, "how do i reset my password", None),
+        ("add eggs to my shopping list", "eggs"),
+        ("please put paper towels on the list", "paper towels"),
+        ("how do i change the oil in my car", "oil"),
+        ("what is the weather like", None),
+        # A phrase with a question word is an object too.
+        ("how many pets can i bring", "how many pets"),
+        ("which airport should i use", "airport"),
     ],
 )
-def test_slots_for_augmentation(parser, find_slot, label, text, expected):
-    slot = find_slot(parser(text))
+def test_noun_phrase_slots_for_augmentation(parser, text, expected):
+    slot = noun_phrase_slot(parser(text))
     assert (slot and text[slot[0] : slot[1]]) == expected
-    assert slot is None or slot[2] == label
+    assert slot is None or slot[2] == NOUN_PHRASE_SLOT
+
+
+def test_noun_phrase_slots_for_clinc150_requests_only(parser):
+    """CLINC150's requests without a coordination get a noun-phrase slot;
+    those of the slot corpora keep their own slots."""
+    text = "add eggs to my shopping list"
+    parts = {
+        "train": [
+            Utterance(text, (), "home", "clinc150", "clinc150/train/0", "shopping_list_update"),
+            Utterance(text, (), "home", "snips", "snips/train/0"),
+            Utterance("add eggs and milk to my list", (), "home", "clinc150", "clinc150/train/1"),
+        ],
+        "dev": [],
+    }
+    add_noun_phrase_slots(parts, parser, batch_size=8)
+    assert [[(u.text[s:e], slot) for s, e, slot in u.slots] for u in parts["train"]] == [[("eggs", NOUN_PHRASE_SLOT)], [], []]
 
 
 @pytest.mark.parametrize(
-    "text,with_questions,without",
+    "overrides,error",
     [
-        ("how many pets can i bring", "how many pets", None),
-        ("which airport should i use", "airport", None),
-        ("add eggs to my list", "eggs", "eggs"),
+        (["--augment.asr_share", "1.5"], "[augment] setting 'asr_share' must be in [0, 1], got 1.5"),
+        (["--corpus.n_trian", "500"], "[corpus] has no setting 'n_trian'"),
+        (["--corpus.mix.compound", "0.9"], "[corpus.mix] shares sum to more than 1"),
     ],
 )
-def test_noun_phrase_slots_without_question_words(parser, text, with_questions, without):
-    """Without questions, a phrase with a question word gets no slot, also
-    when the word is its determiner ("which airport")."""
-    for questions, expected in ((True, with_questions), (False, without)):
-        slot = noun_phrase_slot(parser(text), questions=questions)
-        assert (slot and text[slot[0] : slot[1]]) == expected
-
-
-@pytest.mark.parametrize("by_intent,expected", [(False, "noun_phrase"), (True, "noun_phrase:shopping_list_update")])
-def test_noun_phrase_slot_types(parser, by_intent, expected):
-    """With by_intent, the noun phrases of one intent form their own slot type
-    (a list's values then come from requests of one intent)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_corpus import add_noun_phrase_slots
-
-    utt = Utterance("add eggs to my shopping list", (), "home", "clinc150", "clinc150/train/0", "shopping_list_update")
-    parts = {"train": [utt], "dev": []}
-    add_noun_phrase_slots(parts, parser, batch_size=8, by_intent=by_intent)
-    assert [(utt.text[s:e], slot) for s, e, slot in parts["train"][0].slots] == [("eggs", expected)]
-
-
-def test_find_commands_tells_imperatives_clauses_and_object_verbs(parser):
-    """One parse gives the imperatives, the requests with a verb and the
-    verbs that open two or more commands before their object; an answer
-    without a verb ("the 6th of march") is neither, and "turn" needs its
-    particle."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_corpus import Commands, find_commands
-
-    texts = {
-        "a": "turn off the lights",
-        "b": "what is the weather in boston",
-        "c": "the 6th of march please",
-        "d": "add eggs to my list",
-        "e": "add milk to my list",
-    }
-    parts = {"train": [Utterance(t, (), "d", "clinc150", uid) for uid, t in texts.items()], "dev": []}
-    found = find_commands(parts, parser, batch_size=8, config=AugmentConfig())
-    assert found == Commands(imperatives={"a", "d", "e"}, clauses={"a", "b", "d", "e"}, verbs=["add"])
-
-
-@pytest.mark.parametrize(
-    "text,verb",
-    [("please add eggs to my list", "add"), ("Play some jazz", "play"), ("turn off the lights", None), ("i want to add eggs", None)],
-)
-def test_object_verb(parser, text, verb):
-    """The verb of an imperative with its direct object right after it."""
-    assert object_verb(parser(text)) == verb
-
-
-def test_bad_syntax_choice_named(tmp_path):
-    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--syntax", "some"]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 1 and "--syntax must be one of off, natural, all, got 'some'" in result.stdout
-
-
-@pytest.mark.parametrize("option", [["--modifier-share", "0.3"], ["--noun-phrases-by-intent"], ["--no-question-noun-phrases"]])
-def test_noun_phrase_options_need_noun_phrase_lists(tmp_path, option):
-    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(tmp_path / "out"), "--no-noun-phrase-lists", *option]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 1
-    assert option[0] in result.stdout and "--no-noun-phrase-lists" in result.stdout
-
-
-def test_bad_share_named_before_any_work(tmp_path):
+def test_bad_setting_named_before_any_work(tmp_path, overrides, error):
     out = tmp_path / "out"
-    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(out), "--asr-share", "1.5"]
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(out), *overrides]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
-    assert "must be in [0, 1], got 1.5 (option --asr-share)" in " ".join(result.stdout.split())  # wrapped
+    assert error in " ".join(result.stdout.split())  # wasabi wraps lines
     assert not out.exists()
 
 
@@ -311,8 +221,8 @@ def assets(tmp_path):
 def test_tiny_make_corpus(tmp_path, assets, parser):
     out = tmp_path / "corpus"
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(out)]
-    cmd += ["--n-train", "200", "--n-eval", "10", "--max-sgd", "1500", "--max-clinc", "1500", "--max-snips", "3000"]
-    cmd += ["--unseen-domain", "Restaurants", "--seed", "1", "--syntax", "natural"]
+    cmd += ["--corpus.n_train", "200", "--corpus.n_eval", "10", "--corpus.max_sgd", "1500", "--corpus.max_clinc", "1500"]
+    cmd += ["--corpus.max_snips", "3000", "--corpus.unseen_domain", "Restaurants", "--corpus.seed", "1"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "names_and_asr", "plain", "natural_dev"]
@@ -324,10 +234,6 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     train = read_docbin(out / "train.spacy")
     assert len(train) == 200
     assert all("coord" in d.spans and "coord_groups" in d.spans for d in train)
-    # --syntax natural: the parser's parse on the natural training docs only
-    # (not on augmented lists), never on the evaluation buckets.
-    assert 50 < sum(d.has_annotation("POS") and d.has_annotation("DEP") for d in train) < 180
-    assert not any(d.has_annotation("POS") for d in read_docbin(out / "eval" / "two.spacy"))
     natural = {d.text for d in read_docbin(out / "eval" / "natural_dev.spacy")}
     assert not natural & {d.text for d in train}
     assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
@@ -338,7 +244,7 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     # Another augmentation seed draws other training examples from the same
     # splits; the evaluation buckets stay as they were.
     other = tmp_path / "other_draw"
-    result = subprocess.run(cmd[:3] + [str(other)] + cmd[4:] + ["--augment-seed", "2"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(cmd[:3] + [str(other)] + cmd[4:] + ["--corpus.augment_seed", "2"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert {d.text for d in read_docbin(other / "train.spacy")} != {d.text for d in train}
     for bucket in buckets:
@@ -346,70 +252,16 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
         assert texts[0] == texts[1], bucket
 
 
-def test_make_corpus_with_teacher(tmp_path, assets, trained_nlp):
-    """Self-training: a trained coord_chunker labels natural coordinations;
-    a pipeline without one is refused with an error naming --teacher."""
-    teacher, blank = tmp_path / "teacher", tmp_path / "blank"
-    trained_nlp.to_disk(teacher)
-    spacy.blank("en").to_disk(blank)
-    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(tmp_path / "corpus")]
-    cmd += ["--n-train", "100", "--n-eval", "5", "--max-sgd", "1000", "--max-clinc", "1000", "--max-snips", "500"]
-    result = subprocess.run(cmd + ["--teacher", str(teacher), "--teacher-min-score", "0"], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "labeled by the teacher" in result.stdout
-    # An example whose conjuncts do not fall on token boundaries is skipped
-    # (the summary counts it), so a corpus may come out a little short.
-    assert 95 <= len(read_docbin(tmp_path / "corpus" / "train.spacy")) <= 100
-    result = subprocess.run(cmd + ["--teacher", str(blank)], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 1
-    assert f"--teacher {blank}: the pipeline has no coord_chunker" in " ".join(result.stdout.split())
-
-
-def test_conjunct_cut_before_its_noun_is_skipped_on_request():
-    # A misparse: "phone" is the conjunct, "number" left out of it.
-    doc = _parsed(
-        ["their", "rating", "and", "phone", "number"],
-        [1, 1, 1, 1, 1],
-        ["poss", "ROOT", "cc", "conj", "appos"],
-        ["PRON", "NOUN", "CCONJ", "NOUN", "NOUN"],
-    )
-    assert _texts(doc) == [["their rating", "phone"]]
-    assert parser_conjunct_char_groups(doc, skip_cut_nominals=True) == []
-    fine = _parsed(["rating", "and", "phone", "please"], [0, 0, 0, 0], ["ROOT", "cc", "conj", "intj"], ["NOUN", "CCONJ", "NOUN", "INTJ"])
-    assert len(parser_conjunct_char_groups(fine, skip_cut_nominals=True)) == 1
-
-
-def test_silver_examples_in_asr_style():
-    """--silver-asr-share restyles about that share of the silver examples,
-    their conjuncts moved along; 0 leaves them as the corpora write them."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_corpus import asr_styled
-
-    text = "Leave on the 4th, and return on the 9th."
-    example = AugExample(text, (((0, 16), (22, 39)),), "Travel", "silver", ("sgd/train/1",))
-    assert asr_styled([example] * 4, 0.0, random.Random(0)) == [example] * 4
-    restyled = asr_styled([example] * 200, 0.5, random.Random(0))
-    asr = [ex for ex in restyled if ex != example]
-    assert 60 < len(asr) < 140
-    assert {ex.text for ex in asr} == {"leave on the 4th and return on the 9th"}
-    assert all(ex.conjunct_texts() == ["leave on the 4th", "return on the 9th"] for ex in asr)
-
-
-def test_clinc150_silver_copies():
-    """--clinc-silver-copies repeats CLINC150's silver examples in training
-    (the others stay once), within the cap on silver."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_corpus import build_training, training_mix
-
+def test_training_takes_clinc150_silver_examples_first():
+    """CLINC150's silver examples, the most natural requests, come first
+    within the cap on silver, each once."""
+    corpus, augment = load_corpus_config(ROOT / "configs" / "corpus.cfg")
     clinc = AugExample("play jazz and blues", (((5, 9), (14, 19)),), "music", "silver", ("clinc150/train/3",))
     sgd = AugExample("Leave on the 4th, and return.", (((0, 16), (22, 28)),), "Travel", "silver", ("sgd/train/1",))
-    mix = training_mix(0.28, 0.08)
 
-    def sources(copies, n):
-        examples = build_training([], [clinc, sgd], n, AugmentConfig(), mix, 1.0, 0, clinc_silver_copies=copies)
+    def sources(n, max_silver_share):
+        examples = build_training([], [sgd, clinc], n, augment, corpus.training_mix, max_silver_share, seed=0)
         return sorted(ex.sources[0] for ex in examples)
 
-    assert sources(1, 2) == ["clinc150/train/3", "sgd/train/1"]
-    assert sources(3, 4) == ["clinc150/train/3"] * 3 + ["sgd/train/1"]
-    # The cap on silver (here all n examples) keeps CLINC150's first.
-    assert sources(3, 2) == ["clinc150/train/3"] * 2
+    assert sources(2, 1.0) == ["clinc150/train/3", "sgd/train/1"]
+    assert sources(4, 0.25) == ["clinc150/train/3"]

@@ -219,6 +219,10 @@ def read_sgd(directory: Union[str, Path], limit: int = 0) -> List[Utterance]:
     return [utt for path in files for utt in read_sgd_file(path, per_file)]
 
 
+# CLINC150's one intent of all out-of-scope requests.
+OUT_OF_SCOPE_INTENT = "oos"
+
+
 def read_clinc150(directory: Union[str, Path], parts: Optional[Sequence[str]] = None) -> List[Utterance]:
     """Read CLINC150 `data_full.json` with the domains of `domains.json`.
 
@@ -250,12 +254,11 @@ def read_clinc150(directory: Union[str, Path], parts: Optional[Sequence[str]] = 
     return utterances
 
 
-
+# ---------------------------------------------------------------------------
+# Coordinator words
 
 _COORDINATOR_RE = re.compile(r"(?<![\w'])(?:and|or|nor|plus|&)(?![\w'])", re.IGNORECASE)
 # Slot types whose values are coordinations themselves ("patty and I").
-# CLINC150's one intent of all out-of-scope requests.
-OUT_OF_SCOPE_INTENT = "oos"
 COORDINATING_SLOTS = frozenset({"party_size_description"})
 
 

@@ -11,21 +11,17 @@ contiguous run of its subtree around it, without the subtrees of the other
 members, their `cc`/`preconj`/`punct` dependents and surrounding punctuation.
 For verbal coordinations, a subject and auxiliaries to the left of the first
 verb are shared ("I will be [leaving on the 4th] and [returning on the 9th]")
-unless the later conjunct has its own subject; on request, the first of
-coordinated main clauses starts where its sentence starts instead ("[I
-want to stay at the Renaissance] and [check out on the 13th]"), as
-augmentation's compound requests have it.
+unless the later conjunct has its own subject.
 """
 import re
 from typing import List, Optional, Sequence, Set, Tuple
 
-from spacy.attrs import DEP, HEAD, IDX, LENGTH, POS, TAG
 from spacy.tokens import Doc, Span, Token
 
 from ..corpus import strip_span
 from ..tags import CONJUNCT_LABEL, COORDINATOR_WORDS, GROUP_LABEL, GROUPS_KEY, SPANS_KEY
-from .augment import has_number_and, real_coordinators
 from .corpora import COORDINATING_SLOTS, Utterance, coordinator_offsets
+from .examples import has_number_and, real_coordinators
 
 # Dependents of a member that join it to the next one, not part of it.
 _COORD_DEPS = {"cc", "preconj", "punct"}
@@ -33,20 +29,10 @@ _COORD_DEPS = {"cc", "preconj", "punct"}
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"}
 _AUX_DEPS = {"aux", "auxpass", "neg"}
 _VERB_POS = {"VERB", "AUX"}
-# How a verb continues the main clause of the verb above it ("I want to
-# [stay]"); not ccomp, whose clause is an object ("tell me [what it is]
-# and [who is in it]").
-_MAIN_CLAUSE_DEPS = {"xcomp"}
 _NOMINAL_POS = {"NOUN", "PROPN", "PRON", "NUM"}
-# A noun after a token of these parts of speech may continue its phrase.
-_NOUN_POS = {"NOUN", "PROPN"}
-_CONTINUED_POS = {"NOUN", "PROPN", "ADJ", "NUM"}
 # Words trimmed from the edges of a conjunct.
 _EDGE_WORDS = {"and", "or", "nor", "but", "&", "plus"}
 _JOINER_ADVERBS = {"also", "then"}
-
-# What `copy_syntax` copies from a parse.
-_PARSE_ATTRS = [POS, TAG, HEAD, DEP]
 
 # A token span [start, end) of a doc.
 TokenSpan = Tuple[int, int]
@@ -68,12 +54,10 @@ def coordination_members(head: Token) -> List[Token]:
     return sorted(members, key=lambda t: t.i)
 
 
-def parser_conjunct_groups(doc: Doc, clauses_from_start: bool = False) -> List[List[TokenSpan]]:
+def parser_conjunct_groups(doc: Doc) -> List[List[TokenSpan]]:
     """Conjunct token spans of every coordination the parse holds.
 
     doc (Doc): A parsed doc.
-    clauses_from_start (bool): Start the first conjunct of a coordination of
-        main-clause verbs where its sentence starts (`_from_sentence_start`).
     RETURNS (List[List[TokenSpan]]): Per coordination (in text order), its
         conjuncts as (start, end) token offsets; coordinations whose conjuncts
         would be empty or overlap are left out.
@@ -91,8 +75,6 @@ def parser_conjunct_groups(doc: Doc, clauses_from_start: bool = False) -> List[L
                 break
             spans.append(span)
         else:
-            if clauses_from_start:
-                spans = _from_sentence_start(doc, members, spans)
             if _well_formed(spans):
                 groups.append(spans)
     return _drop_overlapping_groups(sorted(groups))
@@ -129,26 +111,6 @@ def _realign_first(members: List[Token]) -> List[Token]:
         if ancestor is not None and ancestor.i < first.i:
             return [ancestor] + rest
     return members
-
-
-def _from_sentence_start(doc: Doc, members: Sequence[Token], spans: List[TokenSpan]) -> List[TokenSpan]:
-    """`spans` with the first conjunct starting where its sentence starts,
-    when every member is a verb and the first is the main verb of its
-    sentence or reached from it through xcomp: "[I want to stay at
-    the Renaissance] and [check out on the 13th]" rather than "I want to
-    [stay ...]", the whole first request, as compound requests join them.
-    Verbs of an object clause or a clause of a noun keep their spans ("tell
-    me [what it is] and [who is in it]", "a place that [serves pizza] and
-    [delivers]")."""
-    if any(_category(m) != "V" for m in members):
-        return spans
-    verb = members[0]
-    while verb.dep_ in _MAIN_CLAUSE_DEPS and _category(verb.head) == "V":
-        verb = verb.head
-    if verb.dep_ != "ROOT":
-        return spans
-    first = _trim(doc, doc[spans[0][0]].sent.start, spans[0][1])
-    return [first, *spans[1:]] if first else spans
 
 
 def _excluded_tokens(members: Sequence[Token]) -> Set[int]:
@@ -242,25 +204,11 @@ def parser_conjuncts(doc: Doc) -> List[Tuple[int, int]]:
     return [span for group in parser_conjunct_char_groups(doc) for span in group]
 
 
-def parser_conjunct_char_groups(
-    doc: Doc, skip_cut_nominals: bool = False, clauses_from_start: bool = False
-) -> List[List[Tuple[int, int]]]:
-    """Like `parser_conjuncts`, grouped per coordination; with
-    `skip_cut_nominals`, without those where `cuts_nominal` holds; for
-    `clauses_from_start` see `parser_conjunct_groups`."""
+def parser_conjunct_char_groups(doc: Doc) -> List[List[Tuple[int, int]]]:
+    """Like `parser_conjuncts`, grouped per coordination."""
     return [
-        [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)) for s, e in group]
-        for group in parser_conjunct_groups(doc, clauses_from_start)
-        if not (skip_cut_nominals and cuts_nominal(doc, group))
+        [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)) for s, e in group] for group in parser_conjunct_groups(doc)
     ]
-
-
-def cuts_nominal(doc: Doc, group: Sequence[TokenSpan]) -> bool:
-    """Whether the last conjunct stops right before a noun that continues it
-    ("their average rating and [phone] number"): a parse error that, as a
-    silver label, teaches the model to end conjuncts early."""
-    end = group[-1][1]
-    return end < len(doc) and doc[end].pos_ in _NOUN_POS and doc[end - 1].pos_ in _CONTINUED_POS
 
 
 def parser_conjunct_doc(doc: Doc, spans_key: str = SPANS_KEY, groups_key: str = GROUPS_KEY) -> Doc:
@@ -276,7 +224,7 @@ def parser_conjunct_doc(doc: Doc, spans_key: str = SPANS_KEY, groups_key: str = 
 
 
 def filter_silver_groups(
-    utt: Utterance, groups: Sequence[Sequence[Tuple[int, int]]], slot_conjuncts: bool = False
+    utt: Utterance, groups: Sequence[Sequence[Tuple[int, int]]]
 ) -> Optional[List[List[Tuple[int, int]]]]:
     """Silver labels for an original utterance from the parser's conjuncts
     (character offsets per coordination, see `parser_conjunct_char_groups`),
@@ -285,18 +233,16 @@ def filter_silver_groups(
     A coordination is dropped where the parser is known to fail: a conjunct
     cuts a slot value that is one name ("simon" + "garfunkel"), "and" joins
     parts of a spoken number ("two hundred" + "fifty"), or words other than
-    coordinators stand between two conjuncts (they would be tagged C). The utterance is kept
-    only if every real coordinator word (`augment.real_coordinators`) stands
-    between two conjuncts of a kept coordination: a half-labeled utterance
-    would teach the model to ignore the unlabeled coordination.
-
-    With `slot_conjuncts`, a slot value that is a coordination itself
-    (`coordinating_slot_groups`) gives its own conjuncts instead of the
-    parser's coordination over it.
+    coordinators stand between two conjuncts (they would be tagged C). A slot
+    value that is a coordination itself (`coordinating_slot_groups`) gives
+    its own conjuncts instead of the parser's coordination over it. The
+    utterance is kept only if every real coordinator word
+    (`examples.real_coordinators`) stands between two conjuncts of a kept
+    coordination: a half-labeled utterance would teach the model to ignore
+    the unlabeled coordination.
     """
     names = [(a, b) for a, b, slot in utt.slots if slot not in COORDINATING_SLOTS]
-    if slot_conjuncts:
-        groups = _with_slot_groups(groups, coordinating_slot_groups(utt))
+    groups = _with_slot_groups(groups, coordinating_slot_groups(utt))
     kept = [
         [(s, e) for s, e in group]
         for group in groups
@@ -370,11 +316,9 @@ def _joins_number(text: str, group: Sequence[Tuple[int, int]]) -> bool:
 # Noun phrases that may become a list: objects of a verb or preposition.
 _LISTABLE_DEPS = {"dobj", "pobj", "attr", "oprd"}
 NOUN_PHRASE_SLOT = "noun_phrase"
-# Fine tags of question words ("which", "what", "whose", "how").
-_QUESTION_TAGS = {"WDT", "WP", "WP$", "WRB"}
 
 
-def noun_phrase_slot(doc: Doc, max_words: int = 3, questions: bool = True) -> Optional[Tuple[int, int, str]]:
+def noun_phrase_slot(doc: Doc, max_words: int = 3) -> Optional[Tuple[int, int, str]]:
     """A slot over an object noun phrase of a parsed utterance, so that
     augmentation can turn it into a list of noun phrases ("add [eggs] to my
     list" -> "add bananas peanut butter and eggs to my list"): common nouns
@@ -382,9 +326,6 @@ def noun_phrase_slot(doc: Doc, max_words: int = 3, questions: bool = True) -> Op
 
     doc (Doc): A parsed utterance with no coordination.
     max_words (int): Longest noun phrase taken, without its determiner.
-    questions (bool): Also take noun phrases with a question word ("how
-        many pets", "which airport"), which a list then joins as if they
-        were objects ("french and how many pets").
     RETURNS (Optional[Tuple[int, int, str]]): (start_char, end_char,
         "noun_phrase"), or None when the utterance has no such phrase.
     """
@@ -397,7 +338,6 @@ def noun_phrase_slot(doc: Doc, max_words: int = 3, questions: bool = True) -> Op
             and chunk.root.pos_ == "NOUN"
             and 0 < len(words) <= max_words
             and words == list(doc[words[0].i : chunk.end])
-            and (questions or not any(t.tag_ in _QUESTION_TAGS for t in chunk))
         ):
             candidates.append((chunk.root.dep_ == "dobj", words[0].idx, chunk.end_char))
     if not candidates:
@@ -406,105 +346,3 @@ def noun_phrase_slot(doc: Doc, max_words: int = 3, questions: bool = True) -> Op
     direct = [c for c in candidates if c[0]]
     _, start, end = direct[0] if direct else candidates[-1]
     return start, end, NOUN_PHRASE_SLOT
-
-
-MODIFIER_SLOT = "modifier"
-_MODIFIER_DEPS = {"amod", "compound"}
-
-
-def modifier_slot(doc: Doc, max_words: int = 2) -> Optional[Tuple[int, int, str]]:
-    """A slot over the modifiers right before the head of a noun phrase of a
-    parsed utterance, so that augmentation can coordinate modifiers that
-    share their noun ("book a [cheap] flight" -> "book a cheap and direct
-    flight"): the last conjunct then ends before the words that follow it.
-
-    doc (Doc): A parsed utterance with no coordination.
-    max_words (int): Most modifier words taken.
-    RETURNS (Optional[Tuple[int, int, str]]): (start_char, end_char,
-        "modifier") over the modifiers of the first such noun phrase, or
-        None when the utterance has none.
-    """
-    for chunk in doc.noun_chunks:
-        root = chunk.root
-        if root.pos_ != "NOUN":
-            continue
-        start = root.i
-        # Modifiers of the root or of each other ("[credit card] balance").
-        while start > chunk.start and doc[start - 1].dep_ in _MODIFIER_DEPS and start <= doc[start - 1].head.i <= root.i:
-            start -= 1
-        if 0 < root.i - start <= max_words and all(t.is_alpha for t in doc[start : root.i]):
-            return doc[start].idx, doc[root.i - 1].idx + len(doc[root.i - 1].text), MODIFIER_SLOT
-    return None
-
-
-# Words that may come before the verb of a command ("please turn off the lights").
-_COMMAND_OPENERS = {"please", "now", "also", "then", "just", "ok", "okay"}
-
-
-def is_imperative(doc: Doc) -> bool:
-    """Whether a parsed utterance is a command in the imperative mood: it
-    opens with its main verb in the base form and the verb has no subject
-    ("turn off the lights", "please text mom"; not "i want to text mom").
-
-    doc (Doc): A parsed utterance.
-    RETURNS (bool): Whether it is an imperative.
-    """
-    verb = opening_word(doc)
-    return (
-        verb is not None
-        and verb.dep_ == "ROOT"
-        and verb.tag_ == "VB"
-        and not any(child.dep_ in _SUBJECT_DEPS for child in verb.children)
-    )
-
-
-def object_verb(doc: Doc) -> Optional[str]:
-    """The verb an imperative opens with, lower case, when the verb takes a
-    direct object and no particle ("add" for "add eggs to my list"; None for
-    "turn off the lights", whose verb needs its particle, and for requests
-    that are not imperatives).
-
-    doc (Doc): A parsed utterance.
-    RETURNS (Optional[str]): The verb, or None.
-    """
-    if not is_imperative(doc):
-        return None
-    verb = opening_word(doc)
-    deps = {child.dep_ for child in verb.children}
-    return verb.lower_ if verb.is_alpha and "dobj" in deps and "prt" not in deps else None
-
-
-def opening_word(doc: Doc) -> Optional[Token]:
-    """The first word of `doc` after punctuation and _COMMAND_OPENERS."""
-    return next((t for t in doc if not t.is_punct and t.lower_ not in _COMMAND_OPENERS), None)
-
-
-def has_verb(doc: Doc) -> bool:
-    """Whether a parsed utterance holds a verb or auxiliary: a clause that can
-    be a request of its own ("what is the weather", "book a table"), not a
-    fragment that answers a question ("the 6th of march", "in gilroy please").
-
-    doc (Doc): A parsed utterance.
-    RETURNS (bool): Whether any token is a verb or auxiliary.
-    """
-    return any(t.pos_ in _VERB_POS for t in doc)
-
-
-def copy_syntax(target: Doc, parsed: Doc) -> bool:
-    """Copy the parts of speech, fine tags and dependency parse of `parsed`
-    onto `target`, a doc of the same text (e.g. a gold doc, for the
-    auxiliary syntax head of coord_chunker).
-
-    target (Doc): The doc to annotate.
-    parsed (Doc): The same text, tagged and parsed by some pipeline.
-    RETURNS (bool): False, and `target` unchanged, when the two docs are
-        not tokenized alike.
-    """
-    offsets = [IDX, LENGTH]
-    if len(target) != len(parsed) or (target.to_array(offsets) != parsed.to_array(offsets)).any():
-        return False
-    for token in parsed:  # the labels' strings must be in the target's store
-        for label in (token.tag_, token.dep_, token.pos_):
-            target.vocab.strings.add(label)
-    target.from_array(_PARSE_ATTRS, parsed.to_array(_PARSE_ATTRS))
-    return True

@@ -1,0 +1,244 @@
+"""Build the training, dev and evaluation corpora of coord_chunker.
+
+Reads SNIPS, SGD and CLINC150, splits the source utterances (train, dev,
+test, and one domain held out of training), labels natural coordinations
+with a dependency parser (silver), augments, and writes:
+
+    OUTPUT/train.spacy, OUTPUT/dev.spacy
+    OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,names_and_asr,plain,natural_dev}.spacy
+    OUTPUT/names.json (train and dev slot values with "and" inside one name,
+        which the trained pipeline keeps whole)
+
+natural_dev.txt is only ever written to its evaluation bucket, and source
+utterances with the same text as one of its lines are dropped.
+"""
+import dataclasses
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from wasabi import msg
+
+from ..corpus import NATURAL_DOMAIN, make_gold_doc, read_bracket_docs, write_docbin, write_names
+from .augment import Augmenter
+from .config import AugmentConfig, CorpusConfig
+from .corpora import Utterance, read_clinc150, read_sgd, read_snips
+from .examples import COORDINATED, NAMES_AND, PLAIN, SILVER, AugExample, classify
+from .pools import ValuePool
+from .silver import filter_silver_groups, noun_phrase_slot, parser_conjunct_char_groups
+from .splits import build_buckets, drop_seen, partition_utterances, text_key
+
+# Partitions that training and dev examples come from.
+TRAINING_PARTS = ("train", "dev")
+
+
+def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: AugmentConfig) -> None:
+    """Build and write every file of the corpus.
+
+    assets (Path): Folder with snips/, sgd/, clinc150/ and natural_dev.txt.
+    output (Path): Output folder.
+    corpus (CorpusConfig): Settings of the corpora.
+    augment (AugmentConfig): Settings of the augmentation.
+    """
+    start_time = time.perf_counter()
+    nlp = spacy.blank("en")
+    natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
+    msg.info(f"natural_dev.txt: {len(natural)} utterances (evaluation only)")
+    corpora = load_corpora(assets, corpus.max_snips, corpus.max_sgd, corpus.max_clinc)
+    utterances = dedupe(corpora, exclude={text_key(doc.text) for doc in natural})
+    parts = partition_utterances(utterances, seed=corpus.seed, held_out_domain=corpus.unseen_domain)
+    if not parts["unseen"]:
+        msg.warn(f"No utterance of domain {corpus.unseen_domain!r}: the unseen_domain bucket will be empty")
+    msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
+    parser = spacy.load(corpus.parser, exclude=["ner", "lemmatizer"]) if corpus.silver or corpus.noun_phrase_lists else None
+    silver = label_silver(parts, parser, corpus.batch_size) if corpus.silver else {name: [] for name in TRAINING_PARTS}
+    if corpus.noun_phrase_lists:
+        add_noun_phrase_slots(parts, parser, corpus.batch_size)
+    msg.info(f"Augmenting: train {corpus.n_train}, dev {corpus.dev_size}, {corpus.n_eval} per evaluation bucket")
+    seed = corpus.seed if corpus.augment_seed is None else corpus.augment_seed
+    sizes = {"train": corpus.n_train, "dev": corpus.dev_size}
+    outputs: Dict[str, List[AugExample]] = {
+        name: build_training(
+            parts[name], silver[name], sizes[name], augment, corpus.training_mix, corpus.max_silver_share, seed + i
+        )
+        for i, name in enumerate(TRAINING_PARTS)
+    }
+    # A few spare examples per bucket replace those that drop_seen leaves out.
+    buckets = build_buckets(parts["test"], parts["unseen"], corpus.n_eval + max(5, corpus.n_eval // 20), corpus.seed + 2)
+    buckets = drop_seen(buckets, [ex.text for name in TRAINING_PARTS for ex in outputs[name]])
+    outputs.update({name: aligned(nlp, examples)[: corpus.n_eval] for name, examples in buckets.items()})
+    msg.info(f"Writing docs to {output} ({time.perf_counter() - start_time:.1f}s so far)")
+    rows = write_outputs(nlp, outputs, natural, output)
+    n_names = write_names(corpus_names(parts["train"] + parts["dev"]), output / "names.json")
+    rows.append(("names.json", n_names, 0, 0, "names with 'and' kept whole"))
+    msg.table(rows, header=("file", "docs", "skipped", "with conjuncts", "kinds"), divider=True)
+    msg.good(f"Done in {time.perf_counter() - start_time:.1f}s")
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: int = 0) -> Dict[str, List[Utterance]]:
+    """The utterances of each corpus, each limited when its max is > 0."""
+    corpora = {
+        "snips": read_snips(assets / "snips"),
+        "sgd": read_sgd(assets / "sgd", limit=max_sgd),
+        "clinc150": read_clinc150(assets / "clinc150"),
+    }
+    for name, limit in (("snips", max_snips), ("clinc150", max_clinc)):
+        if limit and len(corpora[name]) > limit:
+            corpora[name] = random.Random(name).sample(corpora[name], limit)
+    for name, utts in corpora.items():
+        kinds = Counter(classify(u) for u in utts)
+        msg.info(
+            f"{name}: {len(utts)} utterances ({sum(bool(u.slots) for u in utts)} with slots; "
+            f"{kinds[COORDINATED]} coordinated, {kinds[NAMES_AND]} names with 'and', {kinds[PLAIN]} plain)"
+        )
+    return corpora
+
+
+def dedupe(corpora: Dict[str, List[Utterance]], exclude: Iterable[str] = ()) -> List[Utterance]:
+    """All utterances, each text once (the first), without empty texts and
+    without those whose `text_key` is in `exclude` (natural_dev lines)."""
+    seen = set(exclude)
+    result, dropped = [], Counter()
+    for name, utts in corpora.items():
+        for utt in utts:
+            key = text_key(utt.text)
+            if not key or key in seen:
+                dropped[name] += 1
+                continue
+            seen.add(key)
+            result.append(utt)
+    msg.info("Dropped duplicates, empty and natural_dev texts: " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    return result
+
+
+# ---------------------------------------------------------------------------
+# What the parser adds
+
+
+def label_silver(parts: Dict[str, List[Utterance]], parser: Language, batch_size: int) -> Dict[str, List[AugExample]]:
+    """Silver-labeled coordinated originals of the train and dev partitions
+    (`silver.filter_silver_groups`); the parser runs once over them."""
+    candidates = {name: [u for u in parts[name] if classify(u) == COORDINATED] for name in TRAINING_PARTS}
+    texts = [u.text for name in TRAINING_PARTS for u in candidates[name]]
+    msg.info(f"Parsing {len(texts)} coordinated originals")
+    start = time.perf_counter()
+    docs = iter(parser.pipe(texts, batch_size=batch_size, n_process=1))
+    result: Dict[str, List[AugExample]] = {}
+    for name in TRAINING_PARTS:
+        result[name], left_out = [], Counter()
+        for utt in candidates[name]:
+            groups = filter_silver_groups(utt, parser_conjunct_char_groups(next(docs)))
+            if groups is None:
+                left_out[utt.source] += 1
+                continue
+            result[name].append(AugExample(utt.text, tuple(tuple(g) for g in groups), utt.domain, SILVER, (utt.uid,)))
+        kept = Counter(ex.sources[0].split("/")[0] for ex in result[name])
+        msg.info(f"Silver {name}: kept {dict(kept)}, left out (no label passed the filters) {dict(left_out)}")
+    msg.info(f"Parsed in {time.perf_counter() - start:.1f}s")
+    return result
+
+
+def add_noun_phrase_slots(parts: Dict[str, List[Utterance]], parser: Language, batch_size: int) -> None:
+    """Give each CLINC150 utterance of train and dev without slots or
+    coordination a slot over an object noun phrase (`silver.noun_phrase_slot`),
+    in place, so that list augmentation also coordinates common nouns in
+    natural requests."""
+    start, n_slotted = time.perf_counter(), 0
+    for name in TRAINING_PARTS:
+        targets = [i for i, u in enumerate(parts[name]) if u.source == "clinc150" and not u.slots and classify(u) == PLAIN]
+        docs = parser.pipe((parts[name][i].text for i in targets), batch_size=batch_size)
+        for i, doc in zip(targets, docs):
+            slot = noun_phrase_slot(doc)
+            if slot is not None:
+                parts[name][i] = dataclasses.replace(parts[name][i], slots=(slot,))
+                n_slotted += 1
+    msg.info(f"Noun-phrase slots for {n_slotted} CLINC150 utterances ({time.perf_counter() - start:.1f}s)")
+
+
+# ---------------------------------------------------------------------------
+# Training and dev data
+
+
+def build_training(
+    utterances: Sequence[Utterance],
+    silver: Sequence[AugExample],
+    n: int,
+    config: AugmentConfig,
+    mix: Dict[str, float],
+    max_silver_share: float,
+    seed: int,
+) -> List[AugExample]:
+    """Training (or dev) examples: silver ones, then generated ones, shuffled.
+
+    utterances (Sequence[Utterance]): The partition's source utterances.
+    silver (Sequence[AugExample]): Its silver examples; CLINC150's, the most
+        natural requests, are taken first.
+    n (int): How many examples in all.
+    config (AugmentConfig): Settings of the augmentation.
+    mix (Dict[str, float]): Shares of the kinds of generated examples.
+    max_silver_share (float): Largest share of silver examples.
+    seed (int): Seed of the draws.
+    RETURNS (List[AugExample]): The examples.
+    """
+    rng = random.Random(seed)
+    silver = sorted(silver, key=lambda ex: (not ex.sources[0].startswith("clinc150"), rng.random()))
+    silver = silver[: int(n * max_silver_share)]
+    augmenter = Augmenter(ValuePool(utterances), config, seed)
+    examples = silver + augmenter.generate(utterances, max(0, n - len(silver)), mix)
+    rng.shuffle(examples)
+    return examples
+
+
+def aligned(nlp: Language, examples: Sequence[AugExample]) -> List[AugExample]:
+    """The examples whose conjuncts align to tokens."""
+    return [ex for ex in examples if make_gold_doc(nlp, ex.text, groups=ex.groups) is not None]
+
+
+def corpus_names(utterances: Sequence[Utterance]) -> List[str]:
+    """Slot values that are one name with a coordinator inside ("Noodles and
+    Company", "rock and roll"): the trained pipeline keeps them whole."""
+    return [name for names in ValuePool(utterances).and_values.values() for name in names]
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], int]:
+    """Gold docs of `examples`, and how many were skipped (conjuncts not on
+    token boundaries)."""
+    docs, skipped = [], 0
+    for ex in examples:
+        doc = make_gold_doc(nlp, ex.text, groups=ex.groups, domain=ex.domain)
+        if doc is None:
+            skipped += 1
+        else:
+            docs.append(doc)
+    return docs, skipped
+
+
+def write_outputs(nlp: Language, outputs: Dict[str, List[AugExample]], natural: List[Doc], output: Path) -> List[Tuple]:
+    """Write every file (atomically); RETURNS the summary table rows."""
+    rows = []
+    for name, examples in outputs.items():
+        path = output / f"{name}.spacy" if name in TRAINING_PARTS else output / "eval" / f"{name}.spacy"
+        docs, skipped = to_docs(nlp, examples)
+        write_docbin(docs, path)
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(Counter(ex.kind for ex in examples).items()))
+        n_coord = sum(bool(doc.spans["coord"]) for doc in docs)
+        rows.append((str(path.relative_to(output)), len(docs), skipped, n_coord, kinds))
+        if not docs:
+            msg.warn(f"{path}: no examples")
+    path = output / "eval" / "natural_dev.spacy"
+    write_docbin(natural, path)
+    rows.append((str(path.relative_to(output)), len(natural), 0, sum(bool(d.spans["coord"]) for d in natural), "natural"))
+    return rows
