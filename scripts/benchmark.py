@@ -16,10 +16,10 @@ from typing import Dict, List, Optional
 import typer
 from wasabi import msg
 
+from spacy_coord.component import DECODING_SETTINGS
 from spacy_coord.training.evaluation import size_mb, train_minutes
 
 # Decoding-only settings `compare --setting` can vary on one trained pipeline.
-DECODING_SETTINGS = ("parallelism_weight", "similarity_weight", "coordinator_bias", "clause_weight")
 
 app = typer.Typer()
 BATCH_SIZES = (1, 32, 256, 1000)
@@ -62,14 +62,11 @@ def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 
         if system == "parser-only":
             nlp.select_pipes(enable=["tok2vec", "parser"])
     load_seconds = time.perf_counter() - start
-    agreement = _quantize_int8(nlp, texts) if system == "pipeline-int8" else None
     run = (lambda batch, bs: list(nlp.tokenizer.pipe(batch, batch_size=bs))) if system == "tokenizer" else (
         lambda batch, bs: list(nlp.pipe(batch, batch_size=bs))
     )
     run(texts[:300], 32)  # warm up
     result: Dict = {"load_seconds": load_seconds, "throughput": {}}
-    if agreement is not None:
-        result["same_as_fp32"] = agreement
     for batch_size in BATCH_SIZES:
         # Best of REPEATS: other work on the machine only ever slows a run down.
         seconds = []
@@ -87,8 +84,7 @@ def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 
         latencies.append((time.perf_counter() - start) * 1000)
     quantiles = statistics.quantiles(latencies, n=100)
     result["latency_ms"] = {"p50": quantiles[49], "p95": quantiles[94]}
-    # Child processes rebuild the float model, so int8 cannot go to them.
-    if system not in ("tokenizer", "pipeline-int8"):
+    if system != "tokenizer":
         # Worker processes send docs back serialized; srsly's per-call hook
         # lookup (see spacy_coord/msgpack_hooks.py) would dominate otherwise.
         with cached_msgpack_hooks():
@@ -97,21 +93,6 @@ def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 
             result["throughput_2_processes"] = len(docs) / (time.perf_counter() - start)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
-
-
-def _quantize_int8(nlp, texts: List[str]) -> float:
-    """Experiment: dynamic int8 quantization of the chunker's LSTM and linear
-    layers (torch.ao.quantization). Not part of the component: it reaches
-    into the Thinc shim. RETURNS the share of `texts` whose conjuncts stay the same."""
-    import torch
-
-    def conjuncts():
-        return [[(s.start, s.end) for s in doc.spans["coord"]] for doc in nlp.pipe(texts, batch_size=256)]
-
-    before = conjuncts()
-    shim = nlp.get_pipe("coord_chunker").model.layers[0].shims[0]
-    shim._model = torch.ao.quantization.quantize_dynamic(shim._model, {torch.nn.LSTM, torch.nn.Linear}, dtype=torch.qint8)
-    return sum(a == b for a, b in zip(before, conjuncts())) / len(texts)
 
 
 @app.command()
@@ -126,7 +107,6 @@ def run(
     """Benchmark every system and write metrics/benchmark.{md,json,png}."""
     systems = {
         "spacy-coord": ("pipeline", str(model)),
-        "spacy-coord, int8 (experiment)": ("pipeline-int8", str(model)),
         "en_core_web_sm (full)": ("pipeline", baseline),
         "en_core_web_sm (parser only)": ("parser-only", baseline),
         "spaCy tokenizer alone": ("tokenizer", ""),
@@ -180,12 +160,6 @@ def _markdown(results: Dict, n: int) -> str:
         f"- model size: {ours['size_mb']['without_vectors']:.1f} MB without vectors, "
         f"{ours['size_mb']['with_vectors']:.1f} MB with",
     ]
-    int8 = results.get("spacy-coord, int8 (experiment)")
-    if int8:
-        lines.append(
-            f"- int8 experiment: {int8['throughput']['256'] / full['throughput']['256']:.1f}x at batch 256; "
-            f"{int8['same_as_fp32']:.1%} of utterances get the same conjuncts as without quantization"
-        )
     if "train_minutes" in ours:
         lines.append(f"- training time of the default config: {ours['train_minutes']:.1f} minutes (2 cores)")
     return "\n".join(lines) + "\n"
@@ -232,7 +206,7 @@ def compare(
     systems = {}
     for pipeline in pipelines:
         for weight in [float(w) for w in weights.split(",")] if weights else [None]:
-            overrides = {} if weight is None else {"components": {"coord_chunker": {"model": {setting: weight}}}}
+            overrides = {} if weight is None else {f"components.coord_chunker.{setting}": weight}
             name = pipeline if weight is None else f"{pipeline}, {setting} {weight:g}"
             systems[name] = spacy.load(pipeline, config=overrides)
             list(systems[name].pipe(lines[:300], batch_size=32))  # warm up
