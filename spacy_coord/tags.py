@@ -4,7 +4,7 @@ A coordination ("group") is a run of two or more conjuncts. Inside a group,
 the tokens between conjuncts are coordinators (`C`): conjunction words and
 list commas. Everything outside conjuncts and coordinators is `O`.
 """
-from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy
 from spacy.tokens import Doc, Span
@@ -34,35 +34,6 @@ ALLOWED[I, [O, B, I, C]] = True
 ALLOWED[C, [B, C]] = True
 ALLOWED_START = numpy.array([True, True, False, False])
 ALLOWED_END = numpy.array([True, True, True, False])
-
-
-class CRFStates(NamedTuple):
-    """The states of the CRF and the constraints on them (see `typed_states`)."""
-
-    allowed: numpy.ndarray  # (n_states, n_states) bool: state j may follow state i
-    allowed_start: numpy.ndarray  # (n_states,) bool
-    allowed_end: numpy.ndarray  # (n_states,) bool
-    tag_of: numpy.ndarray  # (n_states,) the tag id of each state
-    type_of: numpy.ndarray  # (n_states,) the coordination type of each state, -1 for O
-
-
-def typed_states(n_types: int) -> CRFStates:
-    """CRF states for coordinations of `n_types` types: `O`, then `B`, `I`,
-    `C` of each type. The tokens of one coordination share a type, so its
-    conjuncts are alike (all clauses, or all phrases), whichever type
-    training gives it; one type gives the plain B/I/C/O tags.
-
-    n_types (int): Number of types, >= 1.
-    RETURNS (CRFStates): The states and their constraints.
-    """
-    if n_types < 1:
-        raise ValueError(f"A coordination needs at least one type, got n_types={n_types}")
-    tag_of = numpy.array([O] + [B, I, C] * n_types)
-    type_of = numpy.array([-1] + [k for k in range(n_types) for _ in range(3)])
-    # A new type can begin only after O, where one coordination ends.
-    same_group = (type_of[:, None] == type_of[None, :]) | (tag_of[:, None] == O) | (tag_of[None, :] == O)
-    allowed = ALLOWED[tag_of[:, None], tag_of[None, :]] & same_group
-    return CRFStates(allowed, ALLOWED_START[tag_of], ALLOWED_END[tag_of], tag_of, type_of)
 
 
 def is_coordinator_token(token) -> bool:
@@ -132,41 +103,6 @@ def spans_to_tags(
                 for i in range(left.end, right.start):
                     tags[i] = "C"
     return tags
-
-
-# Coordination types learned with supervision where a parse says which
-# (`coordination_types`): clauses, or phrases of any other kind.
-PHRASES, CLAUSES = 0, 1
-_CLAUSE_POS = frozenset({"VERB", "AUX"})
-
-
-def coordination_types(doc: Doc, conjuncts: Iterable[Span], groups: Optional[Iterable[Span]] = None) -> List[int]:
-    """The type of each token's coordination, from the parse on `doc`:
-    CLAUSES when the head word of the first conjunct is a verb or auxiliary
-    ("[play some jazz] and [turn off the lights]"), else PHRASES; -1 outside
-    every coordination, in two coordinations with no token between them
-    (the CRF changes type only after an O), and everywhere when `doc` has
-    no parse (the model then chooses the type itself).
-
-    doc (Doc): A gold doc, with part-of-speech tags and heads where known.
-    conjuncts, groups: As for `spans_to_tags`.
-    RETURNS (List[int]): One type id (or -1) per token.
-    """
-    types = [-1] * len(doc)
-    if not (doc.has_annotation("POS") and doc.has_annotation("DEP")):
-        return types
-    conjuncts = sorted(conjuncts, key=lambda s: (s.start, s.end))
-    spans = list(groups) if groups is not None else [doc[g[0].start : g[-1].end] for g in infer_groups(doc, conjuncts)]
-    previous_start = previous_end = -1
-    for group in sorted(spans, key=lambda g: g.start):
-        first = next((c for c in conjuncts if group.start <= c.start < group.end), None)
-        if first is not None:
-            kind = CLAUSES if first.root.pos_ in _CLAUSE_POS else PHRASES
-            types[group.start : group.end] = [kind] * len(group)
-        if group.start == previous_end:  # no O between: the type cannot change, leave both free
-            types[previous_start:group.end] = [-1] * (group.end - previous_start)
-        previous_start, previous_end = group.start, group.end
-    return types
 
 
 def tags_to_spans(

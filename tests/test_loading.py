@@ -72,6 +72,7 @@ def test_a_missing_file_is_named(saved, name):
         spacy.load(saved)
 
 
+@pytest.mark.slow
 def test_n_process_works_with_default_threads(saved):
     """nlp.pipe(n_process=2) after the parent used torch's thread pool: the
     workers must not wait on the pool the fork left behind. Runs without any

@@ -1,10 +1,9 @@
 import pytest
 import spacy
-from spacy.tokens import Doc
 
 from training_data import find_spans
 
-from spacy_coord.tags import CLAUSES, PHRASES, TAG_IDS, coordination_types, infer_groups, is_valid, spans_to_tags, tags_to_spans
+from spacy_coord.tags import TAG_IDS, infer_groups, is_valid, spans_to_tags, tags_to_spans
 
 nlp = spacy.blank("en")
 
@@ -54,25 +53,6 @@ def test_single_conjunct_is_dropped_and_two_groups_kept():
 @pytest.mark.parametrize("tags,valid", [("C B", False), ("B C", False), ("I", False), ("O C B", False), ("B C C B I O", True), ("", True)])
 def test_validity(tags, valid):
     assert is_valid([TAG_IDS[t] for t in tags.split()]) == valid
-
-
-def test_coordination_types_from_the_parse():
-    nlp = spacy.blank("en")
-    words = ["play", "jazz", "and", "turn", "off", "lights", "with", "tom", "and", "ann"]
-    pos = ["VERB", "NOUN", "CCONJ", "VERB", "ADP", "NOUN", "ADP", "PROPN", "CCONJ", "PROPN"]
-    heads = [0, 0, 3, 0, 3, 3, 3, 6, 9, 7]
-    deps = ["ROOT", "dobj", "cc", "conj", "prt", "dobj", "prep", "pobj", "cc", "conj"]
-    doc = Doc(nlp.vocab, words=words, pos=pos, heads=heads, deps=deps)
-    # Two clauses, then two names: typed by the head word of their first conjunct.
-    conjuncts = [doc[0:2], doc[3:6], doc[7:8], doc[9:10]]
-    groups = [doc[0:6], doc[7:10]]  # "with" is no coordinator
-    assert coordination_types(doc, conjuncts, groups) == [CLAUSES] * 6 + [-1] + [PHRASES] * 3
-    assert coordination_types(nlp.make_doc("tom and ann"), []) == [-1, -1, -1]
-    # Two coordinations with no token between them: the type cannot change there.
-    touching = [doc[0:2], doc[3:4], doc[4:5], doc[5:6]]
-    assert coordination_types(doc, touching, [doc[0:4], doc[4:6]]) == [-1] * 6 + [-1] * 4
-    unparsed = nlp.make_doc("tom and ann")
-    assert coordination_types(unparsed, [unparsed[0:1], unparsed[2:3]]) == [-1, -1, -1]
 
 
 def _tags(doc, tags):

@@ -13,6 +13,7 @@ from training_data import TRAIN_DATA, make_example
 CONFIG = Path(__file__).parents[1] / "configs" / "coord.cfg"
 
 
+@pytest.mark.slow
 def test_spacy_train_then_load_in_fresh_process(tmp_path):
     nlp = spacy.blank("en")
     docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]
@@ -65,6 +66,7 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
     assert "| tiny, model-last (1 run) |" in (metrics / "checkpoints.md").read_text()
 
 
+@pytest.mark.slow
 def test_training_with_vectors_is_repeatable(tmp_path):
     """Two seeded runs give the same model, byte for byte: with static
     vectors, torch's multi-threaded backward passes differ from run to run

