@@ -17,19 +17,21 @@ from wasabi import msg
 
 from spacy_coord.training.evaluation import plot, score_buckets, to_markdown
 
-MODEL = "components.coord_chunker.model"
+COMPONENT = "components.coord_chunker"
+MODEL = f"{COMPONENT}.model"
+ENCODER = f"{MODEL}.encoder"
+EMBED = f"{ENCODER}.embed"
+HEAD = f"{MODEL}.head"
 # name -> `spacy train` overrides on top of the default config (GloVe, characters, CRF).
 VARIANTS: Dict[str, Dict[str, str]] = {
     "default (GloVe, characters, CRF)": {},
-    "random embeddings only (no GloVe)": {"paths.vectors": "null", f"{MODEL}.vectors_width": "0"},
-    "GloVe fine-tuned (not frozen)": {f"{MODEL}.vector_tuning_rows": "50000"},
-    "no character CNN": {f"{MODEL}.char_width": "0"},
+    "random embeddings only (no GloVe)": {"paths.vectors": "null", f"{EMBED}.vectors_width": "0"},
+    "no character CNN": {f"{EMBED}.char_width": "0"},
     # Rescoring by parallelism needs whole-sequence scores: CRF only.
-    "argmax decoder": {f"{MODEL}.decoder": '"argmax"', f"{MODEL}.parallelism_weight": "0"},
-    "domain-adversarial head (0.1)": {f"{MODEL}.n_domains": "128", f"{MODEL}.adversarial_weight": "0.1"},
-    "word dropout 0.15": {f"{MODEL}.word_dropout": "0.15"},
-    "BiLSTM width 64": {f"{MODEL}.width": "64"},
-    "embedding width 32": {f"{MODEL}.embed_width": "32"},
+    "argmax decoder": {f"{HEAD}.decoder": '"argmax"', f"{COMPONENT}.parallelism_weight": "0"},
+    "domain-adversarial head (0.1)": {f"{HEAD}.n_domains": "128", f"{HEAD}.adversarial_weight": "0.1"},
+    "BiLSTM width 64": {f"{ENCODER}.width": "64"},
+    "embedding width 32": {f"{EMBED}.width": "32"},
 }
 
 
@@ -59,7 +61,7 @@ def main(
             "paths.train": str(train),
             "paths.dev": str(dev),
             "paths.vectors": vectors,
-            f"{MODEL}.vectors_width": str(vectors_width),
+            f"{EMBED}.vectors_width": str(vectors_width),
             "training.max_epochs": str(max_epochs),
             "corpora.train.limit": str(limit),
             **overrides,

@@ -1,12 +1,8 @@
-"""Score trained pipelines with several weights of a decoding setting
-(no retraining) on the dev split and on every evaluation bucket:
-`parallelism_weight` (a rescoring by conjuncts alike in length) writes
-metrics/parallelism.{md,json,png}, `similarity_weight` (conjuncts alike in
-their last words) metrics/similarity.{md,json,png}, `coordinator_bias` (a
-prior for coordination where "and" or "or" stands)
-metrics/coordinator_bias.{md,json,png}, `clause_weight` (conjuncts that open
-clauses alike: with a command verb or at the utterance's start)
-metrics/clause.{md,json,png}.
+"""Score trained pipelines with several weights of a decoding setting of
+the component (no retraining) on the dev split and on every evaluation
+bucket: `parallelism_weight` (a rescoring by conjuncts alike in length)
+writes metrics/parallelism.{md,json,png}, `similarity_weight` (conjuncts
+alike in their last words) metrics/similarity.{md,json,png}.
 
 Two picks are reported: the weight with the best exact match on the dev
 split (dev.spacy, made from the training corpora like train.spacy), and the
@@ -34,8 +30,6 @@ SHORTFALL_TIE = 0.001
 SETTINGS = {
     "parallelism_weight": ("parallelism", "conjunct parallelism in length", "0,0.25,0.5,0.75,1,1.5,2"),
     "similarity_weight": ("similarity", "the likeness of conjuncts' last words", "0,1,2,3,4,6,8"),
-    "coordinator_bias": ("coordinator_bias", "a prior for coordination at conjunction words", "0,1,2,3,4,6"),
-    "clause_weight": ("clause", "conjuncts that open clauses alike", "0,1,2,3,4,6,8"),
 }
 
 
@@ -62,7 +56,7 @@ def main(
     runs: Dict[float, List[Dict[str, Optional[float]]]] = {w: [] for w in values}
     for model in models:
         for weight in values:
-            nlp = spacy.load(model, config={"components": {"coord_chunker": {"model": {setting: weight}}}})
+            nlp = spacy.load(model, config={"components": {"coord_chunker": {setting: weight}}})
             run = lambda texts: list(nlp.pipe(texts, batch_size=256))  # noqa: E731
             scores = {bucket: s["exact"] for bucket, s in score_buckets(run, corpus / "eval", nlp.vocab).items()}
             dev = read_docbin(corpus / "dev.spacy", nlp.vocab)

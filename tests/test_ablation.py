@@ -14,14 +14,27 @@ def ablation_full():
 
 
 def test_runs_vary_the_training_seed_or_the_augmentation_seed(ablation_full):
-    runs = ablation_full.variant_runs("wide", ["--asr-share", "0.4"], seeds=2, augmentation_seeds=3)
+    asr = {"augment.asr_share": "0.4"}
+    runs = ablation_full.variant_runs("wide", asr, seeds=2, augmentation_seeds=3)
     assert runs == [
-        ("wide", 0, ["--asr-share", "0.4"]),
-        ("wide, training seed 1", 1, ["--asr-share", "0.4"]),
-        ("wide, augmentation seed 1", 0, ["--asr-share", "0.4", "--augment-seed", "1"]),
-        ("wide, augmentation seed 2", 0, ["--asr-share", "0.4", "--augment-seed", "2"]),
+        ("wide", 0, asr),
+        ("wide, training seed 1", 1, asr),
+        ("wide, augmentation seed 1", 0, {**asr, "corpus.augment_seed": "1"}),
+        ("wide, augmentation seed 2", 0, {**asr, "corpus.augment_seed": "2"}),
     ]
-    assert ablation_full.variant_runs("wide", [], seeds=1, augmentation_seeds=1) == [("wide", 0, [])]
+    assert ablation_full.variant_runs("wide", {}, seeds=1, augmentation_seeds=1) == [("wide", 0, {})]
+
+
+def test_corpus_overrides_are_settings_of_the_corpus_config(ablation_full):
+    """Every row's corpus overrides, as make_corpus.py reads them, name
+    settings of configs/corpus.cfg with valid values."""
+    from spacy.cli._util import parse_config_overrides
+
+    from spacy_coord.training.config import load_corpus_config
+
+    for name, (corpus_overrides, _) in ablation_full.VARIANTS.items():
+        for _, _, overrides in ablation_full.variant_runs(name, corpus_overrides, seeds=1, augmentation_seeds=2):
+            load_corpus_config(ROOT / "configs" / "corpus.cfg", parse_config_overrides(ablation_full._args(overrides)))
 
 
 def test_rows_score_the_last_checkpoint_but_those_run_on_earlier_defaults(ablation_full):
