@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy
+import pytest
 import spacy
 from spacy.tokens import DocBin
 
@@ -28,8 +29,8 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
         "training.eval_frequency": 20,
         "training.batcher.size": 8,
         "training.optimizer.learn_rate": 0.01,
-        "components.coord_chunker.model.width": 32,
-        "components.coord_chunker.model.embed_width": 16,
+        "components.coord_chunker.model.encoder.width": 32,
+        "components.coord_chunker.model.encoder.embed.width": 16,
     }
     args = [f"--{key}={value}" for key, value in overrides.items()]
     subprocess.run(
@@ -84,7 +85,7 @@ def test_training_with_vectors_is_repeatable(tmp_path):
         f"--paths.train={tmp_path / 'train.spacy'}",
         f"--paths.dev={tmp_path / 'dev.spacy'}",
         f"--paths.vectors={tmp_path / 'vectors'}",
-        "--components.coord_chunker.model.vectors_width=50",
+        "--components.coord_chunker.model.encoder.embed.vectors_width=50",
         "--training.max_steps=20",
     ]
     models = []
