@@ -133,7 +133,7 @@ def main(
                 updates[page] = new
     except RenderError as error:
         typer.echo(f"render_docs: {error}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     for page, new in updates.items():
         name = page.relative_to(root)
         if check:

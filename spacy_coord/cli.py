@@ -134,7 +134,7 @@ def annotate_cli(
         if bar is not None:
             bar.close()
         msg.warn("Interrupted: the output holds complete lines only; rerun the same command to resume.")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     if bar is not None:
         bar.close()
     rate = summary.n_written / summary.seconds if summary.seconds > 0 else 0.0

@@ -387,7 +387,7 @@ class CoordChunker(TrainablePipe):
         groups = reference.spans.get(self.cfg["groups_key"]) or None
         ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, conjuncts, groups)]
         if not is_valid(ref_tags):
-            warnings.warn(Warnings.W001.format(text=reference.text[:80]))
+            warnings.warn(Warnings.W001.format(text=reference.text[:80]), stacklevel=2)
             ref_tags = [-1] * len(reference)
         return _to_predicted_tokens(example, ref_tags)
 

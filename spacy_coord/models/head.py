@@ -74,7 +74,7 @@ def build_crf_head(
         forward,
         layers=[torch_layer(module, _to_torch, _from_torch)],
         dims={"nI": width, "nO": len(TAGS)},
-        attrs={"n_domains": n_domains if adversarial_weight > 0 else 0, "normalized": decoder == "argmax"},
+        attrs={"n_domains": n_domains, "normalized": decoder == "argmax"},
     )
 
 

@@ -5,12 +5,14 @@ test, and one domain held out of training), labels natural coordinations
 with a dependency parser (silver), augments, and writes:
 
     OUTPUT/train.spacy, OUTPUT/dev.spacy
-    OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,names_and_asr,plain,natural_dev}.spacy
+    OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,names_and_asr,plain}.spacy
+    OUTPUT/eval/{natural_dev,natural_dev_clinc}.spacy (the hand-written dev sets)
     OUTPUT/names.json (train and dev slot values with "and" inside one name,
         which the trained pipeline keeps whole)
 
-natural_dev.txt is only ever written to its evaluation bucket, and source
-utterances with the same text as one of its lines are dropped.
+The hand-written dev sets are only ever written to their evaluation
+buckets, and source utterances with the same text as one of their lines
+are dropped.
 """
 import dataclasses
 import random
@@ -35,22 +37,25 @@ from .splits import build_buckets, drop_seen, partition_utterances, text_key
 
 # Partitions that training and dev examples come from.
 TRAINING_PARTS = ("train", "dev")
+# The hand-written dev sets in the bracket format: bucket -> file in the
+# assets. The second (CLINC150 test requests) is optional.
+NATURAL_DEV_SETS = {"natural_dev": "natural_dev.txt", "natural_dev_clinc": "natural_dev_clinc.txt"}
 
 
 def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: AugmentConfig) -> None:
     """Build and write every file of the corpus.
 
-    assets (Path): Folder with snips/, sgd/, clinc150/ and natural_dev.txt.
+    assets (Path): Folder with snips/, sgd/, clinc150/, natural_dev.txt and
+        optionally natural_dev_clinc.txt.
     output (Path): Output folder.
     corpus (CorpusConfig): Settings of the corpora.
     augment (AugmentConfig): Settings of the augmentation.
     """
     start_time = time.perf_counter()
     nlp = spacy.blank("en")
-    natural = read_bracket_docs(assets / "natural_dev.txt", nlp, NATURAL_DOMAIN)
-    msg.info(f"natural_dev.txt: {len(natural)} utterances (evaluation only)")
+    natural = read_natural_dev_sets(nlp, assets)
     corpora = load_corpora(assets, corpus.max_snips, corpus.max_sgd, corpus.max_clinc)
-    utterances = dedupe(corpora, exclude={text_key(doc.text) for doc in natural})
+    utterances = dedupe(corpora, exclude={text_key(doc.text) for docs in natural.values() for doc in docs})
     parts = partition_utterances(utterances, seed=corpus.seed, held_out_domain=corpus.unseen_domain)
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {corpus.unseen_domain!r}: the unseen_domain bucket will be empty")
@@ -82,6 +87,18 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
 
 # ---------------------------------------------------------------------------
 # Reading
+
+
+def read_natural_dev_sets(nlp: Language, assets: Path) -> Dict[str, List[Doc]]:
+    """The gold docs of each hand-written dev set in `assets` (bucket -> docs)."""
+    natural = {}
+    for bucket, name in NATURAL_DEV_SETS.items():
+        if bucket != "natural_dev" and not (assets / name).exists():
+            msg.warn(f"No {assets / name}: no {bucket} bucket")
+            continue
+        natural[bucket] = read_bracket_docs(assets / name, nlp, NATURAL_DOMAIN)
+        msg.info(f"{name}: {len(natural[bucket])} utterances (evaluation only)")
+    return natural
 
 
 def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: int = 0) -> Dict[str, List[Utterance]]:
@@ -226,7 +243,9 @@ def to_docs(nlp: Language, examples: Iterable[AugExample]) -> Tuple[List[Doc], i
     return docs, skipped
 
 
-def write_outputs(nlp: Language, outputs: Dict[str, List[AugExample]], natural: List[Doc], output: Path) -> List[Tuple]:
+def write_outputs(
+    nlp: Language, outputs: Dict[str, List[AugExample]], natural: Dict[str, List[Doc]], output: Path
+) -> List[Tuple]:
     """Write every file (atomically); RETURNS the summary table rows."""
     rows = []
     for name, examples in outputs.items():
@@ -238,7 +257,8 @@ def write_outputs(nlp: Language, outputs: Dict[str, List[AugExample]], natural: 
         rows.append((str(path.relative_to(output)), len(docs), skipped, n_coord, kinds))
         if not docs:
             msg.warn(f"{path}: no examples")
-    path = output / "eval" / "natural_dev.spacy"
-    write_docbin(natural, path)
-    rows.append((str(path.relative_to(output)), len(natural), 0, sum(bool(d.spans["coord"]) for d in natural), "natural"))
+    for bucket, docs in natural.items():
+        path = output / "eval" / f"{bucket}.spacy"
+        write_docbin(docs, path)
+        rows.append((str(path.relative_to(output)), len(docs), 0, sum(bool(d.spans["coord"]) for d in docs), "natural"))
     return rows

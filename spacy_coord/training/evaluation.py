@@ -24,6 +24,7 @@ BUCKETS = {
     "names_and_asr": 'names with "and", lower case',
     "plain": "plain (no coordination)",
     "natural_dev": "natural dev",
+    "natural_dev_clinc": "natural dev, CLINC150 test",
 }
 # Issue 11's targets of exact match. The project ranks levers by how far
 # they fall short of them, summed over the buckets (`shortfall`).
