@@ -6,6 +6,7 @@ shorter schedule than the full run (`--max-epochs`, `--limit`) so that the
 table is affordable on a laptop; compare rows with each other, not with
 metrics/evaluation.md.
 """
+
 import json
 import subprocess
 import sys
@@ -70,7 +71,10 @@ def main(
         args = [arg for key, value in settings.items() for arg in (f"--{key}", value)]
         subprocess.run([sys.executable, "-m", "spacy", "train", str(config), "--output", str(out), *args], check=True)
         nlp = spacy.load(out / "model-best")
-        results[name] = {"overrides": overrides, "buckets": score_buckets(lambda texts: list(nlp.pipe(texts)), eval_dir, nlp.vocab)}
+        results[name] = {
+            "overrides": overrides,
+            "buckets": score_buckets(lambda texts: list(nlp.pipe(texts)), eval_dir, nlp.vocab),
+        }
         output_dir.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later variant fails
     caption = f"Exact match per bucket; each variant trained for {max_epochs} epochs on {limit or 'all'} docs."

@@ -14,6 +14,7 @@ evaluation buckets) and trains once on each.
 Rows of settings that have left the code since are in metrics/ and docs/,
 with the commit that still had them.
 """
+
 import json
 import re
 import subprocess
@@ -55,9 +56,18 @@ _ON_LENGTH_PARALLELISM: Dict[str, Variant] = {
 _ON_BEST_CHECKPOINT: Dict[str, Variant] = {
     # The default before: decoded with the rescoring by the likeness of
     # conjuncts' last words too.
-    "conjuncts rescored by the likeness of their last words (similarity_weight 3), the checkpoint best on the dev split (the default before)": ({}, {}),
-    "conjuncts rescored by their likeness in length at weight 0.75 (default 0.5)": ({}, {f"{COMPONENT}.parallelism_weight": "0.75"}),
-    **{name: (corpus, {**SIMILARITY_BEFORE, **overrides}) for name, (corpus, overrides) in _ON_LENGTH_PARALLELISM.items()},
+    "conjuncts rescored by the likeness of their last words (similarity_weight 3), the checkpoint best on the dev split (the default before)": (
+        {},
+        {},
+    ),
+    "conjuncts rescored by their likeness in length at weight 0.75 (default 0.5)": (
+        {},
+        {f"{COMPONENT}.parallelism_weight": "0.75"},
+    ),
+    **{
+        name: (corpus, {**SIMILARITY_BEFORE, **overrides})
+        for name, (corpus, overrides) in _ON_LENGTH_PARALLELISM.items()
+    },
 }
 
 # name -> variant, each trained for EPOCHS_BEFORE unless it says otherwise.
@@ -92,13 +102,24 @@ def main(
     output_dir: Path = typer.Argument(..., help="Where ablation_full.{md,json,png} go"),
     vectors: str = typer.Option("vectors/glove", help="Vectors pipeline of the default config"),
     vectors_width: int = typer.Option(50, help="Width of those vectors"),
-    max_epochs: int = typer.Option(6, help="Epochs of the default and of variants that do not set their own (the default config's)"),
+    max_epochs: int = typer.Option(
+        6, help="Epochs of the default and of variants that do not set their own (the default config's)"
+    ),
     work_dir: Path = typer.Option(Path("training/ablation_full"), help="Where corpora and models of the variants go"),
     only: List[str] = typer.Option([], help="Run only these variants (by name)"),
-    seeds: int = typer.Option(1, help="Train each variant with training seeds 0 .. N-1 (rows '<variant>, training seed k')"),
-    augmentation_seeds: int = typer.Option(1, help="Also build each variant's corpus with augmentation seeds 1 .. N-1 (corpus.augment_seed; same splits and evaluation buckets) and train on each with training seed 0 (rows '<variant>, augmentation seed k')"),
+    seeds: int = typer.Option(
+        1, help="Train each variant with training seeds 0 .. N-1 (rows '<variant>, training seed k')"
+    ),
+    augmentation_seeds: int = typer.Option(
+        1,
+        help="Also build each variant's corpus with augmentation seeds 1 .. N-1 (corpus.augment_seed; same splits and evaluation buckets) and train on each with training seed 0 (rows '<variant>, augmentation seed k')",
+    ),
     rerun: bool = typer.Option(False, "--rerun", help="Train and score again rows already in the JSON file"),
-    rescore: bool = typer.Option(False, "--rescore", help="Score rows already in the JSON file again with their trained pipelines, without training (after a bucket was added to their corpus)"),
+    rescore: bool = typer.Option(
+        False,
+        "--rescore",
+        help="Score rows already in the JSON file again with their trained pipelines, without training (after a bucket was added to their corpus)",
+    ),
 ) -> None:
     """Build, train and score every variant, then write the tables and the plot."""
     import spacy
@@ -126,30 +147,64 @@ def main(
                 if data not in built:  # built once per run, for all variants and seeds that use it
                     _run(["scripts/make_corpus.py", str(assets), str(data), *_args(corpus_settings)])
                     built.add(data)
-                settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy"),
-                            "paths.names": str(data / "names.json"),
-                            "training.max_epochs": str(max_epochs), "system.seed": str(seed), **train_overrides}
-                _run(["scripts/train.py", str(config), str(out), "--vectors", vectors,
-                      "--vectors-width", str(vectors_width), *_args(settings)])
+                settings = {
+                    "paths.train": str(data / "train.spacy"),
+                    "paths.dev": str(data / "dev.spacy"),
+                    "paths.names": str(data / "names.json"),
+                    "training.max_epochs": str(max_epochs),
+                    "system.seed": str(seed),
+                    **train_overrides,
+                }
+                _run(
+                    [
+                        "scripts/train.py",
+                        str(config),
+                        str(out),
+                        "--vectors",
+                        vectors,
+                        "--vectors-width",
+                        str(vectors_width),
+                        *_args(settings),
+                    ]
+                )
             nlp = spacy.load(pipeline)
             buckets = score_buckets(lambda texts: list(nlp.pipe(texts)), data / "eval", nlp.vocab)
             # Re-read before writing: rows finished meanwhile by another run stay.
             results = json.loads(results_path.read_text()) if results_path.exists() else {}
-            results[row] = {"corpus_overrides": corpus_settings, "overrides": overrides, "seed": seed, "buckets": buckets}
+            results[row] = {
+                "corpus_overrides": corpus_settings,
+                "overrides": overrides,
+                "seed": seed,
+                "buckets": buckets,
+            }
             output_dir.mkdir(parents=True, exist_ok=True)
             results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later run fails
-    rows = {row: results[row] for name, (corpus_overrides, _) in VARIANTS.items()
-            for row, _, _ in variant_runs(name, corpus_overrides, MAX_SEEDS, MAX_SEEDS) if row in results}
-    caption = (f"Exact match per bucket; each variant trained on its full corpus, the default for {max_epochs} epochs, "
-               f"the rows run on earlier defaults for {EPOCHS_BEFORE['training.max_epochs']} unless they say otherwise.")
+    rows = {
+        row: results[row]
+        for name, (corpus_overrides, _) in VARIANTS.items()
+        for row, _, _ in variant_runs(name, corpus_overrides, MAX_SEEDS, MAX_SEEDS)
+        if row in results
+    }
+    caption = (
+        f"Exact match per bucket; each variant trained on its full corpus, the default for {max_epochs} epochs, "
+        f"the rows run on earlier defaults for {EPOCHS_BEFORE['training.max_epochs']} unless they say otherwise."
+    )
     table = to_markdown(rows, caption)
     means = seed_means(rows)
     if means:
-        table += "\n" + to_markdown(means, "Mean exact match over the training seeds, or the augmentation seeds, of each variant run with several.")
+        table += "\n" + to_markdown(
+            means,
+            "Mean exact match over the training seeds, or the augmentation seeds, of each variant run with several.",
+        )
     (output_dir / "ablation_full.md").write_text(table)
     # The means when there are any: single runs differ by seed as much as by lever.
-    plot(means or rows, output_dir / "ablation_full.png",
-         "Full-schedule ablation: mean exact match over training seeds, or augmentation seeds" if means else "Full-schedule ablation: exact match")
+    plot(
+        means or rows,
+        output_dir / "ablation_full.png",
+        "Full-schedule ablation: mean exact match over training seeds, or augmentation seeds"
+        if means
+        else "Full-schedule ablation: exact match",
+    )
     print(table)
 
 
@@ -186,8 +241,10 @@ def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
     augmentation seeds, the mean exact match per bucket."""
     means = {}
     for name in VARIANTS:
-        for kind, members in (("seeds", [row for row, _ in seed_rows(name, MAX_SEEDS)]),
-                              ("augmentation seeds", [row for row, _ in augmentation_rows(name, MAX_SEEDS)])):
+        for kind, members in (
+            ("seeds", [row for row, _ in seed_rows(name, MAX_SEEDS)]),
+            ("augmentation seeds", [row for row, _ in augmentation_rows(name, MAX_SEEDS)]),
+        ):
             runs = [rows[row]["buckets"] for row in members if row in rows]
             if len(runs) > 1:
                 mean = {b: {"exact": exact} for b, exact in mean_exact(runs).items()}
@@ -198,7 +255,9 @@ def seed_means(rows: Dict[str, Dict]) -> Dict[str, Dict]:
 def split_checkpoint(overrides: Dict[str, str]) -> Tuple[str, Dict[str, str]]:
     """The checkpoint a row scores (its CHECKPOINT override, else
     DEFAULT_CHECKPOINT) and its `spacy train` overrides without that key."""
-    return overrides.get(CHECKPOINT, DEFAULT_CHECKPOINT), {key: value for key, value in overrides.items() if key != CHECKPOINT}
+    return overrides.get(CHECKPOINT, DEFAULT_CHECKPOINT), {
+        key: value for key, value in overrides.items() if key != CHECKPOINT
+    }
 
 
 def _args(overrides: Dict[str, str]) -> List[str]:

@@ -6,6 +6,7 @@ are kept):
 
     python -m experiments.compare_checkpoints corpus/eval metrics "default" training/ablation_full/default_*/training
 """
+
 import json
 from pathlib import Path
 from typing import Dict, List
@@ -22,7 +23,9 @@ def main(
     eval_dir: Path = typer.Argument(..., exists=True, help="Folder of <bucket>.spacy gold files"),
     output_dir: Path = typer.Argument(..., help="Where checkpoints.{md,json} go"),
     name: str = typer.Argument(..., help="The config the runs share, as the table names it"),
-    runs: List[Path] = typer.Argument(..., exists=True, help="Output folders of `spacy train`, each with model-best and model-last"),
+    runs: List[Path] = typer.Argument(
+        ..., exists=True, help="Output folders of `spacy train`, each with model-best and model-last"
+    ),
 ) -> None:
     """Print and write the mean exact match per bucket of each checkpoint over the runs."""
     import spacy
@@ -47,7 +50,9 @@ def main(
     output_dir.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=2))
     rows = {
-        f"{config}, {checkpoint} ({_runs(len(result['runs']))})": {"buckets": {b: {"exact": e} for b, e in result["exact"][checkpoint].items()}}
+        f"{config}, {checkpoint} ({_runs(len(result['runs']))})": {
+            "buckets": {b: {"exact": e} for b, e in result["exact"][checkpoint].items()}
+        }
         for config, result in results.items()
         for checkpoint in CHECKPOINTS
     }

@@ -9,6 +9,7 @@ luck of a seed, the utterances missed by all would be few, and picking the
 right pipeline per utterance (the best any of them can do) would score far
 above each one; a majority vote tells what an ensemble of them could do.
 """
+
 from pathlib import Path
 from typing import Dict, List, Set
 

@@ -11,6 +11,7 @@ evaluation buckets but natural dev, which stands for unseen speech and
 chooses nothing. With several pipelines (training seeds of one config),
 every score is their mean.
 """
+
 import json
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -63,14 +64,21 @@ def main(
             examples = [Example(pred, gold) for pred, gold in zip(run([doc.text for doc in dev]), dev)]
             scores[DEV] = score_coord(examples)["spans_coord_exact"]
             runs[weight].append(scores)
-            msg.info(f"{model} {setting} {weight}: dev {_fmt(scores[DEV])}, natural dev {_fmt(scores.get(UNSEEN_SPEECH))}")
+            msg.info(
+                f"{model} {setting} {weight}: dev {_fmt(scores[DEV])}, natural dev {_fmt(scores.get(UNSEEN_SPEECH))}"
+            )
     means = {w: {b: _mean([r[b] for r in rs]) for b in rs[0]} for w, rs in runs.items()}
     picks = pick_weights(means)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / f"{stem}.json").write_text(
         json.dumps(
-            {"setting": setting, "models": [str(m) for m in models], "best_weight": picks[DEV],
-             "lowest_shortfall_weight": picks[SHORTFALL], "exact": {str(w): means[w] for w in values}},
+            {
+                "setting": setting,
+                "models": [str(m) for m in models],
+                "best_weight": picks[DEV],
+                "lowest_shortfall_weight": picks[SHORTFALL],
+                "exact": {str(w): means[w] for w in values},
+            },
             indent=2,
         )
     )
@@ -90,7 +98,9 @@ def pick_weights(means: Dict[float, Dict[str, Optional[float]]]) -> Dict[str, fl
     the best dev split and the smallest weight whose shortfall is within
     SHORTFALL_TIE of the lowest: the least change to decoding among ties."""
     for scores in means.values():
-        scores[SHORTFALL] = shortfall({b: {"exact": e} for b, e in scores.items() if b in TARGETS and b != UNSEEN_SPEECH})
+        scores[SHORTFALL] = shortfall(
+            {b: {"exact": e} for b, e in scores.items() if b in TARGETS and b != UNSEEN_SPEECH}
+        )
     known = {w: scores[SHORTFALL] for w, scores in means.items() if scores[SHORTFALL] is not None}
     lowest = min(known.values(), default=None)
     return {
@@ -110,14 +120,21 @@ def _fmt(score: Optional[float]) -> str:
     return "-" if score is None else f"{score:.3f}"
 
 
-def _markdown(means: Dict[float, Dict[str, Optional[float]]], picks: Dict[str, float], setting: str, n_models: int) -> str:
+def _markdown(
+    means: Dict[float, Dict[str, Optional[float]]], picks: Dict[str, float], setting: str, n_models: int
+) -> str:
     buckets = [b for b in LABELS if b in next(iter(means.values()))]
     pipelines = f"mean of {n_models} pipelines" if n_models > 1 else "one pipeline"
     caption = (
         f"Exact match per `{setting}` ({pipelines}); **bold**: the weight the dev split picks, "
         "_italics_: the lowest shortfall from the targets without natural dev (the smallest weight among ties)."
     )
-    lines = [caption, "", "| weight | " + " | ".join(LABELS[b] for b in buckets) + " |", "|---|" + "---|" * len(buckets)]
+    lines = [
+        caption,
+        "",
+        "| weight | " + " | ".join(LABELS[b] for b in buckets) + " |",
+        "|---|" + "---|" * len(buckets),
+    ]
     for weight, scores in means.items():
         name = f"{weight:g}"
         if weight == picks[SHORTFALL]:

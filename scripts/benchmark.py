@@ -3,6 +3,7 @@
 Each system is measured in its own subprocess (one torch/BLAS thread), so
 that peak memory and load time are its own.
 """
+
 import json
 import os
 import resource
@@ -62,8 +63,10 @@ def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 
         if system == "parser-only":
             nlp.select_pipes(enable=["tok2vec", "parser"])
     load_seconds = time.perf_counter() - start
-    run = (lambda batch, bs: list(nlp.tokenizer.pipe(batch, batch_size=bs))) if system == "tokenizer" else (
-        lambda batch, bs: list(nlp.pipe(batch, batch_size=bs))
+    run = (
+        (lambda batch, bs: list(nlp.tokenizer.pipe(batch, batch_size=bs)))
+        if system == "tokenizer"
+        else (lambda batch, bs: list(nlp.pipe(batch, batch_size=bs)))
     )
     run(texts[:300], 32)  # warm up
     result: Dict = {"load_seconds": load_seconds, "throughput": {}}
@@ -116,7 +119,9 @@ def run(
         msg.info(f"Measuring {name} on {n:,} utterances")
         output = subprocess.run(
             [sys.executable, __file__, "measure", system, path or "-", str(texts), str(n)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         results[name] = json.loads(output.strip().splitlines()[-1])
     with_vectors = size_mb(model)
@@ -155,8 +160,7 @@ def _markdown(results: Dict, n: int) -> str:
     ours, full = results["spacy-coord"], results["en_core_web_sm (full)"]
     lines += [
         "",
-        f"- speed-up over en_core_web_sm at batch 256: "
-        f"{ours['throughput']['256'] / full['throughput']['256']:.1f}x",
+        f"- speed-up over en_core_web_sm at batch 256: {ours['throughput']['256'] / full['throughput']['256']:.1f}x",
         f"- model size: {ours['size_mb']['without_vectors']:.1f} MB without vectors, "
         f"{ours['size_mb']['with_vectors']:.1f} MB with",
     ]
@@ -189,7 +193,9 @@ def compare(
     texts: Path = typer.Argument(..., exists=True, help="JSONL with a 'text' field, e.g. assets/sgd/test.jsonl"),
     pipelines: List[str] = typer.Argument(..., help="Pipelines to compare (paths or package names)"),
     weights: str = typer.Option("", help="Comma-separated weights of --setting: each pipeline once per weight"),
-    setting: str = typer.Option("parallelism_weight", help="The decoding setting --weights sets: " + ", ".join(DECODING_SETTINGS)),
+    setting: str = typer.Option(
+        "parallelism_weight", help="The decoding setting --weights sets: " + ", ".join(DECODING_SETTINGS)
+    ),
     n: int = typer.Option(5000, help="Utterances to time"),
     rounds: int = typer.Option(8, help="Rounds; each runs every pipeline once, in turn"),
     batch_size: int = typer.Option(256, help="Batch size of nlp.pipe"),

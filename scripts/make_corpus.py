@@ -5,6 +5,7 @@ overridable on the command line:
     python scripts/make_corpus.py assets corpus
     python scripts/make_corpus.py assets /tmp/tiny --corpus.n_train 500 --corpus.n_eval 20 --corpus.max_sgd 3000 --augment.asr_share 0.5
 """
+
 from pathlib import Path
 
 import typer
@@ -22,10 +23,18 @@ app = typer.Typer(add_completion=False)
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def main(
     ctx: typer.Context,
-    assets: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder with snips/, sgd/, clinc150/, natural_dev.txt"),
+    assets: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="Folder with snips/, sgd/, clinc150/, natural_dev.txt"
+    ),
     output: Path = typer.Argument(..., help="Output folder (train.spacy, dev.spacy, eval/, names.json)"),
     config: Path = typer.Option(
-        CORPUS_CONFIG, "--config", "-c", exists=True, dir_okay=False, help="Config file of the settings, sections corpus and augment", show_default="configs/corpus.cfg"
+        CORPUS_CONFIG,
+        "--config",
+        "-c",
+        exists=True,
+        dir_okay=False,
+        help="Config file of the settings, sections corpus and augment",
+        show_default="configs/corpus.cfg",
     ),
 ) -> None:
     """Build train.spacy, dev.spacy, the evaluation buckets and names.json;

@@ -71,7 +71,9 @@ def read_metrics(root: Path, key: str) -> Tuple[str, str]:
         return text, f"`{path}` as commit {commit}{f' ({date})' if date else ''} has it"
     file = root / path
     if not file.is_file():
-        raise RenderError(f"{path} does not exist: run the command that writes it (see project.yml), or remove the marker")
+        raise RenderError(
+            f"{path} does not exist: run the command that writes it (see project.yml), or remove the marker"
+        )
     text = file.read_text(encoding="utf8")
     last = (_git(root, "log", "-1", "--format=%h %cs", "--", path) or "").split()
     changed = bool((_git(root, "status", "--porcelain", "--", path) or "").strip())
@@ -104,14 +106,18 @@ def render(text: str, root: Path, where: str, cache: Dict[str, Tuple[str, str]])
             raise RenderError(f"{where}:{line}: {match.group(0)} has no {END.format(key=key)} after it")
         nested = START.search(text, match.end(), end)
         if nested:
-            raise RenderError(f"{where}:{line}: {match.group(0)} holds another marker before its end ({nested.group(0)})")
+            raise RenderError(
+                f"{where}:{line}: {match.group(0)} holds another marker before its end ({nested.group(0)})"
+            )
         if key not in cache:
             try:
                 cache[key] = read_metrics(root, key)
             except RenderError as error:
                 raise RenderError(f"{where}:{line}: {error}") from None
         content, origin = cache[key]
-        block = f"\n\n_Generated from {origin}; `python scripts/render_docs.py` writes it here._\n\n{content.strip()}\n\n"
+        block = (
+            f"\n\n_Generated from {origin}; `python scripts/render_docs.py` writes it here._\n\n{content.strip()}\n\n"
+        )
         out.append(text[pos : match.end()] + block)
         pos = end
     out.append(text[pos:])

@@ -1,4 +1,5 @@
 """Run `spacy train` and record how long it took (for the evaluation report)."""
+
 import json
 import time
 from pathlib import Path
@@ -17,7 +18,9 @@ def main(
     ctx: typer.Context,
     config: Path = typer.Argument(..., exists=True, help="Training config"),
     output: Path = typer.Argument(..., help="Output directory (model-best, model-last)"),
-    vectors: Optional[str] = typer.Option(None, "--vectors", help="Vectors pipeline from `spacy init vectors`, or none"),
+    vectors: Optional[str] = typer.Option(
+        None, "--vectors", help="Vectors pipeline from `spacy init vectors`, or none"
+    ),
     vectors_width: int = typer.Option(0, "--vectors-width", help="Width of those vectors"),
 ) -> None:
     """Train with `spacy train`; extra `--section.key value` options override the config."""
@@ -30,7 +33,9 @@ def main(
     start = time.perf_counter()
     train(config, output, overrides=overrides)
     seconds = time.perf_counter() - start
-    (output / "train_time.json").write_text(json.dumps({"seconds": round(seconds, 1), "overrides": {k: str(v) for k, v in overrides.items()}}, indent=2))
+    (output / "train_time.json").write_text(
+        json.dumps({"seconds": round(seconds, 1), "overrides": {k: str(v) for k, v in overrides.items()}}, indent=2)
+    )
     msg.good(f"Training took {seconds / 60:.1f} minutes")
 
 

@@ -1,5 +1,6 @@
 """Render the chunker's conjuncts over a few utterances with displaCy's
 `span` style, as an SVG for the README."""
+
 from pathlib import Path
 from typing import List
 
@@ -25,10 +26,7 @@ def main(
     nlp = spacy.load(model)
     docs = list(nlp.pipe(texts))
     spans_key = nlp.get_pipe("coord_chunker").cfg["spans_key"]
-    parts = [
-        displacy.render(doc, style="span", options={"spans_key": spans_key}, jupyter=False)
-        for doc in docs
-    ]
+    parts = [displacy.render(doc, style="span", options={"spans_key": spans_key}, jupyter=False) for doc in docs]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(_as_svg(parts), encoding="utf8")
     for doc in docs:

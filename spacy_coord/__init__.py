@@ -1,4 +1,5 @@
 """spacy-coord: find coordinations and their conjuncts in spoken-language utterances."""
+
 from .component import CoordChunker, make_coord_chunker
 from .domain import get_domain, set_domain
 from .models import build_bilstm_encoder, build_coord_tagger, build_crf_head, build_word_embedding

@@ -1,4 +1,5 @@
 """`python -m spacy_coord annotate ...`"""
+
 from .cli import app
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Command line: `spacy-coord annotate` / `python -m spacy_coord annotate`."""
+
 import sys
 from enum import Enum
 from pathlib import Path
@@ -35,21 +36,46 @@ def main() -> None:
 
 @app.command("annotate")
 def annotate_cli(
-    input_path: Path = typer.Argument(..., help="JSONL (one object a line) or plain text (one utterance a line)", metavar="INPUT"),
-    output_path: Path = typer.Argument(..., help="JSONL output, one line per valid input line; bad lines go to OUTPUT.errors.jsonl", metavar="OUTPUT"),
+    input_path: Path = typer.Argument(
+        ..., help="JSONL (one object a line) or plain text (one utterance a line)", metavar="INPUT"
+    ),
+    output_path: Path = typer.Argument(
+        ..., help="JSONL output, one line per valid input line; bad lines go to OUTPUT.errors.jsonl", metavar="OUTPUT"
+    ),
     model: str = typer.Option(..., "--model", "-m", help="Pipeline package name or path"),
-    field: str = typer.Option("text", "--field", "-f", help="JSONL field holding the utterance (also the output field of plain-text input)"),
-    input_format: InputFormat = typer.Option(InputFormat.auto, "--format", help="Input format; auto: JSONL if INPUT ends in .jsonl/.ndjson/.json, else plain text"),
-    batch_size: int = typer.Option(256, "--batch-size", "-b", min=1, help="Batch size of nlp.pipe (and of Ray batches)"),
+    field: str = typer.Option(
+        "text", "--field", "-f", help="JSONL field holding the utterance (also the output field of plain-text input)"
+    ),
+    input_format: InputFormat = typer.Option(
+        InputFormat.auto,
+        "--format",
+        help="Input format; auto: JSONL if INPUT ends in .jsonl/.ndjson/.json, else plain text",
+    ),
+    batch_size: int = typer.Option(
+        256, "--batch-size", "-b", min=1, help="Batch size of nlp.pipe (and of Ray batches)"
+    ),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes of nlp.pipe (local engine)"),
-    engine: Engine = typer.Option(Engine.local, "--engine", help="local (nlp.pipe) or ray (Ray Data, needs spacy-coord[ray])"),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 (default: a local Ray instance)"),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Ray annotator actors, one CPU each (default: all CPUs of the cluster)"),
+    engine: Engine = typer.Option(
+        Engine.local, "--engine", help="local (nlp.pipe) or ray (Ray Data, needs spacy-coord[ray])"
+    ),
+    address: Optional[str] = typer.Option(
+        None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 (default: a local Ray instance)"
+    ),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=1, help="Ray annotator actors, one CPU each (default: all CPUs of the cluster)"
+    ),
     chunk_lines: int = typer.Option(10000, "--chunk-lines", min=1, help="Lines per unit of work on Ray"),
-    code_path: Optional[Path] = typer.Option(None, "--code", "-c", help="Python file to import first, registering custom components (also imported on Ray workers)"),
+    code_path: Optional[Path] = typer.Option(
+        None,
+        "--code",
+        "-c",
+        help="Python file to import first, registering custom components (also imported on Ray workers)",
+    ),
     spans_key: str = typer.Option(SPANS_KEY, "--spans-key", help="doc.spans key of the conjuncts"),
     groups_key: str = typer.Option(GROUPS_KEY, "--groups-key", help="doc.spans key of the coordinations"),
-    splits: bool = typer.Option(False, "--splits", help="Add 'splits' (one {text, char_map} per split utterance) from spacy_coord.split"),
+    splits: bool = typer.Option(
+        False, "--splits", help="Add 'splits' (one {text, char_map} per split utterance) from spacy_coord.split"
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start over instead of resuming an existing OUTPUT"),
     strict: bool = typer.Option(False, "--strict", help="Exit with status 1 if any input line was invalid"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
@@ -92,7 +118,9 @@ def annotate_cli(
     def on_start(state) -> None:
         nonlocal bar
         if state.n_done:
-            msg.info(f"Resuming: {state.n_done} lines already in {output_path}; continuing after input line {state.line_no - 1}")
+            msg.info(
+                f"Resuming: {state.n_done} lines already in {output_path}; continuing after input line {state.line_no - 1}"
+            )
         if progress:
             from tqdm import tqdm
 
@@ -115,7 +143,16 @@ def annotate_cli(
                 from .annotate.ray_engine import annotate_file_ray
             except ImportError as err:
                 msg.fail("The ray engine needs Ray Data", f"pip install 'spacy-coord[ray]' ({err})", exits=1)
-            summary = annotate_file_ray(model, input_path, output_path, workers=workers, address=address, code_path=code_path, lines_per_chunk=chunk_lines, **kwargs)
+            summary = annotate_file_ray(
+                model,
+                input_path,
+                output_path,
+                workers=workers,
+                address=address,
+                code_path=code_path,
+                lines_per_chunk=chunk_lines,
+                **kwargs,
+            )
         else:
             from .annotate.core import load_pipeline
             from .annotate.local import annotate_file

@@ -1,4 +1,5 @@
 """The `coord_chunker` pipeline component."""
+
 import os
 import warnings
 from pathlib import Path
@@ -155,7 +156,9 @@ class CoordChunker(TrainablePipe):
         """
         for setting, value in (("spans_key", spans_key), ("groups_key", groups_key)):
             if not isinstance(value, str) or not value:
-                raise ValueError(Errors.E001.format(name=name, setting=setting, expected="a non-empty string", value=value))
+                raise ValueError(
+                    Errors.E001.format(name=name, setting=setting, expected="a non-empty string", value=value)
+                )
         if spans_key == groups_key:
             raise ValueError(Errors.E002.format(key=spans_key))
         for setting, value in (("parallelism_weight", parallelism_weight), ("similarity_weight", similarity_weight)):
@@ -239,8 +242,15 @@ class CoordChunker(TrainablePipe):
         if unit_vectors is None:
             similarity_weight = 0.0
         return decode_with_confidences(
-            emissions, lengths, scores.transitions, scores.start, scores.end, B,
-            self.cfg["parallelism_weight"], similarity_weight, unit_vectors,
+            emissions,
+            lengths,
+            scores.transitions,
+            scores.start,
+            scores.end,
+            B,
+            self.cfg["parallelism_weight"],
+            similarity_weight,
+            unit_vectors,
         )
 
     def _limit_threads_after_fork(self) -> None:

@@ -4,6 +4,7 @@ evaluation and `spacy train` read, with the registered corpus readers.
 Every reader raises a `ValueError` naming the file and the line when its
 input is malformed.
 """
+
 import json
 import os
 import tempfile
@@ -232,9 +233,7 @@ def make_gold_doc(
             span_groups.append(spans)
     span_groups = [group for group in span_groups if len(group) >= 2]
     doc.spans[spans_key] = [span for group in span_groups for span in group]
-    doc.spans[groups_key] = [
-        Span(doc, group[0].start, group[-1].end, label=GROUP_LABEL) for group in span_groups
-    ]
+    doc.spans[groups_key] = [Span(doc, group[0].start, group[-1].end, label=GROUP_LABEL) for group in span_groups]
     set_domain(doc, domain)
     return doc
 

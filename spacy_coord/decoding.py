@@ -6,6 +6,7 @@ tags, so each step is a handful of operations on tiny arrays, where a torch
 operation costs several microseconds of dispatch and a numpy one about one.
 Training keeps the CRF likelihood in torch (it needs gradients).
 """
+
 from typing import Optional
 
 import numpy
@@ -241,8 +242,17 @@ def decode_with_confidences(
         if parallelism_weight > 0 or similarity_weight > 0:
             path_marginals = numpy.take_along_axis(probs, best[rows][:, :, None], axis=2)[:, :, 0]
             best = rescore_by_parallelism(
-                best, path_marginals, rows, emissions, lengths, transitions, start, end,
-                parallelism_weight, similarity_weight, unit_vectors,
+                best,
+                path_marginals,
+                rows,
+                emissions,
+                lengths,
+                transitions,
+                start,
+                end,
+                parallelism_weight,
+                similarity_weight,
+                unit_vectors,
             )
         confidences[rows] = numpy.take_along_axis(probs, best[rows][:, :, None], axis=2)[:, :, 0]
     return best, confidences

@@ -1,4 +1,5 @@
 """A training callback that makes seeded runs repeatable on several threads."""
+
 from typing import Callable
 
 import torch

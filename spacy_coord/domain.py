@@ -3,6 +3,7 @@
 It lives in `doc.user_data`, which `DocBin(store_user_data=True)` keeps, so it
 survives the trip through `.spacy` files into `spacy train`.
 """
+
 from typing import Optional
 
 from spacy.tokens import Doc

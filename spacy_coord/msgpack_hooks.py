@@ -7,6 +7,7 @@ DocBin (de)serializes each doc's user data and span groups separately, so a
 pass over 60,000 training docs took several minutes, most of it in that
 lookup. The hooks cannot change while one file is read or written.
 """
+
 import contextlib
 from typing import Iterator
 

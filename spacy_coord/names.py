@@ -7,6 +7,7 @@ known name no token is a coordinator and no conjunct begins, so the decoder
 either leaves the name alone or keeps it inside one conjunct ("[bread] and
 [salt and vinegar chips]").
 """
+
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
 

@@ -10,6 +10,7 @@ their conjuncts are in length and in their last words, the heads of English
 phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]"
 (see `decoding.decode_with_confidences`).
 """
+
 from typing import List, Sequence, Tuple
 
 import numpy

@@ -1,4 +1,5 @@
 """Conjunct precision/recall/F and utterance exact match."""
+
 import math
 import re
 from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple

@@ -50,6 +50,7 @@ Rules beyond "replace the coordination by one conjunct":
 
 The original doc is never changed.
 """
+
 import itertools
 import warnings
 from dataclasses import dataclass
@@ -61,8 +62,24 @@ from .tags import GROUPS_KEY, SPANS_KEY, infer_groups
 
 DETERMINERS = frozenset(
     {
-        "a", "an", "the", "some", "any", "this", "that", "these", "those",
-        "my", "your", "his", "her", "its", "our", "their", "each", "every",
+        "a",
+        "an",
+        "the",
+        "some",
+        "any",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "each",
+        "every",
     }
 )
 # Correlative word before a coordination -> the coordinator it pairs with.
@@ -279,11 +296,7 @@ def _make_variant(doc: Doc, doc_text: str, groups: Sequence[_Group], choice: Seq
         dropped = []
         if group.correlative is not None:
             dropped.append(doc[group.correlative])
-        if (
-            group.determiner is not None
-            and c > 0
-            and conj[0].lower_ in DETERMINERS
-        ):
+        if group.determiner is not None and c > 0 and conj[0].lower_ in DETERMINERS:
             dropped.append(doc[group.determiner])
         for token in sorted(dropped, key=lambda t: t.i):
             ranges.append((pos, token.idx))

@@ -4,6 +4,7 @@ A coordination ("group") is a run of two or more conjuncts. Inside a group,
 the tokens between conjuncts are coordinators (`C`): conjunction words and
 list commas. Everything outside conjuncts and coordinators is `O`.
 """
+
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy
@@ -21,9 +22,7 @@ GROUP_LABEL = "COORDINATION"
 
 # Words that may stand between two conjuncts of one coordination
 # ("and", "or", "as well as", "and also", "and then", "plus", "&", "n").
-COORDINATOR_WORDS = frozenset(
-    {"and", "or", "nor", "plus", "as", "well", "also", "then", "but", "&", "n", "'n'", "'n"}
-)
+COORDINATOR_WORDS = frozenset({"and", "or", "nor", "plus", "as", "well", "also", "then", "but", "&", "n", "'n'", "'n"})
 
 # ALLOWED[prev, next]: a conjunct starts with B; a coordinator follows a
 # conjunct and is followed by another coordinator or a new conjunct.
@@ -74,9 +73,7 @@ def infer_groups(doc: Doc, conjuncts: Iterable[Span]) -> List[List[Span]]:
     return groups
 
 
-def spans_to_tags(
-    doc: Doc, conjuncts: Iterable[Span], groups: Optional[Iterable[Span]] = None
-) -> List[str]:
+def spans_to_tags(doc: Doc, conjuncts: Iterable[Span], groups: Optional[Iterable[Span]] = None) -> List[str]:
     """Tag every token of `doc` from its conjuncts.
 
     doc (Doc): The document the spans belong to.

@@ -1,7 +1,7 @@
 """Shared fixtures."""
+
 import pytest
 from spacy.language import Language
-
 from training_data import train_pipeline
 
 

@@ -3,6 +3,7 @@
 Marks "X and Y" / "X or Y" single-token conjuncts. Importable in a
 subprocess (`--code tests/fake_pipeline.py`) and on Ray workers.
 """
+
 import time
 from pathlib import Path
 from typing import Union

@@ -1,4 +1,5 @@
 """The runs and means of the full-schedule ablation (experiments/ablation_full.py)."""
+
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,9 @@ def test_rows_score_the_last_checkpoint_but_those_run_on_earlier_defaults(ablati
         # Rows train for the config's epochs unless their name says otherwise;
         # earlier defaults' rows for the epochs of their time.
         epochs = overrides.get("training.max_epochs")
-        of_their_time = name in ablation_full._ON_4_EPOCHS and epochs == ablation_full.EPOCHS_BEFORE["training.max_epochs"]
+        of_their_time = (
+            name in ablation_full._ON_4_EPOCHS and epochs == ablation_full.EPOCHS_BEFORE["training.max_epochs"]
+        )
         assert of_their_time or epochs is None or f"{epochs} epochs" in name, name
 
 
@@ -67,9 +70,14 @@ def test_the_table_sums_how_far_each_row_falls_short_of_the_targets(ablation_ful
 
     met = {"natural_dev": 0.95, "names_and": 0.90, "plain": 1.0}
     short = {"natural_dev": 0.70, "names_and": 0.85, "plain": 1.0, "two": 0.5}  # "two" has no target
-    results = {name: {"buckets": {b: {"exact": e} for b, e in scores.items()}} for name, scores in
-               (("met", met), ("short", short), ("unscored", {"two": 0.5}))}
-    rows = {line.split(" | ")[0][2:]: line.split(" | ")[-1].rstrip(" |") for line in to_markdown(results, "").splitlines()[4:]}
+    results = {
+        name: {"buckets": {b: {"exact": e} for b, e in scores.items()}}
+        for name, scores in (("met", met), ("short", short), ("unscored", {"two": 0.5}))
+    }
+    rows = {
+        line.split(" | ")[0][2:]: line.split(" | ")[-1].rstrip(" |")
+        for line in to_markdown(results, "").splitlines()[4:]
+    }
     assert rows == {"met": "0.000", "short": "0.250", "unscored": "-"}
 
 
@@ -108,7 +116,15 @@ def test_checkpoint_comparison_names_a_run_without_both_checkpoints(tmp_path):
     run = tmp_path / "training"
     (run / "model-best").mkdir(parents=True)
     result = subprocess.run(
-        [sys.executable, "-m", "experiments.compare_checkpoints", str(tmp_path), str(tmp_path / "metrics"), "tiny", str(run)],
+        [
+            sys.executable,
+            "-m",
+            "experiments.compare_checkpoints",
+            str(tmp_path),
+            str(tmp_path / "metrics"),
+            "tiny",
+            str(run),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,5 @@
 """Batch annotation: record conversion, bad lines, resume (in-process and after a kill)."""
+
 import errno
 import json
 import os
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import spacy
-
 from fake_pipeline import save_fake_pipeline
+
 from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for, run_path_for
 from spacy_coord.annotate.core import MAX_JSON_DEPTH, doc_to_record, parse_line, truncate_partial_line
 
@@ -71,7 +72,7 @@ def test_parse_line_reasons():
     assert "not a JSON object" in parse_line(b'"just a string"', 5, 0).error
     assert "UTF-8" in parse_line(b'{"text": "\xff"}', 6, 0).error
     assert "surrogate" in parse_line(b'{"text": "a \\ud800 b"}', 6, 0).error
-    assert parse_line(b'{"text": "a \\ud83d\\ude00 b"}', 6, 0).text == "a \U0001F600 b"
+    assert parse_line(b'{"text": "a \\ud83d\\ude00 b"}', 6, 0).text == "a \U0001f600 b"
     assert parse_line(b"  \r\n", 7, 0).is_blank
     assert parse_line(b'{"utt": "x"}', 8, 0, field="utt").text == "x"
     item = parse_line(b"call mom and dad\r\n", 9, 0, input_format="text")
@@ -190,7 +191,9 @@ def test_resume_refuses_foreign_output(tmp_path, nlp):
         annotate_file(nlp, src, out)
     assert errors_path_for(out).read_text(encoding="utf8") == "keep me\n"
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("out")) == [
-        "out.jsonl", "out.jsonl.errors.jsonl", "out.jsonl.run.json"
+        "out.jsonl",
+        "out.jsonl.errors.jsonl",
+        "out.jsonl.run.json",
     ]
     assert annotate_file(nlp, src, out, overwrite=True).n_written == 20
 
@@ -210,8 +213,21 @@ def test_kill_and_resume(tmp_path, slow_model, fake_model):
     src = tmp_path / "in.jsonl"
     n_valid = write_corpus(src, 2000, bad_every=11)
     out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "spacy_coord", "annotate", str(src), str(out), "--model", str(slow_model),
-           "--code", FAKE_CODE, "--batch-size", "8", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacy_coord",
+        "annotate",
+        str(src),
+        str(out),
+        "--model",
+        str(slow_model),
+        "--code",
+        FAKE_CODE,
+        "--batch-size",
+        "8",
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline and (not out.exists() or out.stat().st_size < 20000):
@@ -300,7 +316,10 @@ def write_hostile_corpus(path: Path) -> dict:
     line, None for a blank one}."""
     expected, lines = {}, []
     for bad, reason in HOSTILE_LINES:
-        for raw, why in ((json.dumps({"id": len(lines) + 1, "text": utterance(len(lines))}).encode("utf8"), ""), (bad, reason)):
+        for raw, why in (
+            (json.dumps({"id": len(lines) + 1, "text": utterance(len(lines))}).encode("utf8"), ""),
+            (bad, reason),
+        ):
             lines.append(raw)
             expected[len(lines)] = why
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -410,7 +429,9 @@ def test_span_key_not_set_by_the_pipeline(tmp_path, fake_model, option, key):
     result = run_in_process(src, out, "--model", fake_model, option, key)
     assert result.exit_code == 1
     assert f"{option} '{key}': no component of pipeline '{fake_model}' sets it" in said(result)
-    assert ("'coord' (by test_fake_coord)" if option == "--spans-key" else "'coord_groups' (by test_fake_coord)") in said(result)
+    assert (
+        "'coord' (by test_fake_coord)" if option == "--spans-key" else "'coord_groups' (by test_fake_coord)"
+    ) in said(result)
     assert not out.exists() and not errors_path_for(out).exists()
     with pytest.raises(AnnotateError, match="no component of the pipeline declares"):
         annotate_file(spacy.blank("en"), src, out)

@@ -1,4 +1,5 @@
 """The Ray Data engine writes the same output as the local engine (local Ray, 2 CPUs)."""
+
 import os
 from pathlib import Path
 
@@ -8,19 +9,24 @@ import spacy
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
-from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for  # noqa: E402
-from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
-
 from fake_pipeline import save_fake_pipeline  # noqa: E402
 from test_annotate import FAKE_CODE, check_exactly_once, write_corpus, write_hostile_corpus  # noqa: E402
+
+from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for  # noqa: E402
+from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def local_ray():
     # Workers import fake_pipeline from here, and spacy_coord from where this process does.
     pythonpath = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="warning",
-             runtime_env={"env_vars": {"PYTHONPATH": pythonpath}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="warning",
+        runtime_env={"env_vars": {"PYTHONPATH": pythonpath}},
+    )
     yield
     ray.shutdown()
 
@@ -30,7 +36,9 @@ def test_plan_chunks(tmp_path):
     path.write_bytes(b"a\nbb\n\nccc\nd")
     chunks = plan_chunks(path, lines_per_chunk=2)
     assert [(c["start"], c["end"], c["line_no"]) for c in chunks] == [(0, 5, 1), (5, 10, 3), (10, 11, 5)]
-    assert [(c["start"], c["line_no"]) for c in plan_chunks(path, start_offset=5, start_line=3, lines_per_chunk=10)] == [(5, 3)]
+    assert [
+        (c["start"], c["line_no"]) for c in plan_chunks(path, start_offset=5, start_line=3, lines_per_chunk=10)
+    ] == [(5, 3)]
 
 
 def test_ray_equals_local(tmp_path, local_ray):
@@ -40,14 +48,18 @@ def test_ray_equals_local(tmp_path, local_ray):
     local_out = tmp_path / "local.jsonl"
     annotate_file(spacy.load(model), src, local_out, batch_size=32)
     ray_out = tmp_path / "ray.jsonl"
-    summary = annotate_file_ray(str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50)
+    summary = annotate_file_ray(
+        str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50
+    )
     assert summary.n_written == n_valid
     assert ray_out.read_bytes() == local_out.read_bytes()
     assert errors_path_for(ray_out).read_bytes() == errors_path_for(local_out).read_bytes()
     # resume on Ray after a crash that left 101 lines and half a line
     lines = local_out.read_bytes().splitlines(keepends=True)
     ray_out.write_bytes(b"".join(lines[:101]) + lines[101][:10])
-    summary = annotate_file_ray(str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50)
+    summary = annotate_file_ray(
+        str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50
+    )
     assert summary.n_done_before == 101 and summary.n_written == n_valid - 101
     assert ray_out.read_bytes() == local_out.read_bytes()
     assert errors_path_for(ray_out).read_bytes() == errors_path_for(local_out).read_bytes()

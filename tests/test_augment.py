@@ -1,4 +1,5 @@
 """Augmentation: its settings, seeded draws, valid tags, negatives, splits."""
+
 import dataclasses
 import random
 from pathlib import Path
@@ -33,7 +34,12 @@ def _utt(text, slots, domain, uid):
 
 
 UTTERANCES = [
-    _utt("play some Jazz by Miles Davis on Spotify", [("Jazz", "genre"), ("Miles Davis", "artist"), ("Spotify", "service")], "PlayMusic", "u1"),
+    _utt(
+        "play some Jazz by Miles Davis on Spotify",
+        [("Jazz", "genre"), ("Miles Davis", "artist"), ("Spotify", "service")],
+        "PlayMusic",
+        "u1",
+    ),
     _utt("play The Beatles", [("The Beatles", "artist")], "PlayMusic", "u2"),
     _utt("play Simon and Garfunkel please", [("Simon and Garfunkel", "artist")], "PlayMusic", "u3"),
     _utt("play Queen on Deezer", [("Queen", "artist"), ("Deezer", "service")], "PlayMusic", "u4"),
@@ -43,7 +49,9 @@ UTTERANCES = [
     _utt("weather in London", [("London", "city")], "GetWeather", "u8"),
     _utt("book a table at the Surf & Turf Grill", [("Surf & Turf Grill", "restaurant_name")], "BookRestaurant", "u9"),
     _utt("book a table in Rome for 4", [("Rome", "city"), ("4", "party_size")], "BookRestaurant", "u10"),
-    _utt("I am leaving from Fresno and want to go to Anaheim", [("Fresno", "city"), ("Anaheim", "city")], "Buses", "u11"),
+    _utt(
+        "I am leaving from Fresno and want to go to Anaheim", [("Fresno", "city"), ("Anaheim", "city")], "Buses", "u11"
+    ),
     _utt("find music by Adele or Drake", [("Adele", "artist"), ("Drake", "artist")], "PlayMusic", "u12"),
     _utt("play Hall and Oates", [("Hall and Oates", "artist")], "PlayMusic", "u13"),
     _utt("play Prince on Youtube", [("Prince", "artist"), ("Youtube", "service")], "PlayMusic", "u14"),
@@ -172,7 +180,10 @@ def test_asr_style(nlp):
 
 def test_determiner_in_every_conjunct():
     utt = _utt("add the milk to my list", [("milk", "item")], "Shopping", "x")
-    other = [_utt(f"add the {v} to my list", [(v, "item")], "Shopping", f"y{i}") for i, v in enumerate(["eggs", "apples", "bread"])]
+    other = [
+        _utt(f"add the {v} to my list", [(v, "item")], "Shopping", f"y{i}")
+        for i, v in enumerate(["eggs", "apples", "bread"])
+    ]
     augmenter = Augmenter(ValuePool([utt] + other), AUGMENT, seed=0)
     example = augmenter.list_example(utt, 2, ListStyle("and", determiner=True))
     assert all(c.split()[0] in ("the",) for c in example.conjunct_texts())
@@ -253,7 +264,9 @@ def test_config_errors():
 
 def test_no_sibling_leak_across_splits():
     utts = UTTERANCES + [Utterance("PLAY the beatles ", (), "PlayMusic", "test", "dup")]
-    parts = partition_utterances(utts * 3, seed=0, fractions={"train": 0.5, "dev": 0.2, "test": 0.3}, held_out_domain="GetWeather")
+    parts = partition_utterances(
+        utts * 3, seed=0, fractions={"train": 0.5, "dev": 0.2, "test": 0.3}, held_out_domain="GetWeather"
+    )
     assert all(u.domain == "GetWeather" for u in parts["unseen"])
     assert not any(u.domain == "GetWeather" for name in ("train", "dev", "test") for u in parts[name])
     keys = {name: {" ".join(u.text.lower().split()) for u in parts[name]} for name in parts}

@@ -3,7 +3,6 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 from thinc.api import Adam, fix_random_seed
-
 from training_data import TRAIN_DATA, conjuncts, make_example, small_model, train_pipeline
 
 from spacy_coord import get_domain, set_domain
@@ -46,13 +45,21 @@ def test_decoders_train_and_decode_valid(decoder):
 
 def test_pipe_batched_equals_one_by_one(trained_nlp):
     # "'s" has two norms ("us" in "let's"): two words for the folded encoder.
-    texts = TEXTS + ["", "and", "call mom and dad and my sister and also tom", "let's call john's mom and dad", "x " * 40]
+    texts = TEXTS + [
+        "",
+        "and",
+        "call mom and dad and my sister and also tom",
+        "let's call john's mom and dad",
+        "x " * 40,
+    ]
     singles = [trained_nlp(text) for text in texts]
     # Batches of 3 and one batch of all: the second is large enough for the folded encoder.
     for batch_size in (3, len(texts)):
         for doc, single in zip(trained_nlp.pipe(texts, batch_size=batch_size), singles):
             assert conjuncts(doc) == conjuncts(single)
-            numpy.testing.assert_allclose(doc.spans["coord"].attrs["scores"], single.spans["coord"].attrs["scores"], rtol=1e-4, atol=1e-5)
+            numpy.testing.assert_allclose(
+                doc.spans["coord"].attrs["scores"], single.spans["coord"].attrs["scores"], rtol=1e-4, atol=1e-5
+            )
 
 
 def test_save_load_bytes_and_disk(trained_nlp, tmp_path):
@@ -94,7 +101,7 @@ def test_uninitialized_gives_spacy_error():
         "播放 周杰伦 和 王菲 的 歌",
         "شغل موسيقى الجاز و اطفئ الأنوار",
         "call\x00mom\x07 and \u200bdad\ufeff",
-        "e\u0301\u0301\u0301 and \U0001F468\u200d\U0001F469\u200d\U0001F467 " * 3,
+        "e\u0301\u0301\u0301 and \U0001f468\u200d\U0001f469\u200d\U0001f467 " * 3,
         "supercalifragilisticexpialidocious-and-more-and-more-and-more and x",
     ],
 )

@@ -1,5 +1,6 @@
 """The constrained CRF's likelihood against pytorch-crf, and the numpy
 decoding on its potentials: Viterbi, marginals, and its guarantees."""
+
 import itertools
 
 import pytest

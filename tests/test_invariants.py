@@ -2,6 +2,7 @@
 tests with hypothesis), through its public behaviour only: `nlp(...)`,
 `nlp.pipe`, `doc.spans["coord"]` with `attrs["scores"]` and
 `doc.spans["coord_groups"]`."""
+
 import math
 
 from hypothesis import HealthCheck, example, given, settings
@@ -10,8 +11,29 @@ from spacy.tokens import Doc
 
 WORDS = ["and", "or", "plus", "as", "well", ",", "call", "mom", "dad", "play", "jazz", "add", "peanut", "butter"]
 ODD = [
-    "", " ", "  ", "\n", "\n\n", "\t", " \n ", "\r\n", "\x00", "\x07", "\x1c", "\u200b", "\ufeff", "\u00a0",
-    "🎵", "👍🏽", "\U0001F468\u200d\U0001F469\u200d\U0001F467", "e\u0301", "和", "周杰伦", "東京", "ş", "الجاز",
+    "",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\t",
+    " \n ",
+    "\r\n",
+    "\x00",
+    "\x07",
+    "\x1c",
+    "\u200b",
+    "\ufeff",
+    "\u00a0",
+    "🎵",
+    "👍🏽",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "e\u0301",
+    "和",
+    "周杰伦",
+    "東京",
+    "ş",
+    "الجاز",
     "supercalifragilisticexpialidocious" * 8,
 ]
 # Pieces of text, joined with nothing between them: words, whitespace runs, odd characters.
@@ -21,8 +43,19 @@ PIECES = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=6),
 )
 TEXTS = st.lists(PIECES, max_size=40).map("".join)
-HOSTILE = ["", " ", "and", "\n\n\n", "   and   ", "play some jazz and\nturn off the kitchen lights",
-           "call mom  or dad", "mom \n and \n dad", "\x00 and \x07", "🎵 and 🎶", "東京 和 大阪 and 京都"]
+HOSTILE = [
+    "",
+    " ",
+    "and",
+    "\n\n\n",
+    "   and   ",
+    "play some jazz and\nturn off the kitchen lights",
+    "call mom  or dad",
+    "mom \n and \n dad",
+    "\x00 and \x07",
+    "🎵 and 🎶",
+    "東京 和 大阪 and 京都",
+]
 LONG = " ".join(["call mom and dad"] * 1250)  # 5,000 tokens
 
 
@@ -63,8 +96,13 @@ def check_batch(nlp, texts) -> None:
         assert all(abs(a - b) < 1e-4 for a, b in zip(b_scores, scores))
 
 
-@settings(max_examples=25, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(texts=st.lists(TEXTS, min_size=1, max_size=6))
 @example(texts=HOSTILE)
 @example(texts=[LONG, "call mom and dad", ""])

@@ -1,6 +1,7 @@
 """Loading a saved pipeline is safe: the weights are safetensors with a
 checksum, missing files are named, and a loaded pipeline runs in spaCy's
 worker processes."""
+
 import os
 import subprocess
 import sys
@@ -8,7 +9,6 @@ import sys
 import pytest
 import spacy
 import srsly
-
 from training_data import TRAIN_DATA, conjuncts
 
 

@@ -1,12 +1,12 @@
 """Names with "and" inside kept whole: the lexicon and the component's use of it."""
+
 import numpy
 import pytest
 import spacy
+from training_data import TRAIN_DATA, conjuncts, make_example, small_model, train_pipeline
 
 from spacy_coord.names import NameLexicon, name_words
 from spacy_coord.tags import B, C, I, O
-
-from training_data import TRAIN_DATA, conjuncts, make_example, small_model, train_pipeline
 
 
 def test_name_words_ignore_case_punctuation_and_ampersand():

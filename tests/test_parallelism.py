@@ -1,4 +1,5 @@
 """Rescoring the CRF's best tag sequences by the parallelism of their conjuncts."""
+
 import itertools
 
 import numpy
@@ -76,11 +77,19 @@ def cut_short_emissions():
     return emissions
 
 
-@pytest.mark.parametrize("weight,expected", [(0.0, [B, I, I, C, B, I, O]), (0.3, [B, I, I, C, B, I, O]), (1.0, [B, I, I, C, B, I, I])])
+@pytest.mark.parametrize(
+    "weight,expected", [(0.0, [B, I, I, C, B, I, O]), (0.3, [B, I, I, C, B, I, O]), (1.0, [B, I, I, C, B, I, I])]
+)
 def test_conjuncts_alike_in_their_last_words_win_when_the_weight_outweighs_the_score(weight, expected):
     best, _ = decoding.decode_with_confidences(
-        cut_short_emissions(), numpy.array([7]), TRANSITIONS, START, END, B,
-        similarity_weight=weight, unit_vectors=PLAYLISTS[None],
+        cut_short_emissions(),
+        numpy.array([7]),
+        TRANSITIONS,
+        START,
+        END,
+        B,
+        similarity_weight=weight,
+        unit_vectors=PLAYLISTS[None],
     )
     assert best[0].tolist() == expected
 
@@ -111,7 +120,7 @@ def test_a_short_row_has_fewer_sequences_than_k():
 
 
 def merged_list_emissions():
-    """"monday wednesday and friday", where the CRF slightly prefers
+    """ "monday wednesday and friday", where the CRF slightly prefers
     "monday wednesday" as one conjunct (B I C B) to two (B B C B)."""
     emissions = numpy.full((1, 4, 4), -5.0)
     emissions[0, 0, B] = emissions[0, 2, C] = emissions[0, 3, B] = 5.0

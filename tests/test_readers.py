@@ -1,4 +1,5 @@
 """Readers of SNIPS, SGD, CLINC150 and the bracket format; gold docs; DocBins."""
+
 import json
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def nlp():
 
 
 def test_snips_latin1_file(tmp_path):
-    data = _snips_json("PlayMusic", [[{"text": "play "}, {"text": "Música Ligera ", "entity": "track"}, {"text": "now"}]])
+    data = _snips_json(
+        "PlayMusic", [[{"text": "play "}, {"text": "Música Ligera ", "entity": "track"}, {"text": "now"}]]
+    )
     path = tmp_path / "train_PlayMusic_full.json"
     path.write_bytes(json.dumps(data, ensure_ascii=False).encode("latin-1"))
     (utt,) = read_snips_file(path)
@@ -55,7 +58,7 @@ def test_decode_utf8_and_surrogate_pairs():
     assert decode_text("Música".encode("utf-8")) == "Música"
     assert decode_text("\ufeffabc".encode("utf-8")) == "abc"
     cesu = "🍕".encode("utf-16-le").decode("utf-16-le", "surrogatepass")
-    raw = "a " .encode() + "\ud83c\udf55".encode("utf-8", "surrogatepass")
+    raw = "a ".encode() + "\ud83c\udf55".encode("utf-8", "surrogatepass")
     assert decode_text(raw) == "a 🍕" == "a " + cesu
     mixed = "Música\n".encode("utf-8") + "Canción".encode("latin-1")
     assert decode_text(mixed) == "Música\nCanción"
@@ -73,7 +76,11 @@ def test_snips_malformed_names_file_and_line(tmp_path):
 
 def test_sgd_reader_and_errors(tmp_path):
     path = tmp_path / "train.jsonl"
-    good = {"text": "in San Jose and Fresno", "services": ["Restaurants_1"], "slots": [[3, 11, "city"], [16, 22, "city"]]}
+    good = {
+        "text": "in San Jose and Fresno",
+        "services": ["Restaurants_1"],
+        "slots": [[3, 11, "city"], [16, 22, "city"]],
+    }
     path.write_text(json.dumps(good) + "\n\n" + json.dumps(good) + "\n", encoding="utf8")
     utts = list(read_sgd_file(path))
     assert len(utts) == 2
@@ -91,7 +98,11 @@ def test_sgd_reader_and_errors(tmp_path):
 
 def test_sgd_overlapping_slots_keep_longer(tmp_path):
     path = tmp_path / "dev.jsonl"
-    record = {"text": "watch it at Century at Hayward.", "services": ["Movies_1"], "slots": [[12, 30, "theater_name"], [23, 30, "location"]]}
+    record = {
+        "text": "watch it at Century at Hayward.",
+        "services": ["Movies_1"],
+        "slots": [[12, 30, "theater_name"], [23, 30, "location"]],
+    }
     path.write_text(json.dumps(record) + "\n", encoding="utf8")
     (utt,) = read_sgd_file(path)
     assert utt.slots == ((12, 30, "theater_name"),)
@@ -104,12 +115,18 @@ def test_state_or_is_no_coordinator():
 
 def test_clinc150_reader(tmp_path):
     (tmp_path / "data_full.json").write_text(
-        json.dumps({"train": [["share my location with melissa and doug", "share_location"]], "oos_train": [["hi there", "oos"]]})
+        json.dumps(
+            {
+                "train": [["share my location with melissa and doug", "share_location"]],
+                "oos_train": [["hi there", "oos"]],
+            }
+        )
     )
     (tmp_path / "domains.json").write_text(json.dumps({"travel": ["share_location"]}))
     utts = read_clinc150(tmp_path)
     assert [(u.domain, u.source, u.intent) for u in utts] == [
-        ("travel", "clinc150", "share_location"), ("out_of_scope", "clinc150", "oos")
+        ("travel", "clinc150", "share_location"),
+        ("out_of_scope", "clinc150", "oos"),
     ]
     (tmp_path / "domains.json").write_text(json.dumps({"travel": []}))
     with pytest.raises(ValueError, match="share_location"):
@@ -119,9 +136,17 @@ def test_clinc150_reader(tmp_path):
 @pytest.mark.parametrize(
     "line,text,conjuncts",
     [
-        ("Add [Milk], [Bread], and [Butter] to my list.", "Add Milk, Bread, and Butter to my list.", ["Milk", "Bread", "Butter"]),
+        (
+            "Add [Milk], [Bread], and [Butter] to my list.",
+            "Add Milk, Bread, and Butter to my list.",
+            ["Milk", "Bread", "Butter"],
+        ),
         ("play simon and garfunkel", "play simon and garfunkel", []),
-        ("put [apples] , [oranges] , and [greek yogurt] on my list", "put apples , oranges , and greek yogurt on my list", ["apples", "oranges", "greek yogurt"]),
+        (
+            "put [apples] , [oranges] , and [greek yogurt] on my list",
+            "put apples , oranges , and greek yogurt on my list",
+            ["apples", "oranges", "greek yogurt"],
+        ),
     ],
 )
 def test_bracket_round_trip(nlp, line, text, conjuncts):
@@ -144,7 +169,9 @@ def test_bracket_groups_inferred(nlp):
     assert all(g.label_ == "COORDINATION" for g in doc.spans["coord_groups"])
 
 
-@pytest.mark.parametrize("line", ["add [milk and eggs", "add milk] and eggs", "add [[milk]] and [eggs]", "add [ ] and [eggs]"])
+@pytest.mark.parametrize(
+    "line", ["add [milk and eggs", "add milk] and eggs", "add [[milk]] and [eggs]", "add [ ] and [eggs]"]
+)
 def test_bracket_malformed(tmp_path, line):
     path = tmp_path / "dev.txt"
     path.write_text("add [milk] and [eggs]\n" + line + "\n", encoding="utf8")

@@ -1,4 +1,5 @@
 """Exact match and the kinds of misses."""
+
 import pytest
 
 from spacy_coord.scoring import ERROR_KINDS, error_kind, exact_match_interval, is_exact_match, paired_sign_test

@@ -1,5 +1,6 @@
 """Conjunct spans from dependency parses, silver-label filters, what the
 parser adds to a corpus, and tiny make_corpus runs."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -186,16 +187,29 @@ def test_noun_phrase_slots_for_clinc150_requests_only(parser):
         "dev": [],
     }
     add_noun_phrase_slots(parts, parser, batch_size=8)
-    assert [[(u.text[s:e], slot) for s, e, slot in u.slots] for u in parts["train"]] == [[("eggs", NOUN_PHRASE_SLOT)], [], []]
+    assert [[(u.text[s:e], slot) for s, e, slot in u.slots] for u in parts["train"]] == [
+        [("eggs", NOUN_PHRASE_SLOT)],
+        [],
+        [],
+    ]
 
 
 def test_bad_setting_named_before_any_work(tmp_path):
     """make_corpus.py names a bad override (test_augment.py has the others)."""
     out = tmp_path / "out"
-    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(tmp_path), str(out), "--augment.asr_share", "1.5"]
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "make_corpus.py"),
+        str(tmp_path),
+        str(out),
+        "--augment.asr_share",
+        "1.5",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
-    assert "[augment] setting 'asr_share' must be in [0, 1], got 1.5" in " ".join(result.stdout.split())  # wasabi wraps lines
+    assert "[augment] setting 'asr_share' must be in [0, 1], got 1.5" in " ".join(
+        result.stdout.split()
+    )  # wasabi wraps lines
     assert not out.exists()
 
 
@@ -215,11 +229,31 @@ def assets(tmp_path):
 def test_tiny_make_corpus(tmp_path, assets, parser):
     out = tmp_path / "corpus"
     cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(out)]
-    cmd += ["--corpus.n_train", "200", "--corpus.n_eval", "10", "--corpus.max_sgd", "1500", "--corpus.max_clinc", "1500"]
+    cmd += [
+        "--corpus.n_train",
+        "200",
+        "--corpus.n_eval",
+        "10",
+        "--corpus.max_sgd",
+        "1500",
+        "--corpus.max_clinc",
+        "1500",
+    ]
     cmd += ["--corpus.max_snips", "3000", "--corpus.unseen_domain", "Restaurants", "--corpus.seed", "1"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    buckets = ["two", "three", "four_plus", "commas", "unseen_domain", "compound", "names_and", "names_and_asr", "plain", "natural_dev"]
+    buckets = [
+        "two",
+        "three",
+        "four_plus",
+        "commas",
+        "unseen_domain",
+        "compound",
+        "names_and",
+        "names_and_asr",
+        "plain",
+        "natural_dev",
+    ]
     files = [out / "train.spacy", out / "dev.spacy"] + [out / "eval" / f"{b}.spacy" for b in buckets]
     for path in files:
         assert path.exists(), path
@@ -232,13 +266,17 @@ def test_tiny_make_corpus(tmp_path, assets, parser):
     assert not natural & {d.text for d in train}
     assert all(not d.spans["coord"] for d in read_docbin(out / "eval" / "names_and.spacy"))
     # The same names without capitals or punctuation.
-    names, names_asr = ([d.text for d in read_docbin(out / "eval" / f"{b}.spacy")] for b in ("names_and", "names_and_asr"))
+    names, names_asr = (
+        [d.text for d in read_docbin(out / "eval" / f"{b}.spacy")] for b in ("names_and", "names_and_asr")
+    )
     assert names_asr == [asr_text(text).strip() for text in names] and names_asr != names
     assert all(len(d.spans["coord"]) == 3 for d in read_docbin(out / "eval" / "three.spacy"))
     # Another augmentation seed draws other training examples from the same
     # splits; the evaluation buckets stay as they were.
     other = tmp_path / "other_draw"
-    result = subprocess.run(cmd[:3] + [str(other)] + cmd[4:] + ["--corpus.augment_seed", "2"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        cmd[:3] + [str(other)] + cmd[4:] + ["--corpus.augment_seed", "2"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert {d.text for d in read_docbin(other / "train.spacy")} != {d.text for d in train}
     for bucket in buckets:

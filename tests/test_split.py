@@ -1,4 +1,5 @@
 """Splitting coordinated utterances (spacy_coord.split), on hand-annotated docs."""
+
 import json
 import warnings
 
@@ -6,7 +7,6 @@ import pytest
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
-
 from training_data import find_spans
 
 from spacy_coord.split import SplitUtterance, split_docs, split_records, split_utterances
@@ -242,11 +242,19 @@ def test_overlapping_groups_use_the_first():
 
 def test_original_doc_is_not_changed():
     doc = make("buy green and red apples", ["green", "red"])
-    before = (doc.to_bytes(), [(s.start, s.end) for s in doc.spans["coord"]], [(s.start, s.end) for s in doc.spans["coord_groups"]])
+    before = (
+        doc.to_bytes(),
+        [(s.start, s.end) for s in doc.spans["coord"]],
+        [(s.start, s.end) for s in doc.spans["coord_groups"]],
+    )
     split_utterances(doc)
     split_docs(doc)
     split_records(doc)
-    after = (doc.to_bytes(), [(s.start, s.end) for s in doc.spans["coord"]], [(s.start, s.end) for s in doc.spans["coord_groups"]])
+    after = (
+        doc.to_bytes(),
+        [(s.start, s.end) for s in doc.spans["coord"]],
+        [(s.start, s.end) for s in doc.spans["coord_groups"]],
+    )
     assert before == after
 
 
@@ -254,11 +262,15 @@ def test_split_docs():
     doc = make("add apples, pears and plums, please", ["apples", "pears", "plums"])
     docs = split_docs(doc)
     utterances = split_utterances(doc)
-    assert [d.text for d in docs] == [u.text for u in utterances] == [
-        "add apples, please",
-        "add pears, please",
-        "add plums, please",
-    ]
+    assert (
+        [d.text for d in docs]
+        == [u.text for u in utterances]
+        == [
+            "add apples, please",
+            "add pears, please",
+            "add plums, please",
+        ]
+    )
     for new, utt in zip(docs, utterances):
         assert new.vocab is doc.vocab
         assert new is not doc

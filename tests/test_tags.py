@@ -1,6 +1,5 @@
 import pytest
 import spacy
-
 from training_data import find_spans
 
 from spacy_coord.tags import TAG_IDS, infer_groups, is_valid, spans_to_tags, tags_to_spans
@@ -16,7 +15,11 @@ def tag_string(text, conjuncts):
 @pytest.mark.parametrize(
     "text,conjuncts,expected",
     [
-        ("add bananas peanut butter and paper towels to my list", ["bananas", "peanut butter", "paper towels"], "O B B I C B I O O O"),
+        (
+            "add bananas peanut butter and paper towels to my list",
+            ["bananas", "peanut butter", "paper towels"],
+            "O B B I C B I O O O",
+        ),
         ("apples , oranges , and pears", ["apples", "oranges", "pears"], "B C B C C B"),
         ("pause the movie and then turn the lights on", ["pause the movie", "turn the lights on"], "B I I C C B I I I"),
         ("from denver to miami and orlando", ["miami", "orlando"], "O O O B C B"),
@@ -50,7 +53,9 @@ def test_single_conjunct_is_dropped_and_two_groups_kept():
     assert tags_to_spans(doc, lone)[0] == []
 
 
-@pytest.mark.parametrize("tags,valid", [("C B", False), ("B C", False), ("I", False), ("O C B", False), ("B C C B I O", True), ("", True)])
+@pytest.mark.parametrize(
+    "tags,valid", [("C B", False), ("B C", False), ("I", False), ("O C B", False), ("B C C B I O", True), ("", True)]
+)
 def test_validity(tags, valid):
     assert is_valid([TAG_IDS[t] for t in tags.split()]) == valid
 
@@ -84,7 +89,7 @@ def test_whitespace_never_at_a_conjunct_edge(text, tags, expected):
     assert [s.text for s in spans] == expected
     assert len(scores) == len(spans)
     assert all(not s[0].is_space and not s[-1].is_space for s in spans + groups)
-    assert [g.text for g in groups] == ([f"{doc[spans[0].start:spans[-1].end].text}"] if spans else [])
+    assert [g.text for g in groups] == ([f"{doc[spans[0].start : spans[-1].end].text}"] if spans else [])
 
 
 def test_whitespace_conjunct_dropped_scores_stay_aligned():

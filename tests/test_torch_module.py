@@ -1,5 +1,6 @@
 """The torch modules: the folded recurrence (large inference batches)
 against nn.LSTM, the train/eval switch, and what a word is."""
+
 import pytest
 import spacy
 import torch

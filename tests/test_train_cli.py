@@ -1,4 +1,5 @@
 """`spacy train` on configs/coord.cfg, then `spacy.load` in a fresh process."""
+
 import json
 import subprocess
 import sys
@@ -8,7 +9,6 @@ import numpy
 import pytest
 import spacy
 from spacy.tokens import DocBin
-
 from training_data import TRAIN_DATA, make_example
 
 CONFIG = Path(__file__).parents[1] / "configs" / "coord.cfg"
@@ -59,7 +59,19 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
     (tmp_path / "eval").mkdir()
     DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "eval" / "two.spacy")
     metrics = tmp_path / "metrics"
-    subprocess.run([sys.executable, "-m", "experiments.compare_checkpoints", str(tmp_path / "eval"), str(metrics), "tiny", str(tmp_path / "out")], check=True, cwd=Path(__file__).parents[1])
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "experiments.compare_checkpoints",
+            str(tmp_path / "eval"),
+            str(metrics),
+            "tiny",
+            str(tmp_path / "out"),
+        ],
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
     compared = json.loads((metrics / "checkpoints.json").read_text())["tiny"]
     assert compared["runs"] == [str(tmp_path / "out")]
     assert compared["exact"]["model-best"]["two"] > 0.5
@@ -91,6 +103,8 @@ def test_training_with_vectors_is_repeatable(tmp_path):
     models = []
     for run in ("first", "second"):
         output = tmp_path / run
-        subprocess.run([sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(output), *args], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(output), *args], check=True
+        )
         models.append((output / "model-last" / "coord_chunker" / "model").read_bytes())
     assert models[0] == models[1]

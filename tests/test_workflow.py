@@ -1,4 +1,5 @@
 """Smoke test: `spacy project run all` on a few hundred utterances per corpus."""
+
 import json
 import shutil
 import subprocess

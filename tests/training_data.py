@@ -1,11 +1,12 @@
 """A handful of gold utterances and helpers to train a tiny pipeline on them."""
+
 from typing import List, Tuple
 
 import spacy
-from thinc.api import Adam, fix_random_seed
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
+from thinc.api import Adam, fix_random_seed
 
 from spacy_coord import set_domain
 
@@ -69,4 +70,3 @@ def train_pipeline(model_config=None, n_iter=60, data=TRAIN_DATA, **settings) ->
     for _ in range(n_iter):
         nlp.update(examples, sgd=optimizer)
     return nlp
-

@@ -19,6 +19,7 @@ nothing is overwritten). The errors file is rewritten from INPUT up to that
 point, so that it never holds duplicates. Processing then continues right
 after that line.
 """
+
 import errno
 import functools
 import json

@@ -1,5 +1,6 @@
 """The local engine of `spacy-coord annotate`: `nlp.pipe` in this process
 (and its `n_process` workers), streaming and resumable."""
+
 import time
 from collections import deque
 from pathlib import Path
@@ -78,7 +79,10 @@ def annotate_file(
     split_fn = make_split_fn(spans_key, groups_key) if splits else None
     pending: Deque[Tuple[int, Dict[str, Any]]] = deque()
     start = time.perf_counter()
-    with LineWriter(output_path, flush_every=batch_size) as out, LineWriter(errors_path_for(output_path), flush_every=64) as errors:
+    with (
+        LineWriter(output_path, flush_every=batch_size) as out,
+        LineWriter(errors_path_for(output_path), flush_every=64) as errors,
+    ):
 
         def texts() -> Iterator[str]:
             for item in iter_input(

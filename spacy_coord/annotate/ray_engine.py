@@ -22,6 +22,7 @@ anything is written, one Ray task loads the pipeline (`probe_pipeline`), so
 that a pipeline that does not load, or a key it does not set, stops the run
 with the same message as on the local engine.
 """
+
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
@@ -157,7 +158,12 @@ class CoordAnnotator:
         """
         items = [
             parse_line(
-                row["raw"], row["line_no"], 0, field=self.field, input_format=self.input_format, max_length=self.max_length
+                row["raw"],
+                row["line_no"],
+                0,
+                field=self.field,
+                input_format=self.input_format,
+                max_length=self.max_length,
             )
             for i in range(len(batch["path"]))
             for row in read_chunk({key: batch[key][i] for key in ("path", "start", "end", "line_no")})
@@ -166,7 +172,9 @@ class CoordAnnotator:
         docs = self.nlp.pipe((item.text for item in valid), batch_size=self.batch_size)
         lines = {
             item.line_no: dumps(
-                doc_to_record(doc, item.record, spans_key=self.spans_key, groups_key=self.groups_key, split_fn=self.split_fn)
+                doc_to_record(
+                    doc, item.record, spans_key=self.spans_key, groups_key=self.groups_key, split_fn=self.split_fn
+                )
             )
             for item, doc in zip(valid, docs)
         }
@@ -258,7 +266,9 @@ def annotate_file_ray(
             overwrite=overwrite,
             on_start=on_start,
         )
-        chunks = plan_chunks(input_path, start_offset=state.offset, start_line=state.line_no, lines_per_chunk=lines_per_chunk)
+        chunks = plan_chunks(
+            input_path, start_offset=state.offset, start_line=state.line_no, lines_per_chunk=lines_per_chunk
+        )
         if not chunks:
             return summary
         start = time.perf_counter()
@@ -287,7 +297,10 @@ def annotate_file_ray(
             },
         )
         last_line = state.line_no - 1
-        with LineWriter(output_path, flush_every=batch_size) as out, LineWriter(errors_path_for(output_path), flush_every=64) as errors:
+        with (
+            LineWriter(output_path, flush_every=batch_size) as out,
+            LineWriter(errors_path_for(output_path), flush_every=64) as errors,
+        ):
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=2):
                 for kind, line in zip(batch["kind"], batch["json"]):
                     if kind == KIND_OK:

@@ -1,4 +1,5 @@
 """spacy-coord.WordEmbedding.v1: docs -> one representation per distinct word."""
+
 from typing import Any, Callable, List, NamedTuple, Sequence, Tuple
 
 from spacy.attrs import intify_attr
@@ -81,14 +82,18 @@ def check_vectors(model: Model, vocab) -> None:
     """Raise a ValueError when the vocab's vectors are not as wide as the setting."""
     width = model.attrs["vectors_width"]
     if width and vocab.vectors.shape[1] != width:
-        raise ValueError(Errors.E008.format(name=NAME, width=width, found=vocab.vectors.shape[1], shape=vocab.vectors.shape))
+        raise ValueError(
+            Errors.E008.format(name=NAME, width=width, found=vocab.vectors.shape[1], shape=vocab.vectors.shape)
+        )
 
 
 def forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[EmbeddedWords, Callable]:
     if model.attrs["vectors_width"]:
         check_vectors(model, docs[0].vocab)
     attrs = model.attrs
-    features = featurize(docs, attrs["attr_ids"], attrs["rows"], attrs["max_chars"], attrs["char_rows"], attrs["vectors_width"])
+    features = featurize(
+        docs, attrs["attr_ids"], attrs["rows"], attrs["max_chars"], attrs["char_rows"], attrs["vectors_width"]
+    )
     words, backprop_words = model.layers[0](features, is_train)
 
     def backprop(d_embedded: EmbeddedWords) -> List[Doc]:

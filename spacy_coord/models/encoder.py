@@ -1,4 +1,5 @@
 """spacy-coord.BiLSTMEncoder.v1: docs -> one state per token (a Ragged)."""
+
 from typing import Any, Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc

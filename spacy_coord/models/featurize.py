@@ -1,6 +1,7 @@
 """Docs into the numpy inputs of the word embedding: each distinct word of a
 batch once (its hashed attributes, characters and static vector) and the
 word of each token."""
+
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy

@@ -1,4 +1,5 @@
 """spacy-coord.CRFHead.v1: token states -> tag scores, and their loss in training."""
+
 from typing import Any, Callable, NamedTuple, Optional, Tuple
 
 import numpy
@@ -89,7 +90,9 @@ def forward(model: Model, X: HeadInput, is_train: bool) -> Tuple[Any, Callable]:
 def _to_torch(model: Model, X: HeadInput, is_train: bool) -> Tuple[ArgsKwargs, Callable]:
     device = get_torch_default_device()
     states = xp2torch(X.states, requires_grad=is_train, device=device)
-    kwargs = {name: xp2torch(getattr(X, name), device=device) for name in ("tags", "domains") if getattr(X, name) is not None}
+    kwargs = {
+        name: xp2torch(getattr(X, name), device=device) for name in ("tags", "domains") if getattr(X, name) is not None
+    }
     return ArgsKwargs(args=(states, xp2torch(X.lengths)), kwargs=kwargs), lambda d: torch2xp(d.args[0])
 
 

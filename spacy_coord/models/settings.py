@@ -1,5 +1,6 @@
 """Checks of the architectures' settings: a bad value raises a ValueError
 that names the architecture and the setting."""
+
 from typing import Any, Dict
 
 from spacy.attrs import intify_attr

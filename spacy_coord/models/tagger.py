@@ -1,4 +1,5 @@
 """spacy-coord.CoordTagger.v1: an encoder and a tag head, composed."""
+
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 

@@ -1,6 +1,7 @@
 """Thinc wrappers of the project's torch modules, and how their weights are
 saved: safetensors (which cannot run code when loaded) with a checksum that
 is checked at load time."""
+
 import hashlib
 from typing import Any, Callable, Tuple
 

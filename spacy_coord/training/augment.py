@@ -11,6 +11,7 @@ and compound requests joined from two commands of different domains.
 
 Everything random draws from one `random.Random(seed)`, so a run is repeatable.
 """
+
 import random
 import re
 from dataclasses import dataclass
@@ -48,8 +49,22 @@ from .render import (
 # Words after a list that ends a request ("text [ann] and [bo] tomorrow"):
 # hand-written, generic.
 TRAILING_PHRASES = (
-    "today", "tomorrow", "tonight", "this morning", "this afternoon", "this weekend", "next week",
-    "on friday", "right now", "now", "please", "for me", "later", "again", "too", "as well",
+    "today",
+    "tomorrow",
+    "tonight",
+    "this morning",
+    "this afternoon",
+    "this weekend",
+    "next week",
+    "on friday",
+    "right now",
+    "now",
+    "please",
+    "for me",
+    "later",
+    "again",
+    "too",
+    "as well",
 )
 # Slot types (by name) that "between X and Y" suits.
 BETWEEN_SLOTS = re.compile(r"time|date|day|hour|city|location|price|number|count|rating|temperature|year|size")
@@ -207,7 +222,7 @@ class Augmenter:
         return values
 
     def between_example(self, utt: Utterance) -> Optional[AugExample]:
-        """"between X and Y" in place of a time, place or number slot value."""
+        """ "between X and Y" in place of a time, place or number slot value."""
         if classify(utt) == COORDINATED:
             return None
         candidates = [i for i in self.list_slots(utt, 2) if BETWEEN_SLOTS.search(utt.slots[i][2])]

@@ -14,6 +14,7 @@ The hand-written dev sets are only ever written to their evaluation
 buckets, and source utterances with the same text as one of their lines
 are dropped.
 """
+
 import dataclasses
 import random
 import time
@@ -60,7 +61,9 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {corpus.unseen_domain!r}: the unseen_domain bucket will be empty")
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
-    parser = spacy.load(corpus.parser, exclude=["ner", "lemmatizer"]) if corpus.silver or corpus.noun_phrase_lists else None
+    parser = (
+        spacy.load(corpus.parser, exclude=["ner", "lemmatizer"]) if corpus.silver or corpus.noun_phrase_lists else None
+    )
     silver = label_silver(parts, parser, corpus.batch_size) if corpus.silver else {name: [] for name in TRAINING_PARTS}
     if corpus.noun_phrase_lists:
         add_noun_phrase_slots(parts, parser, corpus.batch_size)
@@ -74,7 +77,9 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
         for i, name in enumerate(TRAINING_PARTS)
     }
     # A few spare examples per bucket replace those that drop_seen leaves out.
-    buckets = build_buckets(parts["test"], parts["unseen"], corpus.n_eval + max(5, corpus.n_eval // 20), corpus.seed + 2)
+    buckets = build_buckets(
+        parts["test"], parts["unseen"], corpus.n_eval + max(5, corpus.n_eval // 20), corpus.seed + 2
+    )
     buckets = drop_seen(buckets, [ex.text for name in TRAINING_PARTS for ex in outputs[name]])
     outputs.update({name: aligned(nlp, examples)[: corpus.n_eval] for name, examples in buckets.items()})
     msg.info(f"Writing docs to {output} ({time.perf_counter() - start_time:.1f}s so far)")
@@ -171,7 +176,9 @@ def add_noun_phrase_slots(parts: Dict[str, List[Utterance]], parser: Language, b
     natural requests."""
     start, n_slotted = time.perf_counter(), 0
     for name in TRAINING_PARTS:
-        targets = [i for i, u in enumerate(parts[name]) if u.source == "clinc150" and not u.slots and classify(u) == PLAIN]
+        targets = [
+            i for i, u in enumerate(parts[name]) if u.source == "clinc150" and not u.slots and classify(u) == PLAIN
+        ]
         docs = parser.pipe((parts[name][i].text for i in targets), batch_size=batch_size)
         for i, doc in zip(targets, docs):
             slot = noun_phrase_slot(doc)

@@ -6,6 +6,7 @@ Neither class has defaults of its own: the config file is the one place
 that gives them. A bad value raises a `ValueError` naming its section and
 setting.
 """
+
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Type, TypeVar, Union
@@ -162,7 +163,9 @@ def load_corpus_config(
     augment = dict(config.get("augment", {}))
     if isinstance(augment.get("n_values"), dict):
         augment["n_values"] = {_list_size(n): w for n, w in augment["n_values"].items()}
-    return _from_section(CorpusConfig, "corpus", config.get("corpus", {})), _from_section(AugmentConfig, "augment", augment)
+    return _from_section(CorpusConfig, "corpus", config.get("corpus", {})), _from_section(
+        AugmentConfig, "augment", augment
+    )
 
 
 def _from_section(cls: Type[T], section: str, values: Dict[str, Any]) -> T:

@@ -4,6 +4,7 @@ CLINC150) into `Utterance` records, and where their coordinator words stand.
 Every reader raises a `ValueError` naming the file and the line (or item)
 when its input is malformed.
 """
+
 import json
 import re
 from dataclasses import dataclass
@@ -288,4 +289,3 @@ def outside_coordinators(utt: Utterance) -> List[CharSpan]:
 def inside_coordinators(utt: Utterance) -> List[CharSpan]:
     """Coordinator words of `utt` inside a slot value that is one name ("simon and garfunkel")."""
     return [(s, e) for s, e in coordinator_offsets(utt.text) if _in_name(utt, s, e)]
-

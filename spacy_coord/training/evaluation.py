@@ -1,6 +1,7 @@
 """The evaluation buckets, their targets and how a system is scored on them:
 shared by the workflow's evaluation and benchmark steps and the research
 tools in experiments/."""
+
 import json
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -53,6 +54,7 @@ def score_buckets(
     """Exact match and conjunct F1 per bucket of `run` (texts -> annotated
     docs). `matches`, if given, receives per bucket whether each utterance
     is an exact match."""
+
     def summary(examples: List[Example]) -> Dict:
         bucket_scores = score_coord(examples)
         return {"n": len(examples), "exact": bucket_scores["spans_coord_exact"], "f": bucket_scores["spans_coord_f"]}
@@ -82,15 +84,20 @@ def paired_comparison(first: Dict[str, List[bool]], second: Dict[str, List[bool]
     for bucket, flags in first.items():
         only_first = sum(a and not b for a, b in zip(flags, second[bucket]))
         only_second = sum(b and not a for a, b in zip(flags, second[bucket]))
-        paired[bucket] = {"only_first": only_first, "only_second": only_second,
-                          "p": paired_sign_test(only_first, only_second)}
+        paired[bucket] = {
+            "only_first": only_first,
+            "only_second": only_second,
+            "p": paired_sign_test(only_first, only_second),
+        }
     return paired
 
 
 def shortfall(buckets: Dict[str, Dict]) -> Optional[float]:
     """How far exact match falls short of TARGETS, summed over the buckets
     scored (None when none of them is): 0 when every target is met."""
-    scored = [(buckets[b]["exact"], target) for b, target in TARGETS.items() if buckets.get(b, {}).get("exact") is not None]
+    scored = [
+        (buckets[b]["exact"], target) for b, target in TARGETS.items() if buckets.get(b, {}).get("exact") is not None
+    ]
     return sum(max(0.0, target - exact) for exact, target in scored) if scored else None
 
 
@@ -101,7 +108,9 @@ def read_bucket(eval_dir: Path, bucket: str, vocab) -> List:
 
 def size_mb(path: Path, exclude: Tuple[str, ...] = ()) -> float:
     """Size of a pipeline folder in MB, without the subfolders named in `exclude`."""
-    files = [p for p in path.rglob("*") if p.is_file() and not any(part in exclude for part in p.relative_to(path).parts)]
+    files = [
+        p for p in path.rglob("*") if p.is_file() and not any(part in exclude for part in p.relative_to(path).parts)
+    ]
     return sum(p.stat().st_size for p in files) / 1e6
 
 
@@ -148,9 +157,7 @@ def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
 
     buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
     names = list(results)
-    scores = numpy.array(
-        [[results[n]["buckets"].get(b, {}).get("exact", numpy.nan) for b in buckets] for n in names]
-    )
+    scores = numpy.array([[results[n]["buckets"].get(b, {}).get("exact", numpy.nan) for b in buckets] for n in names])
     differences = scores - scores[0]
     fig, ax = plt.subplots(figsize=(1.0 * len(buckets) + 6, 0.38 * len(names) + 1.6))
     shown = differences.copy()
@@ -162,7 +169,16 @@ def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
             if not numpy.isnan(value):
                 text = f"{value:.2f}" if i == 0 else f"{value:+.2f}"
                 colour = "white" if abs(shown[i, j]) > 0.1 else "black"  # readable on dark cells
-                ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour, weight="bold" if i == 0 else "normal")
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=colour,
+                    weight="bold" if i == 0 else "normal",
+                )
     ax.set_xticks(range(len(buckets)), [BUCKETS[b] for b in buckets], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_title(f"{title}\n(first row: exact match; the others: difference from it)", fontsize=10)

@@ -7,6 +7,7 @@ as negatives (they get silver labels from a parser, or are left out).
 Originals without one are negatives, also when a slot value has "and"
 inside one name ("simon and garfunkel").
 """
+
 import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple

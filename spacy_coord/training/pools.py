@@ -1,4 +1,5 @@
 """Slot values per slot type, the values that lists are made of."""
+
 from typing import Dict, Iterable, List
 
 from .corpora import COORDINATING_SLOTS, Utterance, coordinator_offsets

@@ -1,5 +1,6 @@
 """Writing lists of values, and text as speech recognition writes it: lower
 case, without punctuation."""
+
 import re
 import unicodedata
 from dataclasses import dataclass, replace

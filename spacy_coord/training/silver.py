@@ -13,6 +13,7 @@ For verbal coordinations, a subject and auxiliaries to the left of the first
 verb are shared ("I will be [leaving on the 4th] and [returning on the 9th]")
 unless the later conjunct has its own subject.
 """
+
 import re
 from typing import List, Optional, Sequence, Set, Tuple
 
@@ -81,7 +82,7 @@ def parser_conjunct_groups(doc: Doc) -> List[List[TokenSpan]]:
 
 
 def _category(token: Token) -> str:
-    """"V" for verbs, "N" for nominals, "" otherwise."""
+    """ "V" for verbs, "N" for nominals, "" otherwise."""
     if token.pos_ in _VERB_POS:
         return "V"
     if token.pos_ in _NOMINAL_POS:
@@ -285,6 +286,7 @@ def _with_slot_groups(
     groups: Sequence[Sequence[Tuple[int, int]]], slot_groups: Sequence[Sequence[Tuple[int, int]]]
 ) -> List[List[Tuple[int, int]]]:
     """`groups` with each that overlaps a slot group replaced by the slot group."""
+
     def overlaps(a: Sequence[Tuple[int, int]], b: Sequence[Tuple[int, int]]) -> bool:
         return a[0][0] < b[-1][1] and b[0][0] < a[-1][1]
 
@@ -308,9 +310,7 @@ def _clean_gaps(text: str, group: Sequence[Tuple[int, int]]) -> bool:
 
 def _joins_number(text: str, group: Sequence[Tuple[int, int]]) -> bool:
     """Whether the coordinator between two conjuncts is the "and" of a spoken number."""
-    return any(
-        has_number_and(text[max(0, left[1] - 12) : right[0] + 4]) for left, right in zip(group, group[1:])
-    )
+    return any(has_number_and(text[max(0, left[1] - 12) : right[0] + 4]) for left, right in zip(group, group[1:]))
 
 
 # Noun phrases that may become a list: objects of a verb or preposition.

@@ -1,6 +1,7 @@
 """The splits of the source utterances (train, dev, test and one domain
 held out), and the evaluation buckets made from the test split and the
 held-out domain."""
+
 import hashlib
 import random
 from typing import Callable, Dict, Iterable, List, Optional, Sequence

@@ -1,6 +1,7 @@
 """Domain-adversarial head: a domain classifier trained through a gradient
 reversal layer, which pushes the encoder towards domain-independent states
 (Ganin & Lempitsky, 2015)."""
+
 import torch
 from torch import Tensor, nn
 

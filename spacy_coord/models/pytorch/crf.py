@@ -7,6 +7,7 @@ hard transition constraints (so decoding never yields an invalid tag
 sequence) and partially labelled sequences (gold tokens that do not align
 with the predicted tokenization are left free in the likelihood).
 """
+
 from typing import Tuple
 
 import torch

@@ -1,6 +1,7 @@
 """Word representations: hashed attribute embeddings, a character CNN and
 projected static vectors, concatenated. They are computed once per distinct
 word of a batch; the encoder gathers them for its tokens."""
+
 from typing import List, Optional, Sequence
 
 import torch

@@ -1,4 +1,5 @@
 """The BiLSTM encoder over the words of a batch, as a plain torch module."""
+
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -44,6 +45,11 @@ class BiLSTMEncoder(FastModeSwitch):
             states, _ = self.lstm(embedded)
             return F.dropout(states[0], dropout, self.training)
         packed, _ = self.lstm(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))
-        packed = PackedSequence(F.dropout(packed.data, dropout, self.training), packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+        packed = PackedSequence(
+            F.dropout(packed.data, dropout, self.training),
+            packed.batch_sizes,
+            packed.sorted_indices,
+            packed.unsorted_indices,
+        )
         states, _ = pad_packed_sequence(packed, batch_first=True)
         return states[mask.to(states.device)]

@@ -8,23 +8,17 @@ than tokens: each word is projected once and its tokens gather the result.
 `nn.LSTM` cannot take precomputed gates, so the recurrence runs here, both
 directions at once.
 """
+
 from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
 
-
 def can_fold(lstm: nn.Module) -> bool:
     """Whether `folded_bilstm` supports this LSTM: a plain float `nn.LSTM`
     (not a quantized one), bidirectional, of any number of layers."""
-    return (
-        type(lstm) is nn.LSTM
-        and lstm.bidirectional
-        and lstm.bias
-        and lstm.batch_first
-        and lstm.proj_size == 0
-    )
+    return type(lstm) is nn.LSTM and lstm.bidirectional and lstm.bias and lstm.batch_first and lstm.proj_size == 0
 
 
 class _Weights(NamedTuple):

@@ -1,6 +1,7 @@
 """The tag scorer on top of an encoder, as a plain torch module: a dense
 layer gives each token's tag scores (emissions), trained with a CRF
 likelihood or a per-token softmax, and an optional domain-adversarial head."""
+
 from typing import Optional, Tuple
 
 import torch

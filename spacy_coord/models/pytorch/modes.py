@@ -1,4 +1,5 @@
 """A cheaper train()/eval() switch for the project's torch modules."""
+
 from torch import nn
 
 
