@@ -91,3 +91,17 @@ def test_n_process_works_with_default_threads(saved):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.strip().splitlines()[-1]) == 6 * 2 + 6 * 3
+
+
+def test_prediction_leaves_the_data_factory_and_engines_unimported(saved):
+    """Loading a pipeline and predicting import the runtime only, not the
+    workflow's data factory (spacy_coord.training) nor the batch engines."""
+    script = (
+        "import sys, spacy\n"
+        "nlp = spacy.load(sys.argv[1])\n"
+        "nlp('call mom or dad')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('spacy_coord.training', 'spacy_coord.annotate', 'ray'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(saved)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
