@@ -41,9 +41,10 @@ class Errors(metaclass=_WithCodes):
     )
     # Inputs
     E008 = (
-        "[{name}] setting 'vectors_width' is {width}, but the docs' vectors have width {found} "
-        "(shape {shape}). Set vectors_width to the vectors' width, or to 0 to train without "
-        "static vectors, or add vectors with `spacy init vectors` and `[initialize.vectors]`."
+        "[{name}] setting 'vectors_width' is {width}, but the vectors of the docs' vocab have width "
+        "{found} (shape {shape}). Docs made by another pipeline carry its vocab and vectors: make them "
+        "with this pipeline (nlp.make_doc). Otherwise set vectors_width to the vectors' width, or to 0 "
+        "to train without static vectors, or add vectors with `spacy init vectors` and `[initialize.vectors]`."
     )
     E009 = "[{name}] training needs a CoordBatch with gold tags"
     E010 = (
