@@ -13,6 +13,7 @@ with the input. Writes metrics/annotate_benchmark.md and .json.
 
 import json
 import os
+import importlib.util
 import platform
 import random
 import resource
@@ -177,10 +178,10 @@ def run(
     tmp.mkdir(parents=True, exist_ok=True)
     model_name = model or "rule-based stand-in (tests/fake_pipeline.py)"
     if model is None:
-        sys.path.insert(0, str(FAKE_CODE.parent))
-        from fake_pipeline import save_fake_pipeline
-
-        model = str(save_fake_pipeline(tmp / "fake_model"))
+        spec = importlib.util.spec_from_file_location("fake_pipeline", FAKE_CODE)
+        fake_pipeline = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(fake_pipeline)
+        model = str(fake_pipeline.save_fake_pipeline(tmp / "fake_model"))
         code = FAKE_CODE
     corpus = tmp / "corpus.jsonl"
     small = tmp / "corpus_small.jsonl"

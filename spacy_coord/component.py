@@ -139,8 +139,8 @@ class CoordChunker(TrainablePipe):
         *,
         spans_key: str = SPANS_KEY,
         groups_key: str = GROUPS_KEY,
-        parallelism_weight: float = 0.5,
-        similarity_weight: float = 3.0,
+        parallelism_weight: float,
+        similarity_weight: float,
         scorer: Optional[Callable] = score_coord,
     ) -> None:
         """Initialize the component.

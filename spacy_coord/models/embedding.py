@@ -30,13 +30,13 @@ class EmbeddedWords(NamedTuple):
 
 @registry.architectures(NAME)
 def build_word_embedding(
-    attrs: Sequence[str] = ("NORM", "PREFIX", "SUFFIX", "SHAPE"),
-    rows: Sequence[int] = (5000, 1000, 2500, 500),
-    width: int = 64,
-    char_width: int = 32,
-    max_chars: int = 16,
-    char_rows: int = 512,
-    vectors_width: int = 0,
+    attrs: Sequence[str],
+    rows: Sequence[int],
+    width: int,
+    char_width: int,
+    max_chars: int,
+    char_rows: int,
+    vectors_width: int,
 ) -> Model[List[Doc], EmbeddedWords]:
     """Embed the words of non-empty docs: hashed token attributes, a
     character CNN and projected static vectors, concatenated.

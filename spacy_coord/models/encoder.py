@@ -16,9 +16,7 @@ NAME = "spacy-coord.BiLSTMEncoder.v1"
 
 
 @registry.architectures(NAME)
-def build_bilstm_encoder(
-    embed: Model[List[Doc], EmbeddedWords], width: int = 128, depth: int = 1
-) -> Model[List[Doc], Ragged]:
+def build_bilstm_encoder(embed: Model[List[Doc], EmbeddedWords], width: int, depth: int) -> Model[List[Doc], Ragged]:
     """A BiLSTM over the word representations of `embed`.
 
     Its dropout (on its inputs, between layers and on its outputs) is the

@@ -44,9 +44,7 @@ class HeadInput(NamedTuple):
 
 
 @registry.architectures(NAME)
-def build_crf_head(
-    width: int, decoder: str = "crf", n_domains: int = 0, adversarial_weight: float = 0.0
-) -> Model[HeadInput, Any]:
+def build_crf_head(width: int, decoder: str, n_domains: int, adversarial_weight: float) -> Model[HeadInput, Any]:
     """Score the B/I/C/O tags of each token from its encoder state (a dense
     layer), trained with a CRF likelihood, or with a per-token softmax for
     `decoder = "argmax"`; decoding is the component's.
