@@ -11,9 +11,9 @@ The local engine also runs on N/10 lines, to show that memory does not grow
 with the input. Writes metrics/annotate_benchmark.md and .json.
 """
 
+import importlib.util
 import json
 import os
-import importlib.util
 import platform
 import random
 import resource
