@@ -227,8 +227,9 @@ class CoordChunker(TrainablePipe):
             tags[i], confidences[i] = best[row, : len(docs[i])], probs[row, : len(docs[i])]
         return tags, confidences
 
-    def _decode(self, scores: TagScores, docs: List[Doc], rows: numpy.ndarray) -> Predictions:
-        """Decode the non-empty `rows` of the batch (`docs` are theirs)."""
+    def _decode(self, scores: TagScores, docs: List[Doc], rows: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """Tag ids and confidences, (len(rows), length), of the non-empty
+        `rows` of the batch (`docs` are theirs)."""
         emissions, lengths = scores.emissions[rows], scores.lengths[rows]
         if len(self._names):
             for row, doc in enumerate(docs):
