@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from spacy.util import load_config
 
 ROOT = Path(__file__).parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 TINY_VARS = {
     "shared": str(CORPORA),
-    "corpus_overrides": "--corpus.n_train 200 --corpus.n_eval 10 --corpus.max_snips 300 --corpus.max_sgd 300 --corpus.max_clinc 300",
+    "corpus_config": "configs/corpus_tiny.cfg",
     "glove_words": 2000,
     "max_epochs": 1,
 }
@@ -32,6 +33,15 @@ def test_project_workflow_end_to_end(tmp_path):
             shutil.copytree(source, tmp_path / name)
         else:
             shutil.copy(source, tmp_path / name)
+    # A few hundred utterances per corpus: the default corpus settings, some overridden.
+    tiny = {
+        "corpus.n_train": 200,
+        "corpus.n_eval": 10,
+        "corpus.max_snips": 300,
+        "corpus.max_sgd": 300,
+        "corpus.max_clinc": 300,
+    }
+    load_config(ROOT / "configs" / "corpus.cfg", overrides=tiny).to_disk(tmp_path / TINY_VARS["corpus_config"])
     overrides = [arg for key, value in TINY_VARS.items() for arg in (f"--vars.{key}", str(value))]
     result = subprocess.run(
         [sys.executable, "-m", "spacy", "project", "run", "all", str(tmp_path), *overrides],
