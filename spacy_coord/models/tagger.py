@@ -55,7 +55,8 @@ def build_coord_tagger(encoder: Model[List[Doc], Ragged], head: Model[HeadInput,
 
 def init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> Model:
     encoder, head = model.layers
-    encoder.initialize(X=[doc for doc in X if len(doc)] or None if X else None)
+    sample = [doc for doc in X or [] if len(doc)]
+    encoder.initialize(X=sample or None)
     model.set_dim("nO", head.get_dim("nO"))
     return model
 
