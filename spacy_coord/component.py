@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
-from .decoding import decode_argmax, decode_with_confidences
+from .decoding import decode_argmax, decode_with_confidences, marginals
 from .domain import get_domain
 from .errors import Errors, Warnings
 from .models import CoordBatch, TagScores
@@ -23,6 +23,7 @@ from .models.featurize import static_vectors
 from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
 from .scoring import score_coord
+from .soft_targets import get_tag_probs
 from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, is_valid, spans_to_tags, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
@@ -67,6 +68,7 @@ DECODING_SETTINGS = ("parallelism_weight", "similarity_weight")
         "groups_key": GROUPS_KEY,
         "parallelism_weight": 0.5,
         "similarity_weight": 3.0,
+        "soft_target_weight": 1.0,
         "scorer": {"@scorers": "spacy-coord.coord_scorer.v1"},
     },
     default_score_weights={
@@ -84,6 +86,7 @@ def make_coord_chunker(
     groups_key: str,
     parallelism_weight: float,
     similarity_weight: float,
+    soft_target_weight: float,
     scorer: Optional[Callable],
 ) -> "CoordChunker":
     """Create a CoordChunker: finds coordinations and their conjuncts.
@@ -103,6 +106,11 @@ def make_coord_chunker(
         rescoring also subtracts this weight times 1 minus the cosine of
         the static vectors of neighbouring conjuncts' last words. No effect
         without static vectors.
+    soft_target_weight (float): In training, for docs that carry a
+        teacher's tag probabilities (`spacy_coord.soft_targets`, written by
+        scripts/teach.py), the weight of the cross-entropy of the model's tag
+        marginals against them, beside the likelihood of the gold tags. 0
+        learns from the gold (or the teacher's best) tags alone.
     scorer (Optional[Callable]): The scoring method.
     RETURNS (CoordChunker): The component.
     """
@@ -114,6 +122,7 @@ def make_coord_chunker(
         groups_key=groups_key,
         parallelism_weight=parallelism_weight,
         similarity_weight=similarity_weight,
+        soft_target_weight=soft_target_weight,
         scorer=scorer,
     )
 
@@ -141,6 +150,7 @@ class CoordChunker(TrainablePipe):
         groups_key: str = GROUPS_KEY,
         parallelism_weight: float,
         similarity_weight: float,
+        soft_target_weight: float,
         scorer: Optional[Callable] = score_coord,
     ) -> None:
         """Initialize the component.
@@ -152,6 +162,7 @@ class CoordChunker(TrainablePipe):
         groups_key (str): `doc.spans` key of the coordinations.
         parallelism_weight (float): See `make_coord_chunker`.
         similarity_weight (float): See `make_coord_chunker`.
+        soft_target_weight (float): See `make_coord_chunker`.
         scorer (Optional[Callable]): The scoring method.
         """
         for setting, value in (("spans_key", spans_key), ("groups_key", groups_key)):
@@ -161,7 +172,12 @@ class CoordChunker(TrainablePipe):
                 )
         if spans_key == groups_key:
             raise ValueError(Errors.E002.format(key=spans_key))
-        for setting, value in (("parallelism_weight", parallelism_weight), ("similarity_weight", similarity_weight)):
+        weights = {
+            "parallelism_weight": parallelism_weight,
+            "similarity_weight": similarity_weight,
+            "soft_target_weight": soft_target_weight,
+        }
+        for setting, value in weights.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
                 raise ValueError(Errors.E001.format(name=name, setting=setting, expected="a number >= 0", value=value))
         self.vocab = vocab
@@ -175,12 +191,13 @@ class CoordChunker(TrainablePipe):
             "groups_key": groups_key,
             "parallelism_weight": float(parallelism_weight),
             "similarity_weight": float(similarity_weight),
+            "soft_target_weight": float(soft_target_weight),
             "domains": [],
             "names": [],
         }
         # The settings as the config gives them: loading restores what
         # training learned (domains, names), not older settings.
-        self._settings = {name: self.cfg[name] for name in ("spans_key", "groups_key", *DECODING_SETTINGS)}
+        self._settings = {name: self.cfg[name] for name in ("spans_key", "groups_key", *weights)}
         self._names = NameLexicon()
         self._pid = os.getpid()
 
@@ -212,6 +229,20 @@ class CoordChunker(TrainablePipe):
         docs (Iterable[Doc]): The documents.
         RETURNS (Predictions): Per doc, tag ids and the confidence of each tag.
         """
+        return self.predict_tag_probs(docs, with_probs=False)[0]
+
+    def predict_tag_probs(
+        self, docs: Iterable[Doc], *, with_probs: bool = True
+    ) -> Tuple[Predictions, Optional[List[numpy.ndarray]]]:
+        """`predict`, and each tag's probability per token under the CRF and
+        the names lexicon's constraints (forward-backward): what a teacher
+        gives a student as soft targets (`spacy_coord.soft_targets`).
+
+        docs (Iterable[Doc]): The documents.
+        with_probs (bool): Compute the probabilities (else None).
+        RETURNS (Tuple[Predictions, Optional[List[numpy.ndarray]]]): The
+            predictions, and per doc (len(doc), n_tags) probabilities.
+        """
         if not self.model.has_dim("nO"):
             raise ValueError(SpacyErrors.E109.format(name=self.name))
         self._limit_threads_after_fork()
@@ -220,22 +251,36 @@ class CoordChunker(TrainablePipe):
         rows = numpy.flatnonzero(scores.lengths)
         tags = [numpy.zeros((len(doc),), dtype="int64") for doc in docs]
         confidences = [numpy.ones((len(doc),), dtype="float32") for doc in docs]
+        probs = [numpy.eye(len(TAGS), dtype="float32")[tag] for tag in tags] if with_probs else None
         if not len(rows):
-            return tags, confidences
-        best, probs = self._decode(scores, [docs[i] for i in rows], rows)
+            return (tags, confidences), probs
+        kept = [docs[i] for i in rows]
+        scores = scores._replace(
+            emissions=self._constrained_emissions(scores.emissions[rows], kept), lengths=scores.lengths[rows]
+        )
+        best, best_probs = self._decode(scores, kept)
+        if with_probs:
+            all_probs = marginals(scores.emissions, scores.lengths, scores.transitions, scores.start, scores.end)
         for row, i in enumerate(rows):
-            tags[i], confidences[i] = best[row, : len(docs[i])], probs[row, : len(docs[i])]
-        return tags, confidences
+            tags[i], confidences[i] = best[row, : len(docs[i])], best_probs[row, : len(docs[i])]
+            if probs is not None:
+                probs[i] = all_probs[row, : len(docs[i])].astype("float32")
+        return (tags, confidences), probs
 
-    def _decode(self, scores: TagScores, docs: List[Doc], rows: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
-        """Tag ids and confidences, (len(rows), length), of the non-empty
-        `rows` of the batch (`docs` are theirs)."""
-        emissions, lengths = scores.emissions[rows], scores.lengths[rows]
+    def _constrained_emissions(self, emissions: numpy.ndarray, docs: List[Doc]) -> numpy.ndarray:
+        """Emissions (n_docs, length, n_tags) with the tags the names lexicon
+        forbids set to FORBIDDEN (in place)."""
         if len(self._names):
             for row, doc in enumerate(docs):
                 forbidden = self._names.forbidden_tags(doc)
                 if forbidden is not None:
                     emissions[row, : len(doc)][forbidden] = FORBIDDEN
+        return emissions
+
+    def _decode(self, scores: TagScores, docs: List[Doc]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """Tag ids and confidences, (n_docs, length), of non-empty `docs`
+        from their (constrained) scores."""
+        emissions, lengths = scores.emissions, scores.lengths
         if scores.normalized:
             return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
         similarity_weight = self.cfg["similarity_weight"]
@@ -303,10 +348,14 @@ class CoordChunker(TrainablePipe):
         if not any(len(eg.predicted) for eg in examples):
             return losses
         set_dropout_rate(self.model, drop)
+        # The forward-backward of the soft targets' loss only where a doc has some.
+        soft_tags = [self._soft_tags(eg) for eg in examples] if self.cfg["soft_target_weight"] else []
         batch = CoordBatch(
             [eg.predicted for eg in examples],
             tags=[self._gold_tags(eg) for eg in examples],
             domains=[self._domain_id(eg.reference) for eg in examples],
+            soft_tags=soft_tags if any(soft.any() for soft in soft_tags) else None,
+            soft_weight=self.cfg["soft_target_weight"],
         )
         model_losses, backprop = self.model.begin_update(batch)
         loss, d_loss = self.get_loss(examples, model_losses)
@@ -401,6 +450,17 @@ class CoordChunker(TrainablePipe):
             warnings.warn(Warnings.W001.format(text=reference.text[:80]), stacklevel=2)
             ref_tags = [-1] * len(reference)
         return _to_predicted_tokens(example, ref_tags)
+
+    def _soft_tags(self, example: Example) -> numpy.ndarray:
+        """The teacher's tag probabilities per predicted token; rows of 0
+        where there are none or the token does not align."""
+        probs = get_tag_probs(example.reference)
+        soft = numpy.zeros((len(example.predicted), len(TAGS)), dtype="float32")
+        if probs is None:
+            return soft
+        aligned = _to_predicted_tokens(example, list(range(len(example.reference))))
+        soft[aligned >= 0] = probs[aligned[aligned >= 0]]
+        return soft
 
 
 def _unit_vectors(docs: List[Doc], length: int) -> Optional[numpy.ndarray]:

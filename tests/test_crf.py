@@ -108,3 +108,36 @@ def numpy_potentials(crf, emissions, mask):
 
 def decode(crf, emissions, mask):
     return torch.from_numpy(decoding.viterbi(*numpy_potentials(crf, emissions, mask)))
+
+
+def test_torch_marginals_match_numpy_forward_backward():
+    crf = constrained_crf()
+    with torch.no_grad():
+        for param in (crf.transitions, crf.start, crf.end):
+            param.normal_()
+    emissions, mask, _ = random_batch()
+    log_marginals = crf.log_marginals(emissions, mask)
+    expected = decoding.marginals(
+        emissions.numpy(), mask.sum(1).numpy(), *(p.detach().numpy() for p in crf.potentials())
+    )
+    for row, length in enumerate(mask.sum(1).tolist()):
+        probs = log_marginals[row, :length].exp()
+        assert torch.allclose(probs.sum(1), torch.ones(length), atol=1e-5)
+        assert torch.allclose(probs, torch.from_numpy(expected[row, :length]).float(), atol=1e-4)
+
+
+def test_soft_loss_pulls_marginals_to_the_targets():
+    crf = constrained_crf()
+    emissions, mask, _ = random_batch()
+    emissions.requires_grad_(True)
+    with torch.no_grad():
+        targets = crf.log_marginals(emissions * 3, mask).exp()
+    optimizer = torch.optim.SGD([emissions], lr=1.0)
+    distances = []
+    for _ in range(50):
+        log_probs = crf.log_marginals(emissions, mask)
+        distances.append(float((log_probs.detach().exp() - targets)[mask].abs().sum()))
+        optimizer.zero_grad()
+        (-(targets * log_probs)[mask].sum()).backward()
+        optimizer.step()
+    assert distances[-1] < distances[0] / 4

@@ -34,13 +34,17 @@ class TagScores(NamedTuple):
 
 class HeadInput(NamedTuple):
     """states (n_tokens, width) and lengths (n_docs,) of non-empty docs;
-    in training, tags (n_tokens,) gold ids (-1 unknown) and domains
-    (n_docs,) ids (-1 unknown) or None."""
+    in training, tags (n_tokens,) gold ids (-1 unknown), domains
+    (n_docs,) ids (-1 unknown) or None, and soft_tags (n_tokens, n_tags) a
+    teacher's tag probabilities (rows of 0 where none) or None, weighted by
+    soft_weight."""
 
     states: Floats2d
     lengths: Ints1d
     tags: Optional[Ints1d] = None
     domains: Optional[Ints1d] = None
+    soft_tags: Optional[Floats2d] = None
+    soft_weight: float = 0.0
 
 
 @registry.architectures(NAME)
@@ -89,8 +93,12 @@ def _to_torch(model: Model, X: HeadInput, is_train: bool) -> Tuple[ArgsKwargs, C
     device = get_torch_default_device()
     states = xp2torch(X.states, requires_grad=is_train, device=device)
     kwargs = {
-        name: xp2torch(getattr(X, name), device=device) for name in ("tags", "domains") if getattr(X, name) is not None
+        name: xp2torch(getattr(X, name), device=device)
+        for name in ("tags", "domains", "soft_tags")
+        if getattr(X, name) is not None
     }
+    if X.soft_tags is not None:
+        kwargs["soft_weight"] = X.soft_weight
     return ArgsKwargs(args=(states, xp2torch(X.lengths)), kwargs=kwargs), lambda d: torch2xp(d.args[0])
 
 

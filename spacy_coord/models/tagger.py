@@ -16,16 +16,22 @@ NAME = "spacy-coord.CoordTagger.v1"
 
 @dataclass
 class CoordBatch:
-    """Input of the model in training: docs, gold tags and domains.
+    """Input of the model in training: docs, gold tags and domains, and a
+    teacher's tag probabilities.
 
     docs (List[Doc]): The documents.
     tags (List[numpy.ndarray]): Gold tag id per token, -1 unknown.
     domains (Optional[List[int]]): Domain id per doc, -1 unknown.
+    soft_tags (Optional[List[numpy.ndarray]]): Per doc, (n_tokens, n_tags)
+        the teacher's probability of each tag, rows of 0 where there is none.
+    soft_weight (float): Weight of the soft targets' loss beside the gold's.
     """
 
     docs: List[Doc]
     tags: List[numpy.ndarray]
     domains: Optional[List[int]] = None
+    soft_tags: Optional[List[numpy.ndarray]] = None
+    soft_weight: float = 0.0
 
 
 @registry.architectures(NAME)
@@ -73,7 +79,11 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     states, backprop_encoder = encoder([X.docs[i] for i in keep], is_train)
     tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64") for i in keep])
     domains = None if X.domains is None else numpy.asarray([X.domains[i] for i in keep], dtype="int64")
-    losses, backprop_head = head(HeadInput(states.dataXd, states.lengths, tags, domains), is_train)
+    soft_tags = None
+    if X.soft_tags is not None and X.soft_weight:
+        soft_tags = numpy.concatenate([numpy.asarray(X.soft_tags[i], dtype="float32") for i in keep])
+    head_input = HeadInput(states.dataXd, states.lengths, tags, domains, soft_tags, X.soft_weight)
+    losses, backprop_head = head(head_input, is_train)
 
     def backprop(d_loss: float) -> CoordBatch:
         backprop_encoder(Ragged(backprop_head(d_loss), states.lengths))

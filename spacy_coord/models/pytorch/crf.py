@@ -59,6 +59,29 @@ class ConstrainedCRF(nn.Module):
             alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
         return torch.logsumexp(alpha + end, dim=1)
 
+    def log_marginals(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """log p(tag at position t | sequence) by forward-backward, differentiable:
+        (batch, length, n_tags); padding positions are garbage.
+
+        emissions (Tensor): (batch, length, n_tags) scores.
+        mask (Tensor): (batch, length) bool, False on padding; each row starts with a True.
+        """
+        transitions, start, end = self.potentials()
+        length = emissions.shape[1]
+        alphas = [start + emissions[:, 0]]
+        for t in range(1, length):
+            step = torch.logsumexp(alphas[-1].unsqueeze(2) + transitions, dim=1) + emissions[:, t]
+            alphas.append(torch.where(mask[:, t].unsqueeze(1), step, alphas[-1]))
+        # beta at the last real token of a row is the end score; padding
+        # positions after it carry that on unchanged.
+        last = end.expand_as(emissions[:, 0])
+        betas = [last]
+        for t in range(length - 2, -1, -1):
+            step = torch.logsumexp(transitions + (emissions[:, t + 1] + betas[-1]).unsqueeze(1), dim=2)
+            betas.append(torch.where(mask[:, t + 1].unsqueeze(1), step, last))
+        scores = torch.stack(alphas, dim=1) + torch.stack(betas[::-1], dim=1)
+        return scores - torch.logsumexp(scores, dim=2, keepdim=True)
+
     def negative_log_likelihood(self, emissions: Tensor, mask: Tensor, tags: Tensor) -> Tensor:
         """-log p(gold tags) per row: (batch,).
 

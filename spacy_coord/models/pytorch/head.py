@@ -54,6 +54,8 @@ class TagScorer(FastModeSwitch):
         lengths: Tensor,
         tags: Optional[Tensor] = None,
         domains: Optional[Tensor] = None,
+        soft_tags: Optional[Tensor] = None,
+        soft_weight: float = 0.0,
     ):
         """states (n_tokens, width), rows one after the other; lengths (batch,).
 
@@ -62,6 +64,9 @@ class TagScorer(FastModeSwitch):
         With `tags` ((n_tokens,) gold ids, -1 unknown): (tagging loss,
         adversarial loss), each summed over the batch; the second needs
         `domains` ((batch,) ids, -1 unknown) and is 0 without them.
+        `soft_tags` ((n_tokens, n_tags) a teacher's tag probabilities, rows
+        of 0 where there are none) add `soft_weight` times the cross-entropy
+        of the model's own tag marginals against them to the tagging loss.
         """
         emissions = self.dense(states)
         if tags is None:
@@ -71,6 +76,8 @@ class TagScorer(FastModeSwitch):
         lengths = lengths.to(states.device)
         mask = torch.arange(int(lengths.max()), device=states.device).unsqueeze(0) < lengths.unsqueeze(1)
         tag_loss = self._tag_loss(emissions, mask, tags)
+        if soft_tags is not None and soft_weight:
+            tag_loss = tag_loss + soft_weight * self._soft_loss(emissions, mask, soft_tags)
         adversarial_loss = tag_loss.new_zeros(())
         if self.adversary is not None and domains is not None:
             adversarial_loss = self.adversary(_padded(states, mask), mask, domains)
@@ -80,6 +87,15 @@ class TagScorer(FastModeSwitch):
         if self.decoder == "crf":
             return self.crf.negative_log_likelihood(_padded(emissions, mask), mask, _padded(tags, mask, -1)).sum()
         return nn.functional.cross_entropy(emissions, tags, ignore_index=-1, reduction="sum")
+
+    def _soft_loss(self, emissions: Tensor, mask: Tensor, soft_tags: Tensor) -> Tensor:
+        """-sum of q(tag) log p(tag) over tokens and tags: p the model's tag
+        marginals (the CRF's forward-backward, or the softmax), q the targets."""
+        if self.decoder == "crf":
+            log_probs = self.crf.log_marginals(_padded(emissions, mask), mask)[mask]
+        else:
+            log_probs = emissions.log_softmax(dim=1)
+        return -(soft_tags * log_probs).sum()
 
 
 def _padded(flat: Tensor, mask: Tensor, value: float = 0) -> Tensor:
