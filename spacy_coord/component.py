@@ -22,6 +22,7 @@ from .models import CoordBatch, TagScores
 from .models.featurize import static_vectors
 from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
+from .numbers import forbidden_in_numbers
 from .scoring import score_coord
 from .soft_targets import get_tag_probs
 from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, is_valid, spans_to_tags, tags_to_spans
@@ -224,7 +225,8 @@ class CoordChunker(TrainablePipe):
 
     def predict(self, docs: Iterable[Doc]) -> Predictions:
         """Predict tags for a batch of docs without modifying them: the
-        model's tag scores, decoded under the names lexicon's constraints.
+        model's tag scores, decoded under the constraints that keep known
+        names and spoken numbers whole.
 
         docs (Iterable[Doc]): The documents.
         RETURNS (Predictions): Per doc, tag ids and the confidence of each tag.
@@ -235,8 +237,8 @@ class CoordChunker(TrainablePipe):
         self, docs: Iterable[Doc], *, with_probs: bool = True
     ) -> Tuple[Predictions, Optional[List[numpy.ndarray]]]:
         """`predict`, and each tag's probability per token under the CRF and
-        the names lexicon's constraints (forward-backward): what a teacher
-        gives a student as soft targets (`spacy_coord.soft_targets`).
+        the same constraints (forward-backward): what a teacher gives a
+        student as soft targets (`spacy_coord.soft_targets`).
 
         docs (Iterable[Doc]): The documents.
         with_probs (bool): Compute the probabilities (else None).
@@ -268,11 +270,11 @@ class CoordChunker(TrainablePipe):
         return (tags, confidences), probs
 
     def _constrained_emissions(self, emissions: numpy.ndarray, docs: List[Doc]) -> numpy.ndarray:
-        """Emissions (n_docs, length, n_tags) with the tags the names lexicon
-        forbids set to FORBIDDEN (in place)."""
-        if len(self._names):
-            for row, doc in enumerate(docs):
-                forbidden = self._names.forbidden_tags(doc)
+        """Emissions (n_docs, length, n_tags) with the tags that split a
+        known name (the names lexicon) or a spoken number ("nine hundred and
+        ninety nine") set to FORBIDDEN (in place)."""
+        for row, doc in enumerate(docs):
+            for forbidden in (self._names.forbidden_tags(doc) if len(self._names) else None, forbidden_in_numbers(doc)):
                 if forbidden is not None:
                     emissions[row, : len(doc)][forbidden] = FORBIDDEN
         return emissions
