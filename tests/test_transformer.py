@@ -6,6 +6,7 @@ import shutil
 import numpy
 import pytest
 import spacy
+import torch
 from thinc.api import Adam, fix_random_seed
 
 pytest.importorskip("curated_transformers")
@@ -149,12 +150,30 @@ def test_changed_weights_file_fails_the_hash_check(tmp_path):
         ({"n_heads": 5}, "n_heads"),
         ({"n_positions": 2}, "n_positions"),
         ({"depth": 4}, "depth"),
+        ({"lr_scale": -0.1}, "lr_scale"),
     ],
 )
 def test_bad_settings_name_the_setting(encoder, setting):
     model = {**TRF_MODEL, "encoder": {**TRF_MODEL["encoder"], **encoder}}
     with pytest.raises(ValueError, match=setting):
         spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
+
+
+def test_lr_scale_zero_freezes_the_transformer():
+    """The encoder's share of the learning rate: 0 leaves the pretrained
+    weights as they are while the head learns."""
+    nlp = spacy.blank("en")
+    model = {**TRF_MODEL, "encoder": {**TRF_MODEL["encoder"], "lr_scale": 0.0}}
+    nlp.add_pipe("coord_chunker", config={"model": model})
+    examples = [make_example(nlp, text, gold) for text, gold, _ in TRAIN_DATA]
+    nlp.initialize(lambda: examples)
+    encoder, head = nlp.get_pipe("coord_chunker").model.layers
+    before = [layer.shims[0]._model.state_dict() for layer in (encoder.layers[0], head.layers[0])]
+    before = [{name: tensor.clone() for name, tensor in state.items()} for state in before]
+    nlp.update(examples, sgd=Adam(0.01))
+    after = [layer.shims[0]._model.state_dict() for layer in (encoder.layers[0], head.layers[0])]
+    assert all(torch.equal(before[0][name], tensor) for name, tensor in after[0].items())
+    assert not all(torch.equal(before[1][name], tensor) for name, tensor in after[1].items())
 
 
 def test_head_width_must_match():

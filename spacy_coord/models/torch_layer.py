@@ -2,6 +2,7 @@
 saved: safetensors (which cannot run code when loaded) with a checksum that
 is checked at load time."""
 
+import functools
 import hashlib
 from typing import Any, Callable, Tuple
 
@@ -9,7 +10,8 @@ import srsly
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
-from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
+from thinc.api import ArgsKwargs, Model, Optimizer, PyTorchShim, torch2xp, xp2torch
+from thinc.layers.pytorchwrapper import forward as pytorch_forward
 from torch import nn
 
 from ..errors import Errors
@@ -17,15 +19,37 @@ from ..errors import Errors
 WEIGHTS_FORMAT = "safetensors"
 
 
-def torch_layer(module: nn.Module, convert_inputs: Callable, convert_outputs: Callable = None) -> Model:
-    """A Thinc layer around `module` whose weights are saved as safetensors."""
-    return PyTorchWrapper_v3(
-        module,
-        convert_inputs=convert_inputs,
-        convert_outputs=convert_outputs or tensor_output,
-        serialize_model=serialize_weights,
-        deserialize_model=deserialize_weights,
+def torch_layer(
+    module: nn.Module, convert_inputs: Callable, convert_outputs: Callable = None, lr_scale: float = 1.0
+) -> Model:
+    """A Thinc layer around `module` (thinc's PyTorchWrapper_v3) whose weights
+    are saved as safetensors and learn at `lr_scale` times the optimizer's
+    learning rate."""
+    return Model(
+        "pytorch",
+        pytorch_forward,
+        attrs={"convert_inputs": convert_inputs, "convert_outputs": convert_outputs or tensor_output},
+        shims=[
+            ScaledPyTorchShim(
+                module, lr_scale=lr_scale, serialize_model=serialize_weights, deserialize_model=deserialize_weights
+            )
+        ],
+        dims={"nI": None, "nO": None},
     )
+
+
+class ScaledPyTorchShim(PyTorchShim):
+    """A PyTorchShim whose parameters learn at `lr_scale` times the
+    optimizer's rate: a pretrained encoder fine-tuned gently under a new head
+    that learns fast, with one optimizer for the pipeline."""
+
+    def __init__(self, module: nn.Module, *, lr_scale: float, **kwargs) -> None:
+        super().__init__(module, **kwargs)
+        self.lr_scale = lr_scale
+
+    def finish_update(self, optimizer: Optimizer) -> None:
+        scaled = optimizer if self.lr_scale == 1.0 else functools.partial(optimizer, lr_scale=self.lr_scale)
+        super().finish_update(scaled)
 
 
 def tensor_output(model: Model, inputs_outputs: Tuple[Any, torch.Tensor], is_train: bool) -> Tuple[Any, Callable]:

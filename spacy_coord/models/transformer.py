@@ -53,6 +53,7 @@ def build_transformer_encoder(
     n_pieces: int = 30522,
     n_positions: int = 512,
     pooling: str = "mean",
+    lr_scale: float = 1.0,
 ) -> Model[List[Doc], Ragged]:
     """A pretrained BERT-style transformer (curated-transformers' encoder)
     over the word pieces of each token, pooled to one state per token.
@@ -75,6 +76,9 @@ def build_transformer_encoder(
     n_pieces (int): Size of the word piece vocabulary.
     n_positions (int): Position table size: the longest window, in pieces.
     pooling (str): "mean" of a token's pieces, or its "first" piece.
+    lr_scale (float): Learning rate of the transformer's weights as a share
+        of the optimizer's: a small share fine-tunes the pretrained weights
+        gently while the new head and CRF learn at the full rate.
     RETURNS (Model[List[Doc], Ragged]): The states of the tokens of non-empty
         docs, docs one after the other; dim "nO" is `width`.
     """
@@ -97,7 +101,7 @@ def build_transformer_encoder(
     return Model(
         NAME,
         forward,
-        layers=[torch_layer(module, _to_torch)],
+        layers=[torch_layer(module, _to_torch, lr_scale=lr_scale)],
         dims={"nO": width},
         attrs={"package": package, "folder": folder, "n_positions": n_positions, "pooling": pooling},
     )
@@ -107,6 +111,9 @@ def _check_settings(settings: Dict[str, Any]) -> None:
     def fail(setting: str, expected: str) -> None:
         raise ValueError(Errors.E001.format(name=NAME, setting=setting, expected=expected, value=settings[setting]))
 
+    lr_scale = settings["lr_scale"]
+    if isinstance(lr_scale, bool) or not isinstance(lr_scale, (int, float)) or not 0 <= lr_scale < float("inf"):
+        fail("lr_scale", "a number >= 0")
     if settings["pooling"] not in POOLINGS:
         fail("pooling", " or ".join(repr(p) for p in POOLINGS))
     for setting in ("n_heads", "intermediate_width", "n_pieces"):
