@@ -15,6 +15,21 @@ from spacy_coord.training.teach import MAX_UTTERANCE_CHARS, read_utterances, tea
 ROOT = Path(__file__).parents[1]
 
 
+def run_teach(tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
+    """scripts/teach.py on tmp_path's teacher, train.spacy, utterances.txt and eval/."""
+    arguments = [str(tmp_path / name) for name in ("teacher", "train.spacy", "utterances.txt", "eval", "out.spacy")]
+    command = [sys.executable, str(ROOT / "scripts" / "teach.py"), *arguments, *options]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def run_teach(tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
+    """scripts/teach.py on tmp_path's teacher, train.spacy, utterances.txt and eval/."""
+    folder = [str(tmp_path / name) for name in ("teacher", "train.spacy", "utterances.txt", "eval", "out.spacy")]
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "teach.py"), *folder, *options], capture_output=True, text=True
+    )
+
+
 def test_read_utterances_skips_blank_long_repeated_and_held_out(tmp_path):
     path = tmp_path / "mine.txt"
     lines = [
@@ -63,15 +78,9 @@ def test_teach_script_writes_the_students_data(trained_nlp, tmp_path):
     # Repeats of the training texts and of the evaluation text are left out.
     (tmp_path / "utterances.txt").write_text("call dad or mom\nturn on the fan and the heater\nadd milk and eggs\n")
     (tmp_path / "mine.txt").write_text("play simon and garfunkel\nbook a table and call a cab\n")
-    command = [
-        sys.executable,
-        str(ROOT / "scripts" / "teach.py"),
-        str(tmp_path / "teacher"),
-        str(tmp_path / "train.spacy"),
-    ]
-    command += [str(tmp_path / "utterances.txt"), str(tmp_path / "eval"), str(tmp_path / "out.spacy")]
-    command += ["--n-examples", "2", "--n-utterances", "1", "--own-utterances", str(tmp_path / "mine.txt")]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = run_teach(
+        tmp_path, "--n-examples", "2", "--n-utterances", "1", "--own-utterances", str(tmp_path / "mine.txt")
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     docs = read_docbin(tmp_path / "out.spacy")
     assert [doc.text for doc in docs] == [doc.text for doc in train] + [
@@ -86,15 +95,7 @@ def test_teach_script_names_a_bad_own_file(trained_nlp, tmp_path):
     write_docbin([make_example(trained_nlp, "call mom or dad", ["mom", "dad"]).reference], tmp_path / "train.spacy")
     (tmp_path / "eval").mkdir()
     (tmp_path / "utterances.txt").write_text("add milk and eggs\n")
-    command = [
-        sys.executable,
-        str(ROOT / "scripts" / "teach.py"),
-        str(tmp_path / "teacher"),
-        str(tmp_path / "train.spacy"),
-    ]
-    command += [str(tmp_path / "utterances.txt"), str(tmp_path / "eval"), str(tmp_path / "out.spacy")]
-    command += ["--own-utterances", str(tmp_path / "nothing.txt")]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = run_teach(tmp_path, "--own-utterances", str(tmp_path / "nothing.txt"))
     assert result.returncode == 1
     assert "nothing.txt: no such file" in " ".join((result.stdout + result.stderr).split())
     assert not (tmp_path / "out.spacy").exists()
