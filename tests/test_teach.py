@@ -22,14 +22,6 @@ def run_teach(tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True)
 
 
-def run_teach(tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
-    """scripts/teach.py on tmp_path's teacher, train.spacy, utterances.txt and eval/."""
-    folder = [str(tmp_path / name) for name in ("teacher", "train.spacy", "utterances.txt", "eval", "out.spacy")]
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "teach.py"), *folder, *options], capture_output=True, text=True
-    )
-
-
 def test_read_utterances_skips_blank_long_repeated_and_held_out(tmp_path):
     path = tmp_path / "mine.txt"
     lines = [
