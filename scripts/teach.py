@@ -2,11 +2,13 @@
 
     python scripts/teach.py training_trf/model-last corpus/train.spacy corpus/utterances.txt corpus/eval corpus/train_taught.spacy
 
-Writes the student's training file: every gold example of TRAIN (the first
---n-examples of them with the teacher's tag probabilities), then the first
---n-utterances of UTTERANCES and every line of --own-utterances as new
-examples, labeled by the teacher (its conjuncts, and its tag probabilities
-as soft targets). Texts of the evaluation buckets in EVAL_DIR are left out.
+Writes the student's training file: every gold example of TRAIN, those
+whose text is a natural utterance (a line of UTTERANCES) and the first
+--n-examples generated ones with the teacher's tag probabilities; then, as
+new examples labeled by the teacher (its conjuncts, and its tag
+probabilities as soft targets), --n-utterances other lines of UTTERANCES
+(those with a coordinator word first) and every line of --own-utterances.
+Texts of the evaluation buckets in EVAL_DIR are left out.
 """
 
 import time
@@ -16,7 +18,8 @@ import typer
 from wasabi import msg
 
 from spacy_coord.corpus import read_docbin, write_docbin
-from spacy_coord.training.teach import read_utterances, teach_with_progress, texts_of
+from spacy_coord.training.splits import text_key
+from spacy_coord.training.teach import coordinated_first, read_utterances, teach_with_progress, texts_of
 
 
 def main(
@@ -25,8 +28,12 @@ def main(
     utterances: Path = typer.Argument(..., exists=True, dir_okay=False, help="Unlabeled utterances, one a line"),
     eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Evaluation buckets (<bucket>.spacy)"),
     output: Path = typer.Argument(..., help="The student's training file (.spacy)"),
-    n_examples: int = typer.Option(16000, min=0, help="Gold examples given the teacher's tag probabilities"),
-    n_utterances: int = typer.Option(24000, min=0, help="Utterances of UTTERANCES the teacher labels"),
+    n_examples: int = typer.Option(
+        16000, min=0, help="Generated gold examples given the teacher's tag probabilities (natural ones all are)"
+    ),
+    n_utterances: int = typer.Option(
+        24000, min=0, help="Utterances of UTTERANCES the teacher labels, those with a coordinator first"
+    ),
     own_utterances: str = typer.Option("", help="Your own utterances, one a line, all labeled by the teacher"),
 ) -> None:
     """Write OUTPUT: TRAIN with the teacher's soft targets, plus utterances the teacher labeled."""
@@ -37,15 +44,22 @@ def main(
     examples = read_docbin(train, nlp.vocab)
     held_out = set().union(*(texts_of(read_docbin(path, nlp.vocab)) for path in sorted(eval_dir.glob("*.spacy"))))
     try:
-        texts = read_utterances(utterances, exclude=held_out | texts_of(examples))[:n_utterances]
-        if own_utterances:
-            own = read_utterances(Path(own_utterances), exclude=held_out | texts_of(examples) | set(texts))
-            msg.info(f"{own_utterances}: {len(own):,} of your own utterances")
-            texts += own
+        lines = read_utterances(utterances)
+        own = read_utterances(Path(own_utterances)) if own_utterances else []
     except ValueError as error:
         msg.fail(str(error), exits=1)
-    msg.info(f"Teaching: {min(n_examples, len(examples)):,} gold examples, {len(texts):,} unlabeled utterances")
-    teach_with_progress(nlp, examples[:n_examples], "gold examples", keep_gold=True)
+    natural, seen = {text_key(line) for line in lines}, held_out | texts_of(examples)
+    originals = [doc for doc in examples if text_key(doc.text) in natural]
+    augmented = [doc for doc in examples if text_key(doc.text) not in natural][:n_examples]
+    texts = coordinated_first([line for line in lines if text_key(line) not in seen])[:n_utterances]
+    texts += [line for line in own if text_key(line) not in seen | {text_key(text) for text in texts}]
+    if own:
+        msg.info(f"{own_utterances}: {len(own):,} of your own utterances")
+    msg.info(
+        f"Teaching: {len(originals):,} natural and {len(augmented):,} generated gold examples, "
+        f"{len(texts):,} unlabeled utterances"
+    )
+    teach_with_progress(nlp, originals + augmented, "gold examples", keep_gold=True)
     unlabeled = [nlp.make_doc(text) for text in texts]
     teach_with_progress(nlp, unlabeled, "utterances", keep_gold=False)
     n_written = write_docbin(examples + unlabeled, output)

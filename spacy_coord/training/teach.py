@@ -16,6 +16,8 @@ from ..corpus import read_text
 from ..soft_targets import set_tag_probs
 from .splits import text_key
 
+# Words that make an utterance worth the teacher's label first.
+COORDINATORS = frozenset({"and", "or", "nor", "plus", "&"})
 # The longest utterance read from a text file, in characters: longer lines
 # are not utterances (a pasted document) and would slow the teacher down.
 MAX_UTTERANCE_CHARS = 1000
@@ -104,6 +106,13 @@ def teach_with_progress(teacher: Language, docs: List[Doc], label: str, *, keep_
             msg.text(f"  {label}: {done:,} / {len(docs):,} docs ({rate:.0f}/s)")
 
     teach(teacher, docs, keep_gold=keep_gold, progress=progress)
+
+
+def coordinated_first(texts: List[str]) -> List[str]:
+    """`texts` with those holding a coordinator word ("and", "or", ...)
+    first, each part in its order: where the teacher's labels matter most."""
+    with_coordinator = [text for text in texts if COORDINATORS & set(text.lower().split())]
+    return with_coordinator + [text for text in texts if not COORDINATORS & set(text.lower().split())]
 
 
 def texts_of(docs: Iterable[Doc]) -> Set[str]:
