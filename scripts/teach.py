@@ -35,6 +35,9 @@ def main(
         24000, min=0, help="Utterances of UTTERANCES the teacher labels, those with a coordinator first"
     ),
     own_utterances: str = typer.Option("", help="Your own utterances, one a line, all labeled by the teacher"),
+    relabel_natural: bool = typer.Option(
+        False, help="The teacher's conjuncts replace the parser's silver ones on the natural originals"
+    ),
 ) -> None:
     """Write OUTPUT: TRAIN with the teacher's soft targets, plus utterances the teacher labeled."""
     import spacy
@@ -59,7 +62,8 @@ def main(
         f"Teaching: {len(originals):,} natural and {len(augmented):,} generated gold examples, "
         f"{len(texts):,} unlabeled utterances"
     )
-    teach_with_progress(nlp, originals + augmented, "gold examples", keep_gold=True)
+    teach_with_progress(nlp, originals, "natural originals", keep_gold=not relabel_natural)
+    teach_with_progress(nlp, augmented, "generated examples", keep_gold=True)
     unlabeled = [nlp.make_doc(text) for text in texts]
     teach_with_progress(nlp, unlabeled, "utterances", keep_gold=False)
     n_written = write_docbin(examples + unlabeled, output)
