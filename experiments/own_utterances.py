@@ -1,79 +1,103 @@
 """Bring your own utterances, measured: one CLINC150 domain plays an app's
-traffic. The workflow runs on a copy of the project with that domain held
-out of the corpus (so neither teacher nor student sees it), then the student
-is retrained with the domain's CLINC150 train and val requests as
-`vars.utterances` (unlabeled), and both students are scored on the domain's
-lines of the hand-annotated CLINC150 test set (data/natural_dev_clinc.txt)
-and on every bucket.
+traffic. It is taken out of the workflow's training data (the domain's
+examples of corpus/train.spacy and dev.spacy, and its requests in
+corpus/utterances.txt), a teacher is trained without it, and two students
+are taught by that teacher: one without, one with the domain's CLINC150
+train and val requests as your own utterances (unlabeled). Both are scored
+on the domain's lines of the hand-annotated CLINC150 test requests
+(data/natural_dev_clinc.txt, which nothing trains on) and on every bucket.
 
-    python -m experiments.own_utterances /tmp/own travel metrics
+    python -m experiments.own_utterances corpus assets /tmp/own --domain travel
 
-Writes metrics/own_utterances.{md,json}. About 40 minutes on 2 cores.
+The settings (teacher steps, what the teacher labels, epochs, seed) are
+project.yml's vars. Writes metrics/own_utterances.{md,json}. About 30
+minutes on 2 cores (the two students train side by side, one thread each).
 """
 
 import json
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Set
 
+import srsly
 import typer
-from spacy.util import load_config
 from wasabi import msg
 
+from spacy_coord.corpus import read_docbin, write_docbin
+from spacy_coord.domain import get_domain
 from spacy_coord.training.corpora import read_clinc150
-from spacy_coord.training.evaluation import BUCKETS
+from spacy_coord.training.evaluation import BUCKETS, score_buckets
 from spacy_coord.training.splits import text_key
 
 ROOT = Path(__file__).parents[1]
-OWN_FILE = "own_utterances.txt"
+ARMS = ("without", "with")
 
 
 def main(
-    work: Path = typer.Argument(..., help="Folder for the copy of the project and its runs"),
-    domain: str = typer.Argument("travel", help="CLINC150 domain that plays the app's traffic"),
-    output_dir: Path = typer.Argument(ROOT / "metrics", help="Where own_utterances.{md,json} go"),
-    shared: Path = typer.Option(ROOT.parent / "shared" / "corpora", exists=True, help="The corpora"),
+    corpus: Path = typer.Argument(..., exists=True, file_okay=False, help="The workflow's corpus folder"),
+    assets: Path = typer.Argument(..., exists=True, file_okay=False, help="The workflow's assets (clinc150/)"),
+    work: Path = typer.Argument(..., help="Folder for the held-out data, the teacher and the students"),
+    domain: str = typer.Option("travel", help="CLINC150 domain that plays the app's traffic"),
+    vectors: Path = typer.Option(ROOT / "vectors" / "glove", exists=True, help="The workflow's vectors"),
+    output_dir: Path = typer.Option(ROOT / "metrics", help="Where own_utterances.{md,json} go"),
 ) -> None:
-    """Train without, then with, the domain's requests as your own utterances; score both."""
+    """Teacher and students without the domain; one student also with its requests as your own."""
     import spacy
 
-    work.mkdir(parents=True, exist_ok=True)
-    for name in ("project.yml", "configs", "scripts", "experiments", "data"):
-        source, target = ROOT / name, work / name
-        shutil.rmtree(target, ignore_errors=True)
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
-    load_config(ROOT / "configs" / "corpus.cfg", overrides={"corpus.unseen_domain": domain}).to_disk(
-        work / "configs" / "corpus_held_out.cfg"
-    )
-    requests = [u.text for u in read_clinc150(shared / "clinc150", parts=["train", "val"]) if u.domain == domain]
-    if not requests:
+    settings = srsly.read_yaml(ROOT / "project.yml")["vars"]
+    clinc = read_clinc150(assets / "clinc150")
+    in_domain = {text_key(u.text) for u in clinc if u.domain == domain}
+    own = [u.text for u in clinc if u.domain == domain and u.uid.split("/")[1] in ("train", "val")]
+    if not own:
         msg.fail(f"No CLINC150 request of domain {domain!r}", exits=1)
-    (work / OWN_FILE).write_text("".join(f"{text}\n" for text in requests), encoding="utf8")
-    msg.info(f"{len(requests):,} {domain} requests of CLINC150 train and val in {work / OWN_FILE}")
-    common = ["--vars.shared", str(shared.resolve()), "--vars.corpus_config", "configs/corpus_held_out.cfg"]
-    results: Dict[str, Dict] = {}
-    for arm, commands, extra in (
-        ("without", ["all"], []),
-        ("with", ["teach", "train", "evaluate"], ["--vars.utterances", OWN_FILE]),
-    ):
-        for command in commands:
-            msg.info(f"{arm} your utterances: spacy project run {command}")
-            subprocess.run(
-                [sys.executable, "-m", "spacy", "project", "run", command, str(work), *common, *extra], check=True
-            )
-        evaluation = json.loads((work / "metrics" / "evaluation.json").read_text())
-        nlp = spacy.load(work / "training" / "model-last")
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("train", "dev"):
+        docs = [doc for doc in read_docbin(corpus / f"{name}.spacy") if get_domain(doc) != domain]
+        write_docbin(docs, work / f"{name}.spacy")
+        msg.info(f"{name}: {len(docs):,} examples without {domain}")
+    lines = (corpus / "utterances.txt").read_text(encoding="utf8").splitlines()
+    (work / "utterances.txt").write_text("".join(f"{line}\n" for line in lines if text_key(line) not in in_domain))
+    (work / "own_utterances.txt").write_text("".join(f"{text}\n" for text in own), encoding="utf8")
+    msg.info(f"Your own utterances: {len(own):,} {domain} requests of CLINC150 train and val")
+    seed, common = str(settings["seed"]), ["--paths.dev", str(work / "dev.spacy")]
+    common += ["--paths.names", str(corpus / "names.json"), "--system.seed", seed]
+    teacher = work / "teacher" / "model-last"
+    if teacher.exists():  # a rerun goes on from the teacher it trained
+        msg.info(f"Reusing the teacher in {teacher}")
+    else:
+        steps = str(settings["teacher_steps"])
+        run(
+            [ROOT / "scripts" / "train.py", ROOT / "configs" / settings["teacher_config"], work / "teacher"]
+            + ["--paths.train", work / "train.spacy", *common, "--corpora.dev.limit", "1000"]
+            + ["--training.max_epochs", "0", "--training.max_steps", steps, "--training.eval_frequency", steps]
+            + ["--training.optimizer.learn_rate.total_steps", steps]
+        )
+    students = []
+    for arm in ARMS:
+        taught = work / f"taught_{arm}.spacy"
+        own_option = ["--own-utterances", work / "own_utterances.txt"] if arm == "with" else []
+        run(
+            [ROOT / "scripts" / "teach.py", teacher, work / "train.spacy", work / "utterances.txt", corpus / "eval"]
+            + [taught, "--n-examples", settings["teach_examples"], "--n-utterances", settings["teach_utterances"]]
+            + own_option
+        )
+        command = [ROOT / "scripts" / "train.py", ROOT / "configs" / settings["config"], work / f"student_{arm}"]
+        command += ["--vectors", vectors, "--vectors-width", settings["vectors_width"], "--paths.train", taught]
+        command += [*common, "--training.max_epochs", settings["max_epochs"]]
+        students.append(start(command, work / f"student_{arm}.log"))
+    for process in students:
+        if process.wait() != 0:
+            msg.fail(f"A student's training failed: see {work}/student_*.log", exits=1)
+    results: Dict[str, Dict] = {"settings": {"domain": domain, "n_own_utterances": len(own)}}
+    test_in_domain = {text_key(u.text) for u in clinc if u.domain == domain and u.uid.split("/")[1] == "test"}
+    for arm, path in [(arm, work / f"student_{arm}" / "model-last") for arm in ARMS] + [("teacher", teacher)]:
+        nlp = spacy.load(path)
         results[arm] = {
-            "buckets": evaluation["spacy-coord"]["buckets"],
-            "held_out": score_held_out(
-                nlp, work / "corpus" / "eval" / "natural_dev_clinc.spacy", requests, shared, domain
-            ),
+            "buckets": score_buckets(lambda texts: list(nlp.pipe(texts, batch_size=256)), corpus / "eval", nlp.vocab),
+            "held_out": score_held_out(nlp, corpus / "eval" / "natural_dev_clinc.spacy", test_in_domain),
         }
-        if arm == "without":
-            results["teacher"] = {"buckets": evaluation["spacy-coord trf"]["buckets"]}
-    results["settings"] = {"domain": domain, "n_own_utterances": len(requests)}
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "own_utterances.json").write_text(json.dumps(results, indent=2))
     table = to_markdown(results)
@@ -81,36 +105,48 @@ def main(
     print(table)
 
 
-def score_held_out(nlp, gold_path: Path, requests: List[str], shared: Path, domain: str) -> Dict:
-    """Exact match on the lines of natural_dev_clinc whose request is of `domain`."""
+def run(command: List) -> None:
+    """Run a step of the experiment; stop when it fails."""
+    subprocess.run([sys.executable, *map(str, command)], check=True)
+
+
+def start(command: List, log: Path) -> subprocess.Popen:
+    """Start a training on one thread, its output in `log`."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    with log.open("w") as file_:
+        return subprocess.Popen([sys.executable, *map(str, command)], stdout=file_, stderr=subprocess.STDOUT, env=env)
+
+
+def score_held_out(nlp, gold_path: Path, texts: Set[str]) -> Dict:
+    """Exact match on the lines of natural_dev_clinc whose text is in `texts`."""
     from spacy.training import Example
 
-    from spacy_coord.corpus import read_docbin
     from spacy_coord.scoring import score_coord
 
-    test_domain = {text_key(u.text): u.domain for u in read_clinc150(shared / "clinc150", parts=["test"])}
-    gold = [doc for doc in read_docbin(gold_path, nlp.vocab) if test_domain.get(text_key(doc.text)) == domain]
+    gold = [doc for doc in read_docbin(gold_path, nlp.vocab) if text_key(doc.text) in texts]
     examples = [Example(pred, ref) for pred, ref in zip(nlp.pipe(doc.text for doc in gold), gold)]
     return {"n": len(examples), "exact": score_coord(examples)["spans_coord_exact"]}
 
 
 def to_markdown(results: Dict) -> str:
-    domain = results["settings"]["domain"]
-    rows = [
-        f"| bucket | without your utterances | with {results['settings']['n_own_utterances']:,} {domain} requests |",
-        "|---|---|---|",
+    domain, n_own = results["settings"]["domain"], results["settings"]["n_own_utterances"]
+    held_out = results["without"]["held_out"]["n"]
+    lines = [
+        f"Exact match of the student taught without and with {n_own:,} unlabeled {domain} requests "
+        f"(CLINC150 train and val) as your own utterances, and of their teacher; the {domain} domain is out "
+        "of all their training data. One training run each.",
+        "",
+        "| bucket | student without | student with your utterances | teacher |",
+        "|---|---|---|---|",
+        f"| **{domain} requests of the CLINC150 test set** (n = {held_out}) | "
+        + " | ".join(f"{results[arm]['held_out']['exact']:.3f}" for arm in (*ARMS, "teacher"))
+        + " |",
     ]
-    held = [results[arm]["held_out"] for arm in ("without", "with")]
-    rows.append(
-        f"| **{domain} lines of natural dev CLINC150 test** (n = {held[0]['n']}) | "
-        + " | ".join(f"{h['exact']:.3f}" for h in held)
-        + " |"
-    )
     for bucket, label in BUCKETS.items():
-        cells = [results[arm]["buckets"].get(bucket, {}).get("exact") for arm in ("without", "with")]
+        cells = [results[arm]["buckets"].get(bucket, {}).get("exact") for arm in (*ARMS, "teacher")]
         if None not in cells:
-            rows.append(f"| {label} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
-    return "\n".join(rows) + "\n"
+            lines.append(f"| {label} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
