@@ -16,9 +16,8 @@ from wasabi import msg
 from spacy_coord.training.evaluation import plot, score_buckets, to_markdown
 
 CAPTION = (
-    "Exact match per bucket of the teacher, the student taught with soft targets (the default), "
-    "the student taught with the teacher's best tags alone (`soft_target_weight` 0), "
-    "and the previous default (no teacher); one training run each."
+    "Exact match per bucket of each pipeline (one training run each): the teacher, students taught by it "
+    "in several ways, and the previous default, trained without a teacher."
 )
 
 
