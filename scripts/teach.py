@@ -2,9 +2,9 @@
 
     python scripts/teach.py training_trf/model-last corpus/train.spacy corpus/utterances.txt corpus/eval corpus/train_taught.spacy
 
-Writes the student's training file: every gold example of TRAIN, those
-whose text is a natural utterance (a line of UTTERANCES) and the first
---n-examples generated ones with the teacher's tag probabilities; then, as
+Writes the student's training file: every gold example of TRAIN, the first
+--n-examples of them with the teacher's tag probabilities (those whose text
+is a natural utterance, a line of UTTERANCES, first); then, as
 new examples labeled by the teacher (its conjuncts, and its tag
 probabilities as soft targets), --n-utterances other lines of UTTERANCES
 (those with a coordinator word first) and every line of --own-utterances.
@@ -29,10 +29,10 @@ def main(
     eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Evaluation buckets (<bucket>.spacy)"),
     output: Path = typer.Argument(..., help="The student's training file (.spacy)"),
     n_examples: int = typer.Option(
-        16000, min=0, help="Generated gold examples given the teacher's tag probabilities (natural ones all are)"
+        0, min=0, help="Gold examples given the teacher's tag probabilities, natural originals first"
     ),
     n_utterances: int = typer.Option(
-        24000, min=0, help="Utterances of UTTERANCES the teacher labels, those with a coordinator first"
+        0, min=0, help="Utterances of UTTERANCES the teacher labels, those with a coordinator first"
     ),
     own_utterances: str = typer.Option("", help="Your own utterances, one a line, all labeled by the teacher"),
     relabel_natural: bool = typer.Option(
@@ -52,8 +52,8 @@ def main(
     except ValueError as error:
         msg.fail(str(error), exits=1)
     natural, seen = {text_key(line) for line in lines}, held_out | texts_of(examples)
-    originals = [doc for doc in examples if text_key(doc.text) in natural]
-    augmented = [doc for doc in examples if text_key(doc.text) not in natural][:n_examples]
+    originals = [doc for doc in examples if text_key(doc.text) in natural][:n_examples]
+    augmented = [doc for doc in examples if text_key(doc.text) not in natural][: n_examples - len(originals)]
     texts = coordinated_first([line for line in lines if text_key(line) not in seen])[:n_utterances]
     texts += [line for line in own if text_key(line) not in seen | {text_key(text) for text in texts}]
     if own:
