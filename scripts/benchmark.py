@@ -126,8 +126,8 @@ def run(
     )
     results: Dict[str, Dict] = {}
     for name, (system, path) in systems.items():
-        msg.info(f"Measuring {name} on {n:,} utterances")
         size, repeats = (teacher_n, 1) if name == TEACHER else (n, REPEATS)
+        msg.info(f"Measuring {name} on {size:,} utterances")
         output = subprocess.run(
             [
                 sys.executable,
