@@ -34,7 +34,7 @@ def main(
     torch.set_num_threads(1)
     results: Dict[str, Dict] = {}
     for item in pipelines:
-        label, sep, path = item.partition("=")
+        label, sep, path = item.rpartition("=")
         if not sep or not Path(path).exists():
             msg.fail(f"Expected NAME=PATH of a trained pipeline, got {item!r}", exits=1)
         nlp = spacy.load(path)
