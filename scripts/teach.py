@@ -55,7 +55,8 @@ def main(
     originals = [doc for doc in examples if text_key(doc.text) in natural][:n_examples]
     augmented = [doc for doc in examples if text_key(doc.text) not in natural][: n_examples - len(originals)]
     texts = coordinated_first([line for line in lines if text_key(line) not in seen])[:n_utterances]
-    texts += [line for line in own if text_key(line) not in seen | {text_key(text) for text in texts}]
+    seen |= {text_key(text) for text in texts}
+    texts += [line for line in own if text_key(line) not in seen]
     if own:
         msg.info(f"{own_utterances}: {len(own):,} of your own utterances")
     msg.info(
