@@ -12,7 +12,7 @@ from spacy.tokens import Doc
 from spacy_coord.corpus import read_docbin
 from spacy_coord.training.build import add_noun_phrase_slots, build_training
 from spacy_coord.training.config import load_corpus_config
-from spacy_coord.training.corpora import Utterance
+from spacy_coord.training.corpora import Utterance, read_clinc150, read_sgd
 from spacy_coord.training.examples import AugExample
 from spacy_coord.training.render import asr_text
 from spacy_coord.training.silver import (
@@ -23,6 +23,7 @@ from spacy_coord.training.silver import (
     parser_conjunct_doc,
     parser_conjuncts,
 )
+from spacy_coord.training.splits import PARTITION_FRACTIONS, partition_of, text_key
 
 ROOT = Path(__file__).parents[1]
 CORPORA = Path(__file__).parents[2] / "shared" / "corpora"
@@ -297,3 +298,33 @@ def test_training_takes_clinc150_silver_examples_first():
 
     assert sources(2, 1.0) == ["clinc150/train/3", "sgd/train/1"]
     assert sources(4, 0.25) == ["clinc150/train/3"]
+
+
+@pytest.mark.slow
+def test_outside_sets_stay_out_of_training(tmp_path, assets, parser):
+    """A slurp_dev line that is also a corpus utterance is scored as an
+    outside bucket and reaches neither training, dev nor the unlabeled
+    utterances (pools and silver labels are drawn from the same partitions);
+    CLINC150's test split is not read at all."""
+    planted = next(
+        u.text for u in read_sgd(assets / "sgd", limit=500) if partition_of(u.text, 1, PARTITION_FRACTIONS) == "train"
+    )
+    slurp = assets / "slurp_dev"
+    slurp.mkdir()
+    (slurp / "plain.txt").write_text(f"{planted}\nplay some jazz\n", encoding="utf8")
+    (slurp / "lists_2.txt").write_text("play [jazz] and [blues]\n", encoding="utf8")
+    out = tmp_path / "corpus"
+    cmd = [sys.executable, str(ROOT / "scripts" / "make_corpus.py"), str(assets), str(out)]
+    cmd += ["--corpus.n_train", "100", "--corpus.n_eval", "5", "--corpus.max_sgd", "500", "--corpus.max_clinc", "800"]
+    cmd += ["--corpus.max_snips", "500", "--corpus.seed", "1"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [d.text for d in read_docbin(out / "eval" / "slurp_plain.spacy")] == [planted, "play some jazz"]
+    assert [s.text for s in read_docbin(out / "eval" / "slurp_lists_2.spacy")[0].spans["coord"]] == ["jazz", "blues"]
+    seen = {text_key(d.text) for name in ("train", "dev") for d in read_docbin(out / f"{name}.spacy")}
+    seen |= {text_key(line) for line in (out / "utterances.txt").read_text(encoding="utf8").splitlines()}
+    assert text_key(planted) not in seen
+    clinc_test = {text_key(u.text) for u in read_clinc150(assets / "clinc150", parts=["test"])}
+    assert not clinc_test & {
+        text_key(line) for line in (out / "utterances.txt").read_text(encoding="utf8").splitlines()
+    }

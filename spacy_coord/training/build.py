@@ -7,14 +7,17 @@ with a dependency parser (silver), augments, and writes:
     OUTPUT/train.spacy, OUTPUT/dev.spacy
     OUTPUT/eval/{two,three,four_plus,commas,unseen_domain,compound,names_and,names_and_asr,plain}.spacy
     OUTPUT/eval/{natural_dev,natural_dev_clinc}.spacy (the hand-written dev sets)
+    OUTPUT/eval/slurp_*.spacy (the outside sets of slurp_dev/, evaluation only)
     OUTPUT/names.json (train and dev slot values with "and" inside one name,
         which the trained pipeline keeps whole)
     OUTPUT/utterances.txt (the train partition's utterances, one a line,
         unlabeled: what the teacher labels for the student)
 
-The hand-written dev sets are only ever written to their evaluation
-buckets, and source utterances with the same text as one of their lines
-are dropped.
+The hand-written dev sets and the outside sets are only ever written to
+their evaluation buckets, and source utterances with the same text as one
+of their lines are dropped. CLINC150's test split is not read at all: the
+CLINC150 test set is an outside yardstick (natural_dev_clinc is drawn from
+it), so nothing of it reaches training, pools or silver labels.
 """
 
 import dataclasses
@@ -43,6 +46,17 @@ TRAINING_PARTS = ("train", "dev")
 # The hand-written dev sets in the bracket format: bucket -> file in the
 # assets. The second (CLINC150 test requests) is optional.
 NATURAL_DEV_SETS = {"natural_dev": "natural_dev.txt", "natural_dev_clinc": "natural_dev_clinc.txt"}
+# The outside sets (lists and plain requests on SLURP devel, CC BY 4.0;
+# evaluation only): bucket -> file in the assets. Optional, like natural_dev_clinc.
+OUTSIDE_SETS = {
+    "slurp_lists_2": "slurp_dev/lists_2.txt",
+    "slurp_lists_3": "slurp_dev/lists_3.txt",
+    "slurp_lists_4_plus": "slurp_dev/lists_4.txt",
+    "slurp_lists_3_commas": "slurp_dev/lists_3_commas.txt",
+    "slurp_plain": "slurp_dev/plain.txt",
+}
+# CLINC150's test split, left out of the corpora (an outside yardstick).
+CLINC150_TEST_PARTS = ("test", "oos_test")
 # The train partition's utterances, unlabeled, for the teacher to label
 # (scripts/teach.py), the most natural requests first.
 UTTERANCES_FILE = "utterances.txt"
@@ -103,9 +117,10 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
 
 
 def read_natural_dev_sets(nlp: Language, assets: Path) -> Dict[str, List[Doc]]:
-    """The gold docs of each hand-written dev set in `assets` (bucket -> docs)."""
+    """The gold docs of each hand-written dev set and each outside set in
+    `assets` (bucket -> docs); only natural_dev must exist."""
     natural = {}
-    for bucket, name in NATURAL_DEV_SETS.items():
+    for bucket, name in {**NATURAL_DEV_SETS, **OUTSIDE_SETS}.items():
         if bucket != "natural_dev" and not (assets / name).exists():
             msg.warn(f"No {assets / name}: no {bucket} bucket")
             continue
@@ -119,7 +134,7 @@ def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: 
     corpora = {
         "snips": read_snips(assets / "snips"),
         "sgd": read_sgd(assets / "sgd", limit=max_sgd),
-        "clinc150": read_clinc150(assets / "clinc150"),
+        "clinc150": [u for u in read_clinc150(assets / "clinc150") if not is_clinc150_test(u)],
     }
     for name, limit in (("snips", max_snips), ("clinc150", max_clinc)):
         if limit and len(corpora[name]) > limit:
@@ -131,6 +146,11 @@ def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: 
             f"{kinds[COORDINATED]} coordinated, {kinds[NAMES_AND]} names with 'and', {kinds[PLAIN]} plain)"
         )
     return corpora
+
+
+def is_clinc150_test(utt: Utterance) -> bool:
+    """Whether `utt` is from CLINC150's test split (its uid is clinc150/<part>/<i>)."""
+    return utt.source == "clinc150" and utt.uid.split("/")[1] in CLINC150_TEST_PARTS
 
 
 def dedupe(corpora: Dict[str, List[Utterance]], exclude: Iterable[str] = ()) -> List[Utterance]:

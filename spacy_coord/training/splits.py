@@ -39,6 +39,10 @@ def text_key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+# The default shares of the source partitions.
+PARTITION_FRACTIONS = {"train": 0.85, "dev": 0.05, "test": 0.10}
+
+
 def partition_of(text: str, seed: int, fractions: Dict[str, float]) -> str:
     """The partition of a source utterance, from a stable hash of its
     `text_key` (duplicates land together) and the seed.
@@ -72,7 +76,7 @@ def partition_utterances(
         partition "unseen" and nowhere else.
     RETURNS (Dict[str, List[Utterance]]): Partition name -> its utterances.
     """
-    fractions = fractions or {"train": 0.85, "dev": 0.05, "test": 0.10}
+    fractions = fractions or PARTITION_FRACTIONS
     if abs(sum(fractions.values()) - 1.0) > 1e-6:
         raise ValueError(f"partition fractions must sum to 1, got {fractions}")
     parts: Dict[str, List[Utterance]] = {name: [] for name in fractions}
