@@ -270,3 +270,14 @@ def test_real_corpora_samples():
     assert len(docs) > 50
     milk = next(d for d in docs if d.text.startswith("Add Milk"))
     assert [s.text for s in milk.spans["coord"]] == ["Milk", "Bread", "Butter"]
+
+
+def test_misaligned_bracket_lines_raise_or_are_left_out_when_asked(tmp_path):
+    path = tmp_path / "outside.txt"
+    path.write_text("in [zimbabwe] and [orlando fl]orida\nplay [jazz] and [blues]\n", encoding="utf8")
+    with pytest.raises(ValueError, match=r"outside.txt:1: a conjunct does not align"):
+        read_bracket_docs(path)
+    misaligned = []
+    docs = read_bracket_docs(path, misaligned=misaligned)
+    assert [d.text for d in docs] == ["play jazz and blues"]
+    assert misaligned == [f"{path}:1"]
