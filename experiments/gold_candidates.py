@@ -49,7 +49,13 @@ def main(
     exclude = {text_key(text) for path in evaluation for _, text, _ in read_bracket_file(path)}
     corpora = load_corpora(assets)
     parts = partition_utterances(dedupe(corpora, exclude), seed=corpus.seed, held_out_domain=corpus.unseen_domain)
-    originals = [u for name in TRAINING_PARTS for u in parts[name] if classify(u) == COORDINATED]
+    # Brackets and tabs in a text would not survive the bracket format and the TSV.
+    originals = [
+        u
+        for name in TRAINING_PARTS
+        for u in parts[name]
+        if classify(u) == COORDINATED and not any(c in u.text for c in "[]\t\n")
+    ]
     msg.info(f"{len(originals)} coordinated originals in train and dev")
     parser = spacy.load(corpus.parser, exclude=["ner", "lemmatizer"])
     silver = [
