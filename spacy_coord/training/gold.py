@@ -40,20 +40,22 @@ def read_gold(path: Path, nlp: Language, domain: str = NATURAL_DOMAIN) -> List[A
     """
     if not path.is_file():
         raise ValueError(Errors.E018.format(path=path))
-    examples, seen, repeated = [], set(), 0
+    examples: Dict[str, AugExample] = {}
+    repeated = 0
     for lineno, text, conjuncts in read_bracket_file(path):
-        if text_key(text) in seen:
-            repeated += 1
-            continue
-        seen.add(text_key(text))
         doc = make_gold_doc(nlp, text, conjuncts=conjuncts, domain=domain)
         if doc is None:
             raise ValueError(f"{path}:{lineno}: a conjunct does not align to token boundaries: {text!r}")
-        examples.append(AugExample(text, char_groups(doc), domain, GOLD, (f"{path.name}:{lineno}",)))
+        example = AugExample(text, char_groups(doc), domain, GOLD, (f"{path.name}:{lineno}",))
+        first = examples.setdefault(text_key(text), example)
+        if first is not example:
+            repeated += 1
+            if first.conjunct_texts() != example.conjunct_texts():
+                msg.warn(f"{example.sources[0]} repeats {first.sources[0]} with other conjuncts: the first is kept")
     if repeated:
-        msg.warn(f"{path}: left out {repeated} lines whose text an earlier line has")
-    msg.info(f"{path}: {len(examples)} gold lines ({sum(bool(ex.groups) for ex in examples)} with conjuncts)")
-    return examples
+        msg.info(f"{path}: left out {repeated} lines whose text an earlier line has")
+    msg.info(f"{path}: {len(examples)} gold lines ({sum(bool(ex.groups) for ex in examples.values())} with conjuncts)")
+    return list(examples.values())
 
 
 def char_groups(doc: Doc) -> Tuple[Tuple[CharSpan, ...], ...]:
