@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -88,7 +89,7 @@ def line_confidence(doc: Doc, tag_probs, spans_key: str) -> float:
     return float(tag_probs[:, O].min()) if len(doc) else 1.0
 
 
-def annotate(nlp: Language, texts: Sequence[str], batch_size: int = 256) -> Iterable[Tuple[Doc, float]]:
+def annotate_with_confidence(nlp: Language, texts: Sequence[str], batch_size: int = 256) -> Iterable[Tuple[Doc, float]]:
     """Run the pipeline up to its coord_chunker and the chunker itself,
     yielding each annotated doc with its `line_confidence`, in input order.
 
@@ -131,9 +132,9 @@ def propose(
     for start in range(0, len(texts), batch_size):
         batch = list(texts[start : start + batch_size])
         others = other(batch) if other is not None else [None] * len(batch)
-        for (doc, confidence), other_doc in zip(annotate(nlp, batch, batch_size), others):
+        for (doc, confidence), other_line in zip(annotate_with_confidence(nlp, batch, batch_size), others):
             proposals.append(
-                Proposal(doc_to_bracket_line(doc, spans_key), confidence, _differing(doc, other_doc, spans_key))
+                Proposal(doc_to_bracket_line(doc, spans_key), confidence, _differing(doc, other_line, spans_key))
             )
         if progress is not None:
             progress(len(proposals))
@@ -156,8 +157,6 @@ def parser_reader(package: str = PARSER_PACKAGE, batch_size: int = 256) -> Reade
 
     RAISES ValueError: The parser package is not installed.
     """
-    import spacy
-
     from .silver import parser_conjunct_doc
 
     try:
@@ -172,7 +171,9 @@ def parser_reader(package: str = PARSER_PACKAGE, batch_size: int = 256) -> Reade
 def pipeline_reader(nlp: Language, batch_size: int = 256) -> Reader:
     """A reader of another pipeline's conjuncts."""
     spans_key = find_chunker(nlp).cfg["spans_key"]
-    return lambda texts: [doc_to_bracket_line(doc, spans_key) for doc, _ in annotate(nlp, texts, batch_size)]
+    return lambda texts: [
+        doc_to_bracket_line(doc, spans_key) for doc, _ in annotate_with_confidence(nlp, texts, batch_size)
+    ]
 
 
 def write_proposals(proposals: Sequence[Proposal], path: Path, *, header: str, other_name: Optional[str]) -> None:
