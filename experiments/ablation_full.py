@@ -120,6 +120,11 @@ def main(
         "--rescore",
         help="Score rows already in the JSON file again with their trained pipelines, without training (after a bucket was added to their corpus)",
     ),
+    gold: str = typer.Option(
+        "",
+        "--gold",
+        help="Reviewed lines the default corpus was built with (make_corpus.py --gold), for every variant's corpus",
+    ),
 ) -> None:
     """Build, train and score every variant, then write the tables and the plot."""
     import spacy
@@ -145,7 +150,8 @@ def main(
             data = _slug(work_dir, "corpus " + " ".join(_args(corpus_settings))) if corpus_settings else corpus
             if not rescoring:
                 if data not in built:  # built once per run, for all variants and seeds that use it
-                    _run(["scripts/make_corpus.py", str(assets), str(data), *_args(corpus_settings)])
+                    gold_options = ["--gold", gold] if gold else []
+                    _run(["scripts/make_corpus.py", str(assets), str(data), *_args(corpus_settings), *gold_options])
                     built.add(data)
                 settings = {
                     "paths.train": str(data / "train.spacy"),

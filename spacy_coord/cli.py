@@ -1,4 +1,5 @@
-"""Command line: `spacy-coord annotate` / `python -m spacy_coord annotate`."""
+"""Command line: `spacy-coord annotate`, `spacy-coord propose` (also as
+`python -m spacy_coord ...`)."""
 
 import sys
 from enum import Enum
@@ -186,6 +187,94 @@ def annotate_cli(
         msg.warn(f"{summary.n_errors} invalid input lines, listed in {errors_path_for(output_path)}")
         if strict:
             raise typer.Exit(1)
+
+
+@app.command("propose")
+def propose_cli(
+    model: str = typer.Argument(..., help="Pipeline package name or path", metavar="PIPELINE"),
+    utterances_path: Path = typer.Argument(..., help="Unlabeled utterances, one a line", metavar="UTTERANCES"),
+    output_path: Path = typer.Argument(..., help="Bracket-format file to review and edit", metavar="OUT"),
+    compare: Optional[str] = typer.Option(
+        None,
+        "--compare",
+        help="'parser' (en_core_web_sm's conj relations) or another pipeline: its reading goes in a comment "
+        "line under each line where it differs",
+    ),
+    only_coordinated: bool = typer.Option(
+        False, "--only-coordinated", help="Only utterances with a coordinator word (and, or, nor, plus, &)"
+    ),
+    limit: int = typer.Option(0, "--limit", min=0, help="Write only the N least confident lines (0: all)"),
+    batch_size: int = typer.Option(256, "--batch-size", "-b", min=1, help="Utterances per batch"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists (it may hold your edits)"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
+) -> None:
+    """Write a pipeline's conjuncts on unlabeled utterances for a person to
+    review, least confident first, in the bracket format of natural_dev.txt.
+
+    Correct the square brackets of each line in a text editor (DESIGN.md §2-3),
+    then train on the file: `spacy project run all --vars.gold OUT`. Lines
+    starting with '#' are comments; with --compare, "# parser: ..." under a
+    line is the other reading, where it differs.
+    """
+    from .annotate.core import load_pipeline
+    from .training.review import (
+        PARSER,
+        find_chunker,
+        has_coordinator,
+        is_writable,
+        parser_reader,
+        pipeline_reader,
+        write_proposals,
+    )
+    from .training.teach import read_utterances
+
+    if output_path.exists() and not overwrite:
+        msg.fail(f"{output_path} exists and may hold your edits: give another OUT file or pass --overwrite", exits=1)
+    try:
+        texts = read_utterances(utterances_path)
+        nlp = load_pipeline(model)
+        find_chunker(nlp)
+        other = None
+        if compare == PARSER:
+            other = parser_reader(batch_size=batch_size)
+        elif compare is not None:
+            other = pipeline_reader(load_pipeline(compare), batch_size)
+    except ValueError as err:  # AnnotateError is one
+        msg.fail(str(err), exits=1)
+    unwritable = [text for text in texts if not is_writable(text)]
+    if unwritable:
+        msg.warn(f"Left out {len(unwritable)} utterances with '[' or ']' or a leading '#': {unwritable[0]!r}, ...")
+    texts = [text for text in texts if is_writable(text)]
+    if only_coordinated:
+        n_read = len(texts)
+        texts = [text for text in texts if has_coordinator(text)]
+        msg.info(f"{len(texts)} of {n_read} utterances hold a coordinator word")
+    proposals = _propose_with_progress(nlp, texts, other, batch_size, progress)
+    if limit:
+        proposals = proposals[:limit]
+    header = (
+        f"Conjuncts of {model} on {utterances_path}, least confident first.\n"
+        "Correct the [brackets] of each line; lines starting with '#' are comments"
+        + (f" ('{compare}: ...' under a line: its reading, where it differs)." if compare else ".")
+    )
+    write_proposals(proposals, output_path, header=header, other_name=compare)
+    n_differ = sum(proposal.other is not None for proposal in proposals)
+    msg.good(
+        f"Wrote {len(proposals)} lines to {output_path}"
+        + (f" ({n_differ} where {compare} reads them otherwise)" if compare else "")
+    )
+
+
+def _propose_with_progress(nlp, texts, other, batch_size: int, progress: bool):
+    """`review.propose` with a progress bar on stderr."""
+    from .training.review import propose
+
+    if not progress:
+        return propose(nlp, texts, other=other, batch_size=batch_size)
+    from tqdm import tqdm
+
+    with tqdm(total=len(texts), unit=" utterances", dynamic_ncols=True, file=sys.stderr) as bar:
+        return propose(nlp, texts, other=other, batch_size=batch_size, progress=lambda n: bar.update(n - bar.n))
 
 
 if __name__ == "__main__":

@@ -64,3 +64,13 @@ class Errors(metaclass=_WithCodes):
         "intermediate_width, n_pieces and n_positions ({detail}): set them to the pretrained model's "
         "(its config.json)."
     )
+    # Review and gold lines
+    E016 = (
+        "The pipeline has no coord_chunker component (its pipes: {pipes}): give a pipeline "
+        "trained with spacy-coord, e.g. training/model-last."
+    )
+    E017 = (
+        "--compare parser needs the dependency parser {package!r}, which is not installed: "
+        "pip install 'spacy-coord[workflow]'."
+    )
+    E018 = "{path}: no such gold file (setting --gold, or vars.gold in project.yml; '' for none)."

@@ -81,6 +81,14 @@ def test_the_table_sums_how_far_each_row_falls_short_of_the_targets(ablation_ful
     assert rows == {"met": "0.000", "short": "0.250", "unscored": "-"}
 
 
+def test_the_table_shows_an_empty_bucket_as_a_dash():
+    """A tiny corpus can have an empty bucket, scored None."""
+    from spacy_coord.training.evaluation import to_markdown
+
+    results = {"tiny": {"buckets": {"names_and": {"n": 0, "exact": None}, "two": {"n": 10, "exact": 0.5}}}}
+    assert "| tiny | 0.500 | - |" in to_markdown(results, "")
+
+
 def test_the_sweep_picks_by_the_dev_split_and_by_the_shortfall_without_natural_dev():
     from experiments import parallelism_sweep
 

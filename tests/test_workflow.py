@@ -5,12 +5,15 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
 from spacy.util import load_config
 
-from spacy_coord.corpus import read_docbin
+from spacy_coord.corpus import read_bracket_file, read_docbin
 from spacy_coord.soft_targets import get_tag_probs
+from spacy_coord.training.review import is_writable
+from spacy_coord.training.splits import text_key
 
 ROOT = Path(__file__).parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -23,6 +26,8 @@ TINY_VARS = {
     "teach_examples": 50,
     "teach_utterances": 50,
     "utterances": "own_utterances.txt",
+    # No reviewed lines yet: the review loop below makes them.
+    "gold": "",
 }
 # Your own utterances: texts no corpus holds.
 OWN_UTTERANCES = ["blimp the zorblax and the quuxer", "frobnicate my wug", "plonk twelve snarfs or nine"]
@@ -84,6 +89,8 @@ def test_project_workflow_end_to_end(tmp_path):
     assert "| natural dev |" in (tmp_path / "metrics" / "evaluation.md").read_text()
     assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
     assert list((tmp_path / "packages").rglob("en_coord_chunker-*.tar.gz"))
+    review_loop(tmp_path, overrides)
+    overrides = [*overrides, "--vars.gold", "reviewed.txt"]
     # all-trf packages the teacher, with the trf packages among its requirements.
     result = subprocess.run(
         [sys.executable, "-m", "spacy", "project", "run", "all-trf", str(tmp_path), *overrides],
@@ -105,3 +112,46 @@ def test_project_workflow_end_to_end(tmp_path):
     assert sweep["best_weight"] in [float(w) for w in sweep["exact"]]
     assert set(sweep["exact"]["0.5"]) >= {"dev", "natural_dev"}
     assert (tmp_path / "metrics" / "parallelism.png").stat().st_size > 0
+
+
+def review_loop(project: Path, overrides: List[str]) -> None:
+    """The README's loop on 200 utterances: propose, edit, retrain on the file."""
+    utterances = (project / "corpus" / "utterances.txt").read_text().splitlines()[:200]
+    (project / "traffic.txt").write_text("\n".join(utterances) + "\n")
+    command = [sys.executable, "-m", "spacy_coord", "propose", "training/model-last", "traffic.txt", "reviewed.txt"]
+    result = subprocess.run([*command, "--compare", "parser"], capture_output=True, text=True, cwd=project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # The person's edit: where the parser reads a line otherwise, take its reading.
+    lines = (project / "reviewed.txt").read_text().splitlines()
+    edited = [
+        line[len("# parser: ") :] if line.startswith("# parser: ") else line
+        for i, line in enumerate(lines)
+        if not (i + 1 < len(lines) and lines[i + 1].startswith("# parser: "))
+    ]
+    (project / "reviewed.txt").write_text("\n".join(edited) + "\n")
+    reviewed = {text_key(text): spans for _, text, spans in read_bracket_file(project / "reviewed.txt")}
+    assert len(reviewed) == len({text_key(text) for text in utterances if is_writable(text)})
+    before = (project / "training" / "model-last" / "coord_chunker" / "model").stat().st_mtime
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "project",
+            "run",
+            "all",
+            str(project),
+            *overrides,
+            "--vars.gold",
+            "reviewed.txt",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # Both pipelines learn every reviewed line, three times, with its edited conjuncts.
+    train = read_docbin(project / "corpus" / "train.spacy")
+    gold = [doc for doc in train if text_key(doc.text) in reviewed]
+    assert len(gold) == 3 * len(reviewed)
+    assert all([(s.start_char, s.end_char) for s in doc.spans["coord"]] == reviewed[text_key(doc.text)] for doc in gold)
+    assert (project / "training" / "model-last" / "coord_chunker" / "model").stat().st_mtime > before

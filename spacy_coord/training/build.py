@@ -17,7 +17,9 @@ The hand-written dev sets and the outside sets are only ever written to
 their evaluation buckets, and source utterances with the same text as one
 of their lines are dropped. CLINC150's test split is not read at all: the
 CLINC150 test set is an outside yardstick (natural_dev_clinc is drawn from
-it), so nothing of it reaches training, pools or silver labels.
+it), so nothing of it reaches training, pools or silver labels. Reviewed
+lines of a gold file go into training in place of the silver labels of
+their texts (`gold`), unless they are evaluation texts.
 """
 
 import dataclasses
@@ -25,7 +27,7 @@ import random
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
 from spacy.language import Language
@@ -37,6 +39,7 @@ from .augment import Augmenter
 from .config import AugmentConfig, CorpusConfig
 from .corpora import Utterance, read_clinc150, read_sgd, read_snips
 from .examples import COORDINATED, NAMES_AND, PLAIN, SILVER, AugExample, classify
+from .gold import drop_held_out, read_gold, replace_with_gold
 from .pools import ValuePool
 from .silver import filter_silver_groups, noun_phrase_slot, parser_conjunct_char_groups
 from .splits import build_buckets, drop_seen, partition_utterances, text_key
@@ -63,7 +66,9 @@ UTTERANCES_FILE = "utterances.txt"
 UTTERANCE_SOURCES = ("clinc150", "snips", "sgd")
 
 
-def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: AugmentConfig) -> None:
+def build_corpus(
+    assets: Path, output: Path, corpus: CorpusConfig, augment: AugmentConfig, gold_path: Optional[Path] = None
+) -> None:
     """Build and write every file of the corpus.
 
     assets (Path): Folder with snips/, sgd/, clinc150/, natural_dev.txt and
@@ -71,15 +76,22 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
     output (Path): Output folder.
     corpus (CorpusConfig): Settings of the corpora.
     augment (AugmentConfig): Settings of the augmentation.
+    gold_path (Optional[Path]): Reviewed lines in the bracket format, which
+        replace the silver labels of their texts (`[corpus] gold_repeat`,
+        `gold_limit`); None for none.
     """
     start_time = time.perf_counter()
     nlp = spacy.blank("en")
     natural = read_natural_dev_sets(nlp, assets)
+    gold = read_gold(gold_path, nlp) if gold_path is not None else []
     corpora = load_corpora(assets, corpus.max_snips, corpus.max_sgd, corpus.max_clinc)
     utterances = dedupe(corpora, exclude={text_key(doc.text) for docs in natural.values() for doc in docs})
     parts = partition_utterances(utterances, seed=corpus.seed, held_out_domain=corpus.unseen_domain)
     if not parts["unseen"]:
         msg.warn(f"No utterance of domain {corpus.unseen_domain!r}: the unseen_domain bucket will be empty")
+    if gold:
+        held_out = evaluation_texts(natural, parts) | clinc150_test_texts(assets)
+        gold = drop_held_out(gold, held_out)[: corpus.gold_limit or None]
     msg.info("Source utterances per partition: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
     parser = (
         spacy.load(corpus.parser, exclude=["ner", "lemmatizer"]) if corpus.silver or corpus.noun_phrase_lists else None
@@ -96,6 +108,7 @@ def build_corpus(assets: Path, output: Path, corpus: CorpusConfig, augment: Augm
         )
         for i, name in enumerate(TRAINING_PARTS)
     }
+    outputs = replace_with_gold(outputs, gold, corpus.gold_repeat, seed)
     # A few spare examples per bucket replace those that drop_seen leaves out.
     buckets = build_buckets(
         parts["test"], parts["unseen"], corpus.n_eval + max(5, corpus.n_eval // 20), corpus.seed + 2
@@ -139,6 +152,16 @@ def read_natural_dev_sets(nlp: Language, assets: Path) -> Dict[str, List[Doc]]:
     return natural
 
 
+def evaluation_texts(natural: Dict[str, List[Doc]], parts: Dict[str, List[Utterance]]) -> Set[str]:
+    """The `text_key`s of the evaluation texts of the corpus: the lines of
+    the hand-written dev sets and the outside sets, and the source
+    utterances of the evaluation buckets (the test partition and the
+    held-out domain)."""
+    texts = [doc.text for docs in natural.values() for doc in docs]
+    texts += [utt.text for name in ("test", "unseen") for utt in parts[name]]
+    return {text_key(text) for text in texts}
+
+
 def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: int = 0) -> Dict[str, List[Utterance]]:
     """The utterances of each corpus, each limited when its max is > 0."""
     corpora = {
@@ -156,6 +179,12 @@ def load_corpora(assets: Path, max_snips: int = 0, max_sgd: int = 0, max_clinc: 
             f"{kinds[COORDINATED]} coordinated, {kinds[NAMES_AND]} names with 'and', {kinds[PLAIN]} plain)"
         )
     return corpora
+
+
+def clinc150_test_texts(assets: Path) -> Set[str]:
+    """The `text_key`s of CLINC150's test split: an outside yardstick, which
+    nothing may train on, whether or not natural_dev_clinc holds the text."""
+    return {text_key(utt.text) for utt in read_clinc150(assets / "clinc150", parts=CLINC150_TEST_PARTS)}
 
 
 def is_clinc150_test(utt: Utterance) -> bool:

@@ -40,6 +40,9 @@ class CorpusConfig:
     max_silver_share (float): Largest share of silver training examples.
     noun_phrase_lists (bool): Give CLINC150's requests noun-phrase slots.
     batch_size (int): Batch size of the parser.
+    gold_repeat (int): Times each reviewed line of a gold file goes into
+        training (1 or more).
+    gold_limit (int): Reviewed lines read from a gold file, the first ones (0: all).
     mix (Dict[str, float]): Shares of the kinds of generated examples
         (MIX_KINDS); plain negatives take the rest.
     """
@@ -58,12 +61,15 @@ class CorpusConfig:
     max_silver_share: float
     noun_phrase_lists: bool
     batch_size: int
+    gold_repeat: int
+    gold_limit: int
     mix: Dict[str, float]
 
     def __post_init__(self) -> None:
-        for name in ("n_train", "n_dev", "n_eval", "max_snips", "max_sgd", "max_clinc"):
+        for name in ("n_train", "n_dev", "n_eval", "max_snips", "max_sgd", "max_clinc", "gold_limit"):
             _check_int("corpus", name, getattr(self, name), minimum=0)
-        _check_int("corpus", "batch_size", self.batch_size, minimum=1)
+        for name in ("batch_size", "gold_repeat"):
+            _check_int("corpus", name, getattr(self, name), minimum=1)
         _check_int("corpus", "seed", self.seed)
         if self.augment_seed is not None:
             _check_int("corpus", "augment_seed", self.augment_seed)

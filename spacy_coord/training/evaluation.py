@@ -175,11 +175,16 @@ def to_markdown(results: Dict[str, Dict], caption: str) -> str:
         "|---|" + "---|" * (len(buckets) + 1),
     ]
     for name, result in results.items():
-        cells = [f"{result['buckets'][b]['exact']:.3f}" if b in result["buckets"] else "-" for b in buckets]
+        cells = [_exact_cell(result["buckets"].get(b, {}).get("exact")) for b in buckets]
         missing = shortfall(result["buckets"])
         cells.append("-" if missing is None else f"{missing:.3f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _exact_cell(exact: Optional[float]) -> str:
+    """An exact match in a table: "-" for a bucket not scored or empty."""
+    return "-" if exact is None else f"{exact:.3f}"
 
 
 def plot(results: Dict[str, Dict], path: Path, title: str) -> None:

@@ -36,10 +36,11 @@ def read_utterances(path: Path, exclude: Optional[Set[str]] = None) -> List[str]
     if not path.is_file():
         raise ValueError(f"{path}: no such file (expected a text file of utterances, one a line)")
     seen = set(exclude or ())
-    utterances, too_long, repeated = [], [], 0
+    utterances, too_long, repeated, blank = [], [], 0, 0
     for number, line in enumerate(read_text(path).splitlines(), start=1):
         text = line.strip()
         if not text:
+            blank += 1
             continue
         if len(text) > MAX_UTTERANCE_CHARS:
             too_long.append(number)
@@ -55,7 +56,9 @@ def read_utterances(path: Path, exclude: Optional[Set[str]] = None) -> List[str]
             f"{path}: left out {len(too_long)} lines over {MAX_UTTERANCE_CHARS} characters (line {too_long[0]}, ...)"
         )
     if repeated:
-        msg.info(f"{path}: left out {repeated} repeated or evaluation utterances")
+        msg.info(f"{path}: left out {repeated} repeated " + ("or evaluation utterances" if exclude else "utterances"))
+    if blank:
+        msg.info(f"{path}: skipped {blank} blank lines")
     if not utterances:
         raise ValueError(f"{path}: no utterance (the file is empty or holds only blank lines)")
     return utterances
