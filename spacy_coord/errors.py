@@ -64,3 +64,11 @@ class Errors(metaclass=_WithCodes):
         "intermediate_width, n_pieces and n_positions ({detail}): set them to the pretrained model's "
         "(its config.json)."
     )
+    # Evaluation (scripts/evaluate.py and experiments/)
+    E016 = "{option} {value!r} is not NAME=PATH of an existing file, folder or installed package (e.g. 'spacy-coord=training/model-last')"
+    E017 = "the reference {reference!r} is none of the systems scored: {names}"
+    E018 = "lever set {name!r} is not one of {names} (experiments/levers.py: LEVER_SETS)"
+    E019 = (
+        "lever set {name!r} only changes decoding: give the trained pipelines to decode with "
+        "--pipeline PATH (e.g. training/model-last)"
+    )
