@@ -154,6 +154,7 @@ def main(
         1, help="Also build each lever's corpus with augmentation seeds 1 .. N-1 and train once on each"
     ),
     rerun: bool = typer.Option(False, "--rerun", help="Train again pipelines that exist"),
+    score_only: bool = typer.Option(False, "--score-only", help="Train nothing: score the runs whose pipelines exist"),
     render: bool = typer.Option(False, "--render", help="Only write SET.md and .png again from SET.json"),
 ) -> None:
     """Train what is missing, score every run, write the report."""
@@ -172,7 +173,7 @@ def main(
             f"{EMBED}.vectors_width": "0" if without else str(vectors_width),
         }
         for run in runs:
-            if not levers.decode_only and (rerun or not run.pipeline.exists()):
+            if not (levers.decode_only or score_only) and (rerun or not run.pipeline.exists()):
                 train_run(run, config, corpus, assets, {**base, **levers.train})
         known.update(score_runs(levers, runs))
     rows = lever_rows(levers, known)
