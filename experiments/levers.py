@@ -17,8 +17,8 @@ lever (the mean of its runs when it has several):
     python -m experiments.levers ablation_full corpus metrics --render   # the tables again from the JSON
 
 Trained pipelines are kept in --work-dir, so a rerun trains only what is
-missing and scores everything again; runs in the JSON whose pipeline is
-gone keep their scores.
+missing and scores everything again (`--score-only`: trains nothing);
+runs in the JSON whose pipeline is gone keep their scores.
 """
 
 import json
