@@ -149,6 +149,7 @@ def plot(
         figsize=(0.7 * width + 4, 0.38 * len(names) + 2.2),
         width_ratios=[len(columns) for _, columns in panels],
         squeeze=False,
+        layout="constrained",  # room for the two-line title above the panels' own
     )
     ref = names.index(reference)
     for k, (ax, (section, columns)) in enumerate(zip(axes[0], panels)):
