@@ -74,3 +74,11 @@ class Errors(metaclass=_WithCodes):
         "pip install 'spacy-coord[workflow]'."
     )
     E018 = "{path}: no such gold file (setting --gold, or vars.gold in project.yml; '' for none)."
+    # Evaluation (scripts/evaluate.py and experiments/)
+    E019 = "{option} {value!r} is not NAME=PATH of an existing file, folder or installed package (e.g. 'spacy-coord=training/model-last')"
+    E020 = "the reference {reference!r} is none of the systems scored: {names}"
+    E021 = "lever set {name!r} is not one of {names} (experiments/levers.py: LEVER_SETS)"
+    E022 = (
+        "lever set {name!r} only changes decoding: give the trained pipelines to decode with "
+        "--pipeline PATH (e.g. training/model-last)"
+    )
