@@ -76,7 +76,7 @@ def test_project_workflow_end_to_end(tmp_path):
     assert (pipeline / "coord_chunker").is_dir()
     # The corpora's names with "and" inside go into the trained pipeline.
     names = json.loads((tmp_path / "corpus" / "names.json").read_text())
-    saved = json.loads((pipeline / "coord_chunker" / "cfg").read_text())["names"]
+    saved = json.loads((pipeline / "coord_chunker" / "names.json").read_text())
     assert set(saved) <= set(names) and bool(saved) == bool(names)
     evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
     assert set(evaluation) == {"spacy-coord", "spacy-coord trf", "en_core_web_sm parser"}

@@ -1,12 +1,13 @@
 """spacy-coord.CoordTagger.v1: an encoder and a tag head, composed."""
 
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model, Ragged
+from thinc.types import Floats2d
 
 from ..errors import Errors
 from .head import HeadInput, TagScores
@@ -34,13 +35,20 @@ class CoordBatch:
     soft_weight: float = 0.0
 
 
-@registry.architectures(NAME)
-def build_coord_tagger(encoder: Model[List[Doc], Ragged], head: Model[HeadInput, Any]) -> Model:
-    """Tag scores for docs: `encoder` gives one state per token, `head`
-    scores the tags from them. Either can be swapped: for example an encoder
-    that listens to a shared tok2vec (`chain(tok2vec, list2ragged())`).
+# One state per token: a Ragged (the project's encoders) or one array per
+# doc (spaCy's tok2vec layers and listeners).
+EncoderOutput = Union[Ragged, List[Floats2d]]
 
-    encoder (Model[List[Doc], Ragged]): Such as spacy-coord.BiLSTMEncoder.v1.
+
+@registry.architectures(NAME)
+def build_coord_tagger(encoder: Model[List[Doc], EncoderOutput], head: Model[HeadInput, Any]) -> Model:
+    """Tag scores for docs: `encoder` gives one state per token, `head`
+    scores the tags from them. Either can be swapped: for example
+    `spacy.Tok2VecListener.v1` as the encoder shares the tok2vec of the
+    pipeline (configs/coord_listener.cfg).
+
+    encoder (Model[List[Doc], EncoderOutput]): Such as
+        spacy-coord.BiLSTMEncoder.v1, or any spaCy tok2vec layer.
     head (Model[HeadInput, Any]): Such as spacy-coord.CRFHead.v1; its width
         must be the encoder's output width.
     RETURNS (Model): `TagScores` for a list of docs (empty docs hold no
@@ -76,7 +84,7 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     keep = [i for i, doc in enumerate(X.docs) if len(doc)]
     if not keep:
         return (0.0, 0.0), lambda d_loss: X
-    states, backprop_encoder = encoder([X.docs[i] for i in keep], is_train)
+    states, backprop_encoder = _encode(encoder, [X.docs[i] for i in keep], is_train)
     tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64") for i in keep])
     domains = None if X.domains is None else numpy.asarray([X.domains[i] for i in keep], dtype="int64")
     soft_tags = None
@@ -86,10 +94,31 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
     losses, backprop_head = head(head_input, is_train)
 
     def backprop(d_loss: float) -> CoordBatch:
-        backprop_encoder(Ragged(backprop_head(d_loss), states.lengths))
+        backprop_encoder(backprop_head(d_loss))
         return X
 
     return losses, backprop
+
+
+def _encode(encoder: Model, docs: List[Doc], is_train: bool) -> Tuple[Ragged, Callable]:
+    """The encoder's states of non-empty `docs` as one Ragged, and the
+    backprop of their gradient (an array) into the encoder.
+
+    A listener gives the states of its upstream's whole batch: the docs
+    left out here for being empty are there, as entries of length 0.
+    """
+    states, backprop_encoder = encoder(docs, is_train)
+    if isinstance(states, list):
+        ragged = Ragged(encoder.ops.flatten(states), encoder.ops.asarray1i([len(s) for s in states]))
+    else:
+        ragged = states
+
+    def backprop(d_states: Floats2d) -> Any:
+        if isinstance(states, list):
+            return backprop_encoder(encoder.ops.unflatten(d_states, ragged.lengths))
+        return backprop_encoder(Ragged(d_states, ragged.lengths))
+
+    return Ragged(ragged.dataXd, ragged.lengths[ragged.lengths > 0]), backprop
 
 
 def _predict(encoder: Model, head: Model, docs: List[Doc]) -> TagScores:
@@ -103,7 +132,7 @@ def _predict(encoder: Model, head: Model, docs: List[Doc]) -> TagScores:
     # Longest first, the order the packed LSTM works in: faster than input
     # order on CPU (less reordering of the padded batch).
     by_length = keep[numpy.argsort(-lengths[keep], kind="stable")]
-    states = encoder.predict([docs[i] for i in by_length])
+    states, _ = _encode(encoder, [docs[i] for i in by_length], is_train=False)
     scores = head.predict(HeadInput(states.dataXd, states.lengths))
     sorted_lengths = lengths[by_length]
     in_sorted = numpy.zeros((len(by_length), padded.shape[1], padded.shape[2]), dtype="float32")
