@@ -1,7 +1,7 @@
 """A BERT-style transformer over word pieces, pooled to one state per token,
 as a plain torch module (curated-transformers' BERT encoder)."""
 
-from typing import Dict
+from typing import Dict, List
 
 import torch
 from curated_transformers.layers import AttentionMask
@@ -9,6 +9,8 @@ from curated_transformers.models.bert import BERTConfig, BERTEncoder
 from torch import Tensor, nn
 
 HF_EXTRAS = ("pooler.", "embeddings.position_ids", "bert.pooler.", "bert.embeddings.position_ids")
+# Padded pieces per group of windows encoded together (`group_sizes`).
+GROUP_PIECES = 2048
 
 
 class PieceTransformerEncoder(nn.Module):
@@ -45,11 +47,28 @@ class PieceTransformerEncoder(nn.Module):
         piece that is pooled, token_index (n_pooled,) its token, docs one
         after the other -> (n_tokens, width) the mean of each token's pieces.
         """
-        hidden = self.bert(piece_ids, AttentionMask(mask)).last_hidden_layer_state
+        hidden = self._encode_by_length(piece_ids, mask)
         pieces = hidden.reshape(-1, hidden.shape[-1])[piece_rows]
         counts = torch.bincount(token_index, minlength=n_tokens).clamp(min=1).to(pieces.dtype)
         summed = pieces.new_zeros((n_tokens, pieces.shape[1])).index_add(0, token_index, pieces)
         return summed / counts.unsqueeze(1)
+
+    def _encode_by_length(self, piece_ids: Tensor, mask: Tensor) -> Tensor:
+        """The last layer's states (n_windows, length, width) of the windows,
+        encoded longest first in groups of similar length, each group padded
+        to its own longest window: a batch of short utterances and a few
+        long ones is not padded to the longest, and attention's cost grows
+        with the square of the padded length."""
+        lengths = mask.sum(dim=1)
+        order = torch.argsort(lengths, descending=True, stable=True)
+        hidden = None
+        for rows in order.split(group_sizes(lengths[order].tolist(), GROUP_PIECES)):
+            longest = int(lengths[rows[0]])
+            states = self.bert(piece_ids[rows, :longest], AttentionMask(mask[rows, :longest])).last_hidden_layer_state
+            if hidden is None:
+                hidden = states.new_zeros((*piece_ids.shape, states.shape[-1]))
+            hidden[rows, :longest] = states
+        return hidden
 
     def load_hf_weights(self, params: Dict[str, Tensor]) -> None:
         """Load a Hugging Face BERT checkpoint's tensors, by name, into the
@@ -58,3 +77,20 @@ class PieceTransformerEncoder(nn.Module):
         # The checkpoint's pooler and position id buffer are not the encoder's.
         params = {name: tensor for name, tensor in params.items() if not name.startswith(HF_EXTRAS)}
         self.bert.load_state_dict(BERTEncoder.state_dict_from_hf(params))
+
+
+def group_sizes(lengths: List[int], budget: int) -> List[int]:
+    """Sizes of consecutive groups of windows, `lengths` sorted longest
+    first, such that a group padded to its first (longest) window holds at
+    most `budget` pieces, and at least one window.
+
+    lengths (List[int]): Window lengths, longest first.
+    budget (int): Padded pieces per group.
+    RETURNS (List[int]): The group sizes, summing to len(lengths).
+    """
+    sizes, start = [], 0
+    while start < len(lengths):
+        size = max(1, min(len(lengths) - start, budget // lengths[start]))
+        sizes.append(size)
+        start += size
+    return sizes
