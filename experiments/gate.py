@@ -20,13 +20,11 @@ from typing import Dict, List, Optional, Tuple
 
 import typer
 from spacy.tokens import Doc
-from spacy.training import Example
-from wasabi import msg
 
-from spacy_coord.corpus import make_gold_doc, read_bracket_file
 from spacy_coord.gate import CONJUNCTION_WORDS, PHRASES, has_coordinator_candidate
-from spacy_coord.scoring import exact_matches, score_coord
 from spacy_coord.training.evaluation import BUCKETS, FILE_BUCKETS, read_bucket, score_buckets
+
+from .outside import read_outside, score_outside
 
 BATCH_SIZE = 256
 
@@ -43,7 +41,7 @@ def main(
 
     nlp = spacy.blank("en")
     gold = {bucket: read_bucket(eval_dir, bucket, nlp.vocab) for bucket in FILE_BUCKETS if _has(eval_dir, bucket)}
-    outside = {f"outside: {path.stem}": _read_outside(path, nlp) for path in sorted(outside_dir.glob("*.txt"))}
+    outside = read_outside(outside_dir, nlp)
     sets = {**{BUCKETS[b]: docs for b, docs in gold.items()}, **outside}
     results: Dict[str, Dict] = {"sets": {name: _gold_side(docs) for name, docs in sets.items()}, "pipelines": []}
     for spec in pipeline:
@@ -67,19 +65,6 @@ def main(
 
 def _has(eval_dir: Path, bucket: str) -> bool:
     return (eval_dir / f"{bucket}.spacy").exists()
-
-
-def _read_outside(path: Path, nlp) -> List[Doc]:
-    """The gold docs of a bracket file; a line whose brackets split a token
-    ("[orlando fl]orida") is left out, with a warning."""
-    docs = []
-    for lineno, text, spans in read_bracket_file(path):
-        doc = make_gold_doc(nlp, text, conjuncts=spans)
-        if doc is None:
-            msg.warn(f"{path}:{lineno}: a conjunct does not align to tokens, left out")
-        else:
-            docs.append(doc)
-    return docs
 
 
 def _gold_side(docs: List[Doc]) -> Dict:
@@ -119,9 +104,8 @@ def _score(path: str, gate: bool, eval_dir: Path, outside: Dict[str, List[Doc]])
     matches: Dict[str, List[bool]] = {}
     scores = score_buckets(run, eval_dir, nlp.vocab, matches)
     result = {BUCKETS[b]: (scores[b]["exact"], matches[b]) for b in scores if b in FILE_BUCKETS}
-    for name, docs in outside.items():
-        examples = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in docs]), docs)]
-        result[name] = (score_coord(examples)["spans_coord_exact"], exact_matches(examples))
+    for name, scored in score_outside(run, outside, matches).items():
+        result[name] = (scored["exact"], matches[name])
     return result
 
 

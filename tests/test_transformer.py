@@ -154,6 +154,7 @@ def test_changed_weights_file_fails_the_hash_check(tmp_path):
         ({"n_positions": 2}, "n_positions"),
         ({"depth": 4}, "depth"),
         ({"lr_scale": -0.1}, "lr_scale"),
+        ({"quantize": "yes"}, "quantize"),
     ],
 )
 def test_bad_settings_name_the_setting(encoder, setting):
@@ -224,3 +225,36 @@ def test_tokenizer_called_once_per_batch(trained, monkeypatch):
     monkeypatch.setattr(transformer, "get_tokenizer", lambda *args: Counting())
     list(nlp.pipe(["call mom and dad"] * 10, batch_size=4))
     assert batches == [4, 4, 2]
+
+
+def test_quantized_prediction_is_close_and_the_weights_stay_float(trained, tmp_path):
+    nlp, _ = trained
+    nlp.to_disk(tmp_path / "float")
+    quantized = spacy.load(tmp_path / "float", config={"components.coord_chunker.model.encoder.quantize": True})
+    states = [
+        pipeline.get_pipe("coord_chunker").model.layers[0].predict([pipeline.make_doc(t) for t in TEXTS]).dataXd
+        for pipeline in (nlp, quantized)
+    ]
+    cosines = (
+        (states[0] * states[1]).sum(axis=1)
+        / numpy.linalg.norm(states[0], axis=1)
+        / numpy.linalg.norm(states[1], axis=1)
+    )
+    assert cosines.min() > 0.8  # int8 layers move the states a little (0.89 to 0.96), a broken copy far more
+    quantized.to_disk(tmp_path / "int8")
+    saved = [(tmp_path / name / "coord_chunker" / "model").read_bytes() for name in ("float", "int8")]
+    assert saved[0] == saved[1]
+
+
+def test_quantized_copy_is_made_again_after_training(trained, tmp_path):
+    nlp, _ = trained
+    nlp.to_disk(tmp_path / "float")
+    quantized = spacy.load(tmp_path / "float", config={"components.coord_chunker.model.encoder.quantize": True})
+    module = quantized.get_pipe("coord_chunker").model.layers[0].layers[0].shims[0]._model
+    quantized("call mom and dad")
+    first = module.__dict__["_int8_bert"]
+    assert first is not None
+    examples = [make_example(quantized, *row) for row in TRAIN_DATA]
+    quantized.update(examples, sgd=Adam(1e-4))
+    quantized("call mom and dad")
+    assert module.__dict__["_int8_bert"] is not None and module.__dict__["_int8_bert"] is not first

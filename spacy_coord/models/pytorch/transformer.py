@@ -1,6 +1,7 @@
 """A BERT-style transformer over word pieces, pooled to one state per token,
 as a plain torch module (curated-transformers' BERT encoder)."""
 
+import copy
 from typing import Dict, List
 
 import torch
@@ -10,7 +11,7 @@ from torch import Tensor, nn
 
 HF_EXTRAS = ("pooler.", "embeddings.position_ids", "bert.pooler.", "bert.embeddings.position_ids")
 # Padded pieces per group of windows encoded together (`group_sizes`).
-GROUP_PIECES = 2048
+GROUP_PIECES = 256
 
 
 class PieceTransformerEncoder(nn.Module):
@@ -22,9 +23,21 @@ class PieceTransformerEncoder(nn.Module):
     intermediate_width (int): Width of the feed-forward layers.
     n_pieces (int): Rows of the piece embedding table (the vocabulary).
     n_positions (int): Rows of the position table: the longest window.
+    quantize (bool): Predict with a copy of the encoder whose linear layers
+        are int8 (dynamic quantization); training and the saved weights
+        stay float.
     """
 
-    def __init__(self, width: int, depth: int, n_heads: int, intermediate_width: int, n_pieces: int, n_positions: int):
+    def __init__(
+        self,
+        width: int,
+        depth: int,
+        n_heads: int,
+        intermediate_width: int,
+        n_pieces: int,
+        n_positions: int,
+        quantize: bool = False,
+    ):
         super().__init__()
         config = BERTConfig(
             embedding_width=width,
@@ -37,6 +50,9 @@ class PieceTransformerEncoder(nn.Module):
             model_max_length=n_positions,
         )
         self.bert = BERTEncoder(config)
+        self.quantize = quantize
+        _drop_int8(self)
+        self.register_load_state_dict_post_hook(_drop_int8)
 
     def forward(
         self, piece_ids: Tensor, mask: Tensor, piece_rows: Tensor, token_index: Tensor, n_tokens: int
@@ -59,16 +75,33 @@ class PieceTransformerEncoder(nn.Module):
         to its own longest window: a batch of short utterances and a few
         long ones is not padded to the longest, and attention's cost grows
         with the square of the padded length."""
+        bert = self._encoder()
         lengths = mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True, stable=True)
         hidden = None
         for rows in order.split(group_sizes(lengths[order].tolist(), GROUP_PIECES)):
             longest = int(lengths[rows[0]])
-            states = self.bert(piece_ids[rows, :longest], AttentionMask(mask[rows, :longest])).last_hidden_layer_state
+            states = bert(piece_ids[rows, :longest], AttentionMask(mask[rows, :longest])).last_hidden_layer_state
             if hidden is None:
                 hidden = states.new_zeros((*piece_ids.shape, states.shape[-1]))
             hidden[rows, :longest] = states
         return hidden
+
+    def _encoder(self) -> nn.Module:
+        """`bert`; in eval mode with `quantize`, its int8 copy, made at the
+        first prediction after training or loading changed the weights."""
+        if self.training or not self.quantize:
+            _drop_int8(self)  # training changes the weights: a copy would be stale
+            return self.bert
+        if self.__dict__["_int8_bert"] is None:
+            from torch.ao.quantization import quantize_dynamic
+
+            # Made outside inference mode: a copy of inference tensors could
+            # not run where autograd records.
+            with torch.inference_mode(False):
+                int8_bert = quantize_dynamic(copy.deepcopy(self.bert), {nn.Linear}, dtype=torch.qint8)
+            self.__dict__["_int8_bert"] = int8_bert.eval()
+        return self.__dict__["_int8_bert"]
 
     def load_hf_weights(self, params: Dict[str, Tensor]) -> None:
         """Load a Hugging Face BERT checkpoint's tensors, by name, into the
@@ -94,3 +127,10 @@ def group_sizes(lengths: List[int], budget: int) -> List[int]:
         sizes.append(size)
         start += size
     return sizes
+
+
+def _drop_int8(module: PieceTransformerEncoder, *args) -> None:
+    """Forget the int8 copy of the encoder (also a load_state_dict post
+    hook). It is kept out of the module's registry (the module's __dict__,
+    not a submodule), so that it is neither trained nor saved."""
+    module.__dict__["_int8_bert"] = None
