@@ -50,13 +50,13 @@ P95_TARGETS = {BILSTM: 2.0, TRF: 15.0}
 COMPARE_SETTINGS = (*DECODING_SETTINGS, "gate")
 
 
-def _one_thread() -> None:
-    """One torch and BLAS thread for this process, as every measurement uses."""
+def _set_threads(n: int = 1) -> None:
+    """`n` torch and BLAS threads for this process: one in every measurement of `run`."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+        os.environ[var] = str(n)
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(n)
 
 
 def _read_texts(path: Path, n: int = 0) -> List[str]:
@@ -88,7 +88,7 @@ def traffic_mixes(texts: List[str], n: int) -> Dict[str, List[str]]:
 @app.command()
 def measure(model: str, mixes_dir: Path, n_latency: int = 500, repeats: int = REPEATS) -> None:
     """Measure one pipeline on every mix (called in a subprocess by `run`); prints JSON."""
-    _one_thread()
+    _set_threads(1)
     import spacy
 
     start = time.perf_counter()
@@ -253,18 +253,22 @@ def compare(
         "parallelism_weight", help="The setting --weights sets: " + ", ".join(COMPARE_SETTINGS) + " (gate: 0 or 1)"
     ),
     n: int = typer.Option(5000, help="Utterances to time"),
+    mix: str = typer.Option("natural", help="Traffic: " + " or ".join(MIXES)),
     rounds: int = typer.Option(8, help="Rounds; each runs every pipeline once, in turn"),
     batch_size: int = typer.Option(256, help="Batch size of nlp.pipe"),
+    threads: int = typer.Option(1, help="Torch and BLAS threads"),
 ) -> None:
     """Throughput of several pipelines (or settings of one) in one process,
     taking turns, so that all of them see the same state of the machine:
     for small differences, which separate runs of `run` cannot resolve."""
     if setting not in COMPARE_SETTINGS:
         raise typer.BadParameter(f"--setting must be one of {', '.join(COMPARE_SETTINGS)}, got {setting!r}")
-    _one_thread()
+    if mix not in MIXES:
+        raise typer.BadParameter(f"--mix must be one of {', '.join(MIXES)}, got {mix!r}")
+    _set_threads(threads)
     import spacy
 
-    lines = _read_texts(texts, n)
+    lines = traffic_mixes(_read_texts(texts), n)[mix]
     cast = (lambda value: bool(float(value))) if setting == "gate" else float
     systems = {}
     for pipeline in pipelines:
