@@ -7,7 +7,7 @@ pipelines' side: exact match with the gate off and on, and the utterances
 whose exact match it changes. Also the share of an app's traffic the gate
 lets through (`--traffic`, JSONL with a "text" field).
 
-    python -m experiments.gate corpus/eval ../shared/corpora/slurp_dev metrics \\
+    python -m experiments.gate corpus/eval metrics \\
         --pipeline "BiLSTM-CRF=training/model-last" --pipeline "trf=training_trf/model-last" \\
         --traffic assets/sgd/test.jsonl
 
@@ -24,14 +24,11 @@ from spacy.tokens import Doc
 from spacy_coord.gate import CONJUNCTION_WORDS, PHRASES, has_coordinator_candidate
 from spacy_coord.training.evaluation import BUCKETS, FILE_BUCKETS, read_bucket, score_buckets
 
-from .outside import read_outside, score_outside
-
 BATCH_SIZE = 256
 
 
 def main(
-    eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="The in-house buckets (corpus/eval)"),
-    outside_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Outside sets, bracket format"),
+    eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="The evaluation buckets (corpus/eval)"),
     output_dir: Path = typer.Argument(..., help="Where gate.{md,json} go"),
     pipeline: List[str] = typer.Option([], help="NAME=PATH of a trained pipeline, scored with the gate off and on"),
     traffic: Optional[Path] = typer.Option(None, exists=True, help="JSONL of an app's traffic ('text')"),
@@ -41,15 +38,13 @@ def main(
 
     nlp = spacy.blank("en")
     gold = {bucket: read_bucket(eval_dir, bucket, nlp.vocab) for bucket in FILE_BUCKETS if _has(eval_dir, bucket)}
-    outside = read_outside(outside_dir, nlp)
-    sets = {**{BUCKETS[b]: docs for b, docs in gold.items()}, **outside}
-    results: Dict[str, Dict] = {"sets": {name: _gold_side(docs) for name, docs in sets.items()}, "pipelines": []}
+    results: Dict[str, Dict] = {"sets": {b: _gold_side(docs) for b, docs in gold.items()}, "pipelines": []}
     for spec in pipeline:
         name, path = spec.split("=", 1)
         results["pipelines"].append(name)
-        by_gate = {gate: _score(path, gate, eval_dir, outside) for gate in (False, True)}
-        for set_name, row in results["sets"].items():
-            off, on = (by_gate[gate].get(set_name) for gate in (False, True))
+        by_gate = {gate: _score(path, gate, eval_dir) for gate in (False, True)}
+        for bucket, row in results["sets"].items():
+            off, on = (by_gate[gate].get(bucket) for gate in (False, True))
             if off is not None:
                 row[name] = _change(off, on)
     if traffic is not None:
@@ -92,8 +87,8 @@ def _has_conjunction(doc: Doc, group) -> bool:
     return any(word in CONJUNCTION_WORDS for word in words) or any(" ".join(p) in text for p in PHRASES)
 
 
-def _score(path: str, gate: bool, eval_dir: Path, outside: Dict[str, List[Doc]]) -> Dict[str, Tuple[float, List]]:
-    """Per set, exact match and per-utterance exact matches of a pipeline."""
+def _score(path: str, gate: bool, eval_dir: Path) -> Dict[str, Tuple[float, List]]:
+    """Per bucket, exact match and per-utterance exact matches of a pipeline."""
     import spacy
 
     nlp = spacy.load(path, config={"components.coord_chunker.gate": gate})
@@ -103,10 +98,7 @@ def _score(path: str, gate: bool, eval_dir: Path, outside: Dict[str, List[Doc]])
 
     matches: Dict[str, List[bool]] = {}
     scores = score_buckets(run, eval_dir, nlp.vocab, matches)
-    result = {BUCKETS[b]: (scores[b]["exact"], matches[b]) for b in scores if b in FILE_BUCKETS}
-    for name, scored in score_outside(run, outside, matches).items():
-        result[name] = (scored["exact"], matches[name])
-    return result
+    return {b: (scores[b]["exact"], matches[b]) for b in scores if b in FILE_BUCKETS}
 
 
 def _change(off: Tuple[float, List], on: Tuple[float, List]) -> Dict:
@@ -129,8 +121,8 @@ def _markdown(results: Dict) -> str:
         "| " + " | ".join(header) + " |",
         "|---|" + "---:|" * (len(header) - 1),
     ]
-    for set_name, row in results["sets"].items():
-        cells = [set_name, f"{row['n']:,}", str(row["coordinations"]), str(row["without_conjunction_word"])]
+    for bucket, row in results["sets"].items():
+        cells = [BUCKETS[bucket], f"{row['n']:,}", str(row["coordinations"]), str(row["without_conjunction_word"])]
         cells += [str(row["stopped"]), f"{row['passing']:.1%}"]
         for name in names:
             change = row.get(name)

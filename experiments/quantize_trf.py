@@ -5,8 +5,7 @@ utterances it changes with the paired test's p-value, and utterances/s on
 coordinated traffic (turns with a conjunction word, one thread, float and
 int8 taking turns in one process).
 
-    python -m experiments.quantize_trf training_trf/model-last corpus/eval \\
-        ../shared/corpora/slurp_dev assets/sgd/test.jsonl metrics
+    python -m experiments.quantize_trf training_trf/model-last corpus/eval assets/sgd/test.jsonl metrics
 
 Writes metrics/quantize.{md,json}.
 """
@@ -21,8 +20,6 @@ import typer
 from spacy_coord.gate import has_coordinator_candidate
 from spacy_coord.training.evaluation import BUCKETS, paired_comparison, score_buckets
 
-from .outside import read_outside, score_outside
-
 SETTING = "components.coord_chunker.model.encoder.quantize"
 VARIANTS = {"float": False, "int8": True}
 BATCH_SIZES = (1, 256)
@@ -30,8 +27,7 @@ BATCH_SIZES = (1, 256)
 
 def main(
     pipeline: Path = typer.Argument(..., exists=True, help="The trained transformer pipeline"),
-    eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="The in-house buckets (corpus/eval)"),
-    outside_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="Outside sets, bracket format"),
+    eval_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="The evaluation buckets (corpus/eval)"),
     traffic: Path = typer.Argument(..., exists=True, help="JSONL of an app's traffic ('text')"),
     output_dir: Path = typer.Argument(..., help="Where quantize.{md,json} go"),
     n: int = typer.Option(1000, help="Coordinated utterances to time"),
@@ -43,7 +39,6 @@ def main(
 
     torch.set_num_threads(1)
     nlps = {name: spacy.load(pipeline, config={SETTING: value}) for name, value in VARIANTS.items()}
-    outside = read_outside(outside_dir, spacy.blank("en"))
     scores, matches = {}, {}
     for name, nlp in nlps.items():
 
@@ -52,7 +47,6 @@ def main(
 
         matches[name] = {}
         scores[name] = score_buckets(run, eval_dir, nlp.vocab, matches[name])
-        scores[name].update(score_outside(run, outside, matches[name]))
     results = {
         "pipeline": str(pipeline),
         "scores": scores,
@@ -104,7 +98,7 @@ def _markdown(results: Dict) -> str:
     for name, row in scores["float"].items():
         pair = paired[name]
         cells = [
-            BUCKETS.get(name, name),
+            BUCKETS[name],
             f"{row['n']:,}",
             f"{row['exact']:.3f}",
             f"{scores['int8'][name]['exact']:.3f}",
