@@ -16,15 +16,24 @@ Writes metrics/gate.{md,json}.
 
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import typer
 from spacy.tokens import Doc
 
 from spacy_coord.gate import CONJUNCTION_WORDS, PHRASES, has_coordinator_candidate
-from spacy_coord.training.evaluation import BUCKETS, FILE_BUCKETS, read_bucket, score_buckets
+from spacy_coord.training.evaluation import (
+    BUCKETS,
+    FILE_BUCKETS,
+    has_bucket,
+    load_pipeline,
+    named_path,
+    pipeline_system,
+    read_bucket,
+    score_systems,
+)
 
-BATCH_SIZE = 256
+GATES = {"off": False, "on": True}
 
 
 def main(
@@ -37,16 +46,21 @@ def main(
     import spacy
 
     nlp = spacy.blank("en")
-    gold = {bucket: read_bucket(eval_dir, bucket, nlp.vocab) for bucket in FILE_BUCKETS if _has(eval_dir, bucket)}
+    gold = {bucket: read_bucket(eval_dir, bucket, nlp.vocab) for bucket in FILE_BUCKETS if has_bucket(eval_dir, bucket)}
     results: Dict[str, Dict] = {"sets": {b: _gold_side(docs) for b, docs in gold.items()}, "pipelines": []}
     for spec in pipeline:
-        name, path = spec.split("=", 1)
+        name, path = named_path(spec, "--pipeline")
         results["pipelines"].append(name)
-        by_gate = {gate: _score(path, gate, eval_dir) for gate in (False, True)}
+        systems = {key: pipeline_system(load_pipeline(path, {"gate": gate})) for key, gate in GATES.items()}
+        scored = score_systems(systems, eval_dir, reference="off")
+        paired = scored["on"]["against"]["buckets"]
         for bucket, row in results["sets"].items():
-            off, on = (by_gate[gate].get(bucket) for gate in (False, True))
-            if off is not None:
-                row[name] = _change(off, on)
+            row[name] = {
+                "exact_off": scored["off"]["buckets"][bucket]["exact"],
+                "exact_on": scored["on"]["buckets"][bucket]["exact"],
+                "lost": paired[bucket]["only_second"],
+                "gained": paired[bucket]["only_first"],
+            }
     if traffic is not None:
         texts = [json.loads(line)["text"] for line in traffic.open(encoding="utf8")]
         passed = sum(has_coordinator_candidate(doc) for doc in nlp.tokenizer.pipe(texts))
@@ -56,10 +70,6 @@ def main(
     table = _markdown(results)
     (output_dir / "gate.md").write_text(table)
     print(table)
-
-
-def _has(eval_dir: Path, bucket: str) -> bool:
-    return (eval_dir / f"{bucket}.spacy").exists()
 
 
 def _gold_side(docs: List[Doc]) -> Dict:
@@ -85,30 +95,6 @@ def _has_conjunction(doc: Doc, group) -> bool:
     words = [doc[i].lower_ for i in range(group.start, group.end) if i not in inside]
     text = " ".join(words)
     return any(word in CONJUNCTION_WORDS for word in words) or any(" ".join(p) in text for p in PHRASES)
-
-
-def _score(path: str, gate: bool, eval_dir: Path) -> Dict[str, Tuple[float, List]]:
-    """Per bucket, exact match and per-utterance exact matches of a pipeline."""
-    import spacy
-
-    nlp = spacy.load(path, config={"components.coord_chunker.gate": gate})
-
-    def run(texts: List[str]) -> List[Doc]:
-        return list(nlp.pipe(texts, batch_size=BATCH_SIZE))
-
-    matches: Dict[str, List[bool]] = {}
-    scores = score_buckets(run, eval_dir, nlp.vocab, matches)
-    return {b: (scores[b]["exact"], matches[b]) for b in scores if b in FILE_BUCKETS}
-
-
-def _change(off: Tuple[float, List], on: Tuple[float, List]) -> Dict:
-    """Exact match off and on, and the utterances the gate lost and gained."""
-    return {
-        "exact_off": off[0],
-        "exact_on": on[0],
-        "lost": sum(a and not b for a, b in zip(off[1], on[1])),
-        "gained": sum(b and not a for a, b in zip(off[1], on[1])),
-    }
 
 
 def _markdown(results: Dict) -> str:

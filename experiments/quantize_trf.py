@@ -18,7 +18,7 @@ from typing import Dict, List
 import typer
 
 from spacy_coord.gate import has_coordinator_candidate
-from spacy_coord.training.evaluation import BUCKETS, paired_comparison, score_buckets
+from spacy_coord.training.evaluation import BUCKETS, pipeline_system, score_systems
 
 SETTING = "components.coord_chunker.model.encoder.quantize"
 VARIANTS = {"float": False, "int8": True}
@@ -39,18 +39,11 @@ def main(
 
     torch.set_num_threads(1)
     nlps = {name: spacy.load(pipeline, config={SETTING: value}) for name, value in VARIANTS.items()}
-    scores, matches = {}, {}
-    for name, nlp in nlps.items():
-
-        def run(texts: List[str], nlp=nlp) -> List:
-            return list(nlp.pipe(texts, batch_size=256))
-
-        matches[name] = {}
-        scores[name] = score_buckets(run, eval_dir, nlp.vocab, matches[name])
+    scored = score_systems({name: pipeline_system(nlp) for name, nlp in nlps.items()}, eval_dir, reference="float")
     results = {
         "pipeline": str(pipeline),
-        "scores": scores,
-        "paired": paired_comparison(matches["float"], matches["int8"]),
+        "scores": {name: scored[name]["buckets"] for name in nlps},
+        "paired": scored["int8"]["against"]["buckets"],
         "utterances_per_second": _speed(nlps, _coordinated(traffic, n), rounds),
     }
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +96,7 @@ def _markdown(results: Dict) -> str:
             f"{row['exact']:.3f}",
             f"{scores['int8'][name]['exact']:.3f}",
         ]
-        cells += [f"{pair['only_first']} / {pair['only_second']}", f"{pair['p']:.2f}"]
+        cells += [f"{pair['only_second']} / {pair['only_first']}", f"{pair['p']:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
     speed = results["utterances_per_second"]
     lines += ["", f"Utterances/s on {speed['n']:,} coordinated utterances, one thread, best of the rounds:", ""]
