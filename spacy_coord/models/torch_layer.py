@@ -47,6 +47,16 @@ class ScaledPyTorchShim(PyTorchShim):
         super().__init__(module, **kwargs)
         self.lr_scale = lr_scale
 
+    def predict(self, inputs: ArgsKwargs) -> Any:
+        """The module's output in eval mode, as PyTorchShim.predict, but
+        under `torch.inference_mode()`: no autograd bookkeeping at all,
+        where `torch.no_grad()` still keeps version counters."""
+        self._model.eval()
+        with torch.inference_mode(), torch.autocast(device_type="cuda", enabled=self._mixed_precision):
+            outputs = self._model(*inputs.args, **inputs.kwargs)
+        self._model.train()
+        return outputs
+
     def finish_update(self, optimizer: Optimizer) -> None:
         scaled = optimizer if self.lr_scale == 1.0 else functools.partial(optimizer, lr_scale=self.lr_scale)
         super().finish_update(scaled)

@@ -54,6 +54,7 @@ def build_transformer_encoder(
     n_positions: int = 512,
     pooling: str = "mean",
     lr_scale: float = 1.0,
+    quantize: bool = False,
 ) -> Model[List[Doc], Ragged]:
     """A pretrained BERT-style transformer (curated-transformers' encoder)
     over the word pieces of each token, pooled to one state per token.
@@ -79,6 +80,10 @@ def build_transformer_encoder(
     lr_scale (float): Learning rate of the transformer's weights as a share
         of the optimizer's: a small share fine-tunes the pretrained weights
         gently while the new head and CRF learn at the full rate.
+    quantize (bool): Predict with int8 linear layers (torch's dynamic
+        quantization, made at the first prediction after loading):
+        training and the saved weights stay float, so a pipeline can be
+        loaded either way (docs/speed.md measures speed and accuracy).
     RETURNS (Model[List[Doc], Ragged]): The states of the tokens of non-empty
         docs, docs one after the other; dim "nO" is `width`.
     """
@@ -89,7 +94,7 @@ def build_transformer_encoder(
         from .pytorch.transformer import PieceTransformerEncoder
     except ImportError as err:
         raise ImportError(Errors.E011.format(name=NAME, library="curated-transformers", error=err)) from None
-    module = PieceTransformerEncoder(width, depth, n_heads, intermediate_width, n_pieces, n_positions)
+    module = PieceTransformerEncoder(width, depth, n_heads, intermediate_width, n_pieces, n_positions, quantize)
     path = pretrained_folder(package, folder) / WEIGHTS_FILE
     params = load_pretrained(path, sha256)
     try:
@@ -114,6 +119,8 @@ def _check_settings(settings: Dict[str, Any]) -> None:
     lr_scale = settings["lr_scale"]
     if isinstance(lr_scale, bool) or not isinstance(lr_scale, (int, float)) or not 0 <= lr_scale < float("inf"):
         fail("lr_scale", "a number >= 0")
+    if not isinstance(settings["quantize"], bool):
+        fail("quantize", "true or false")
     if settings["pooling"] not in POOLINGS:
         fail("pooling", " or ".join(repr(p) for p in POOLINGS))
     for setting in ("n_heads", "intermediate_width", "n_pieces"):
