@@ -109,22 +109,21 @@ def measure(
         import torch
 
         torch.set_num_threads(1)
-        from spacy_coord.annotate import annotate_file
+        from spacy_coord.annotate import AnnotateOptions, annotate_file
 
         nlp = spacy.load(model)
-        summary = annotate_file(
-            nlp, input_path, output_path, batch_size=batch_size, n_process=n_process, overwrite=True
-        )
+        options = AnnotateOptions(batch_size=batch_size, overwrite=True)
+        summary = annotate_file(nlp, input_path, output_path, options, n_process=n_process)
     else:
         import ray
 
+        from spacy_coord.annotate import AnnotateOptions
         from spacy_coord.annotate.ray_engine import annotate_file_ray
 
         ray.init(num_cpus=ray_cpus, include_dashboard=False, log_to_driver=False, logging_level="error")
         start = time.perf_counter()
-        summary = annotate_file_ray(
-            model, input_path, output_path, batch_size=batch_size, workers=ray_cpus, code_path=code, overwrite=True
-        )
+        options = AnnotateOptions(batch_size=batch_size, overwrite=True)
+        summary = annotate_file_ray(model, input_path, output_path, options, workers=ray_cpus, code_path=code)
         summary.seconds = time.perf_counter() - start  # actor start-up included
         ray.shutdown()
     result = {

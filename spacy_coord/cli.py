@@ -91,14 +91,10 @@ def annotate_cli(
     of a run are kept in OUTPUT.run.json, and a resume must use the same ones.
     See docs/annotation.md.
     """
-    from .annotate.core import (
-        AnnotateError,
-        check_paths,
-        count_newlines,
-        errors_path_for,
-        find_pipeline,
-        resolve_format,
-    )
+    from .annotate.files import check_paths, errors_path_for
+    from .annotate.lines import count_newlines, resolve_format
+    from .annotate.options import AnnotateError, AnnotateOptions
+    from .annotate.pipeline import find_pipeline
 
     try:
         resolve_format(input_path, input_format.value)
@@ -127,17 +123,16 @@ def annotate_cli(
 
             bar = tqdm(total=total, initial=state.line_no - 1, unit=" lines", dynamic_ncols=True, file=sys.stderr)
 
-    kwargs = dict(
+    options = AnnotateOptions(
         field=field,
         input_format=input_format.value,
-        batch_size=batch_size,
         spans_key=spans_key,
         groups_key=groups_key,
         splits=splits,
+        batch_size=batch_size,
         overwrite=overwrite,
-        on_start=on_start,
-        on_progress=lambda n: bar.update(n) if bar is not None else None,
     )
+    callbacks = dict(on_start=on_start, on_progress=lambda n: bar.update(n) if bar is not None else None)
     try:
         if engine == Engine.ray:
             try:
@@ -148,18 +143,19 @@ def annotate_cli(
                 model,
                 input_path,
                 output_path,
+                options,
                 workers=workers,
                 address=address,
                 code_path=code_path,
                 lines_per_chunk=chunk_lines,
-                **kwargs,
+                **callbacks,
             )
         else:
-            from .annotate.core import load_pipeline
             from .annotate.local import annotate_file
+            from .annotate.pipeline import load_pipeline
 
             nlp = load_pipeline(model, code_path)
-            summary = annotate_file(nlp, input_path, output_path, n_process=n_process, **kwargs)
+            summary = annotate_file(nlp, input_path, output_path, options, n_process=n_process, **callbacks)
     except AnnotateError as err:
         if bar is not None:
             bar.close()

@@ -12,7 +12,7 @@ pytest.importorskip("ray.data")
 from fake_pipeline import save_fake_pipeline  # noqa: E402
 from test_annotate import FAKE_CODE, check_exactly_once, write_corpus, write_hostile_corpus  # noqa: E402
 
-from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for  # noqa: E402
+from spacy_coord.annotate import AnnotateError, AnnotateOptions, annotate_file, errors_path_for  # noqa: E402
 from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
 
 
@@ -46,10 +46,10 @@ def test_ray_equals_local(tmp_path, local_ray):
     n_valid = write_corpus(src, 400, bad_every=9)
     model = save_fake_pipeline(tmp_path / "model")
     local_out = tmp_path / "local.jsonl"
-    annotate_file(spacy.load(model), src, local_out, batch_size=32)
+    annotate_file(spacy.load(model), src, local_out, AnnotateOptions(batch_size=32))
     ray_out = tmp_path / "ray.jsonl"
     summary = annotate_file_ray(
-        str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50
+        str(model), src, ray_out, AnnotateOptions(batch_size=32), workers=2, code_path=FAKE_CODE, lines_per_chunk=50
     )
     assert summary.n_written == n_valid
     assert ray_out.read_bytes() == local_out.read_bytes()
@@ -58,7 +58,7 @@ def test_ray_equals_local(tmp_path, local_ray):
     lines = local_out.read_bytes().splitlines(keepends=True)
     ray_out.write_bytes(b"".join(lines[:101]) + lines[101][:10])
     summary = annotate_file_ray(
-        str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50
+        str(model), src, ray_out, AnnotateOptions(batch_size=32), workers=2, code_path=FAKE_CODE, lines_per_chunk=50
     )
     assert summary.n_done_before == 101 and summary.n_written == n_valid - 101
     assert ray_out.read_bytes() == local_out.read_bytes()
@@ -70,9 +70,11 @@ def test_ray_every_line_once_in_output_or_errors(tmp_path, local_ray):
     expected = write_hostile_corpus(src)
     model = save_fake_pipeline(tmp_path / "model")
     local_out = tmp_path / "local.jsonl"
-    annotate_file(spacy.load(model), src, local_out, batch_size=4)
+    annotate_file(spacy.load(model), src, local_out, AnnotateOptions(batch_size=4))
     ray_out = tmp_path / "ray.jsonl"
-    annotate_file_ray(str(model), src, ray_out, batch_size=4, workers=1, code_path=FAKE_CODE, lines_per_chunk=7)
+    annotate_file_ray(
+        str(model), src, ray_out, AnnotateOptions(batch_size=4), workers=1, code_path=FAKE_CODE, lines_per_chunk=7
+    )
     check_exactly_once(ray_out, expected)
     assert ray_out.read_bytes() == local_out.read_bytes()
     assert errors_path_for(ray_out).read_bytes() == errors_path_for(local_out).read_bytes()
@@ -84,7 +86,7 @@ def test_ray_checks_the_pipeline_before_writing(tmp_path, local_ray):
     model = save_fake_pipeline(tmp_path / "model")
     out = tmp_path / "out.jsonl"
     with pytest.raises(AnnotateError, match="--spans-key 'cord': no component of pipeline .* sets it"):
-        annotate_file_ray(str(model), src, out, code_path=FAKE_CODE, spans_key="cord")
+        annotate_file_ray(str(model), src, out, AnnotateOptions(spans_key="cord"), code_path=FAKE_CODE)
     (model / "tokenizer").write_bytes(b"damaged")
     with pytest.raises(AnnotateError, match="Can't load pipeline .* damaged"):
         annotate_file_ray(str(model), src, out, code_path=FAKE_CODE)
