@@ -1,6 +1,7 @@
 """Command line: `spacy-coord annotate`, `spacy-coord propose` (also as
 `python -m spacy_coord ...`)."""
 
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -28,6 +29,18 @@ class InputFormat(str, Enum):
     auto = "auto"
     jsonl = "jsonl"
     text = "text"
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised where the run is, so that its clean-up runs (the
+    output's last lines flushed, worker processes and a Ray instance that
+    the run started ended) as after Ctrl-C."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise Stopped()
 
 
 @app.callback()
@@ -114,6 +127,8 @@ def annotate_cli(
 
     def on_start(state) -> None:
         nonlocal bar
+        # Again: starting Ray installs its own handler, which aborts the driver.
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
         if state.n_done:
             msg.info(
                 f"Resuming: {state.n_done} lines already in {output_path}; continuing after input line {state.line_no - 1}"
@@ -132,6 +147,7 @@ def annotate_cli(
         batch_size=batch_size,
         overwrite=overwrite,
     )
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     callbacks = dict(on_start=on_start, on_progress=lambda n: bar.update(n) if bar is not None else None)
     try:
         if engine == Engine.ray:
@@ -164,11 +180,11 @@ def annotate_cli(
         if bar is not None:
             bar.close()
         msg.fail(f"Can't read {err.filename or input_path}: {err.strerror or err}", exits=1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         if bar is not None:
             bar.close()
         msg.warn("Interrupted: the output holds complete lines only; rerun the same command to resume.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(getattr(err, "exit_code", 130)) from None
     if bar is not None:
         bar.close()
     rate = summary.n_written / summary.seconds if summary.seconds > 0 else 0.0

@@ -518,3 +518,21 @@ def test_damaged_pipeline_is_one_clear_error(tmp_path, trained_nlp):
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert f"Can't load pipeline '{model}' (TypeError" in said(result) and "damaged" in said(result)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_byte_order_mark_at_the_start_of_the_file_only(tmp_path, nlp):
+    """A UTF-8 BOM (Windows editors) before line 1 is dropped; elsewhere it is input."""
+    bom = "\ufeff"
+    src = tmp_path / "in.jsonl"
+    src.write_text(bom + json.dumps({"text": "call mom and dad"}) + "\n" + bom + json.dumps({"text": "b"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    summary = annotate_file(nlp, src, out)
+    assert summary.n_written == 1 and summary.n_errors == 1
+    assert read_jsonl(out)[0]["text"] == "call mom and dad"
+    assert read_jsonl(errors_path_for(out))[0]["line"] == 2
+    text = tmp_path / "in.txt"
+    text.write_text(bom + "call mom and dad\n" + bom + "play jazz\n", encoding="utf8")
+    annotate_file(nlp, text, tmp_path / "text.jsonl")
+    assert [r["text"] for r in read_jsonl(tmp_path / "text.jsonl")] == ["call mom and dad", bom + "play jazz"]
+    # a resume reads line 1 as the first run did
+    assert annotate_file(nlp, src, out).n_written == 0

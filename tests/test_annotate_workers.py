@@ -104,20 +104,22 @@ def test_full_file_stops_two_processes_with_one_error(tmp_path):
     assert f"Can't write {out}: File too large" in " ".join(result.stdout.split())
 
 
-def test_interrupt_stops_two_processes(tmp_path, slow_model):
-    """Ctrl-C (SIGINT to the run) with -n 2: exit 130, workers gone (it hung)."""
+@pytest.mark.parametrize("signum,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_stops_two_processes(tmp_path, slow_model, signum, status):
+    """Ctrl-C or SIGTERM to a run with -n 2: it exits, its workers with it (it hung)."""
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_long_corpus(src, 20000)
     proc = subprocess.Popen(annotate_cmd(src, out, slow_model), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for_output(out, 10000)
     workers = children_of(proc.pid)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     try:
         stdout, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         proc.kill()
         pytest.fail("the interrupted run did not exit")
-    assert proc.returncode == 130, stdout
+    assert proc.returncode == status, stdout
+    assert b"rerun the same command to resume" in b" ".join(stdout.split())
     assert not [pid for pid in workers if alive(pid)]
 
 

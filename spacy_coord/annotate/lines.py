@@ -5,6 +5,7 @@ Whether a line is valid depends on the line and the run's options alone
 contract (`resume.py`) rests on it.
 """
 
+import codecs
 import json
 import math
 import sys
@@ -76,7 +77,9 @@ def parse_line(
     written back as JSON; anything else is an input error, with its reason.
 
     raw (bytes): The line, with or without its line break.
-    line_no (int): 1-based line number.
+    line_no (int): 1-based line number. Line 1 may start with a UTF-8
+        byte-order mark (as editors on Windows write), which is dropped, as
+        the codec utf-8-sig does; anywhere else it is part of the line.
     end_offset (int): Byte offset right after the line.
     field (str): The JSONL field holding the utterance.
     input_format (str): "jsonl" or "text".
@@ -86,6 +89,8 @@ def parse_line(
         blank (neither set: skipped, not an error).
     """
     raw = raw.rstrip(b"\r\n")
+    if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         line = raw.decode("utf8")
     except UnicodeDecodeError as err:

@@ -169,8 +169,10 @@ def _work(
     parent_pid: int,
 ) -> None:
     die_with_parent(parent_pid)
-    # Ctrl-C reaches the whole process group: the parent decides, and ends us.
+    # Ctrl-C reaches the whole process group: the parent decides, and ends
+    # us with SIGTERM, whatever handler of it we inherited.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
         items = tasks.get()
         try:
