@@ -68,7 +68,13 @@ def annotate_cli(
     batch_size: int = typer.Option(
         256, "--batch-size", "-b", min=1, help="Batch size of nlp.pipe (and of Ray batches)"
     ),
-    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes of nlp.pipe (local engine)"),
+    n_process: Optional[int] = typer.Option(
+        None,
+        "--n-process",
+        "-n",
+        min=1,
+        help="Processes that run the pipeline (local engine); 1: this one; default: one per usable CPU",
+    ),
     engine: Engine = typer.Option(
         Engine.local, "--engine", help="local (nlp.pipe) or ray (Ray Data, needs spacy-coord[ray])"
     ),
@@ -118,7 +124,7 @@ def annotate_cli(
             find_pipeline(model)
     except AnnotateError as err:
         msg.fail(str(err), exits=1)
-    if engine == Engine.ray and n_process > 1:
+    if engine == Engine.ray and n_process is not None:
         msg.warn("--n-process is for the local engine; the ray engine uses --workers")
     if engine == Engine.local and (address is not None or workers is not None):
         msg.warn("--address and --workers are for the ray engine (--engine ray)")
@@ -169,8 +175,10 @@ def annotate_cli(
         else:
             from .annotate.local import annotate_file
             from .annotate.pipeline import load_pipeline
+            from .annotate.workers import usable_cpus
 
             nlp = load_pipeline(model, code_path)
+            n_process = n_process or usable_cpus()
             summary = annotate_file(nlp, input_path, output_path, options, n_process=n_process, **callbacks)
     except AnnotateError as err:
         if bar is not None:

@@ -24,6 +24,7 @@ from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
 from .numbers import forbidden_in_numbers
 from .scoring import score_coord
+from .serialization import naming, read_cfg, read_model
 from .soft_targets import get_tag_probs
 from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, is_valid, spans_to_tags, tags_to_spans
 
@@ -408,20 +409,24 @@ class CoordChunker(TrainablePipe):
         self.model.initialize(X=sample or None)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
-        """Load the component from a bytestring; see TrainablePipe.from_bytes."""
-        super().from_bytes(bytes_data, exclude=exclude)
+        """Load the component from a bytestring; see TrainablePipe.from_bytes.
+        Raises a ValueError (E016) naming the component when the bytes are damaged."""
+        with naming(f"the bytes of component '{self.name}'"):
+            super().from_bytes(bytes_data, exclude=exclude)
         self._restore()
         return self
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
         """Load the component from a directory; see TrainablePipe.from_disk.
         Raises a ValueError naming the file when one of the component's
-        files is missing."""
+        files is missing (E007) or damaged (E016)."""
         path = Path(path)
-        for name in ("cfg", "model"):
-            if name not in exclude and not (path / name).exists():
-                raise ValueError(Errors.E007.format(path=path / name))
-        super().from_disk(path, exclude=exclude)
+        # spaCy reads the rest; ours are read by functions that name the file.
+        super().from_disk(path, exclude=(*exclude, "cfg", "model"))
+        if "cfg" not in exclude:
+            self.cfg.update(read_cfg(path / "cfg"))
+        if "model" not in exclude:
+            read_model(self.model, path / "model")
         self._restore()
         return self
 

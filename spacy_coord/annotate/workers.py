@@ -44,6 +44,14 @@ POLL_SECONDS = 1.0
 PR_SET_PDEATHSIG = 1
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on: the default number of processes of
+    the command, measured fastest (docs/annotation.md)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 class WorkerError(RuntimeError):
     """A worker process failed: the pipeline raised on a valid text (with the
     worker's traceback), or the process died (e.g. killed for memory)."""
