@@ -19,6 +19,7 @@ from .decoding import decode_argmax, decode_with_confidences, marginals
 from .domain import get_domain
 from .errors import Errors, Warnings
 from .models import CoordBatch, TagScores
+from .models.content import content_tokens
 from .models.featurize import static_vectors
 from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
@@ -26,7 +27,7 @@ from .numbers import forbidden_in_numbers
 from .scoring import score_coord
 from .serialization import naming, read_cfg, read_model
 from .soft_targets import get_tag_probs
-from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, is_valid, spans_to_tags, tags_to_spans
+from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, fill_whitespace, is_valid, spans_to_tags, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -257,37 +258,47 @@ class CoordChunker(TrainablePipe):
         probs = [numpy.eye(len(TAGS), dtype="float32")[tag] for tag in tags] if with_probs else None
         if not len(rows):
             return (tags, confidences), probs
+        # The model scores the content tokens (all but whitespace, see
+        # models.content); whitespace tokens get the tags their neighbours imply.
         kept = [docs[i] for i in rows]
+        content = [content_tokens(doc) for doc in kept]
         scores = scores._replace(
-            emissions=self._constrained_emissions(scores.emissions[rows], kept), lengths=scores.lengths[rows]
+            emissions=self._constrained_emissions(scores.emissions[rows], kept, content), lengths=scores.lengths[rows]
         )
-        best, best_probs = self._decode(scores, kept)
+        best, best_probs = self._decode(scores, kept, content)
         if with_probs:
             all_probs = marginals(scores.emissions, scores.lengths, scores.transitions, scores.start, scores.end)
         for row, i in enumerate(rows):
-            tags[i], confidences[i] = best[row, : len(docs[i])], best_probs[row, : len(docs[i])]
+            tokens = content[row]
+            tags[i] = fill_whitespace(best[row, : len(tokens)], tokens, len(docs[i]))
+            confidences[i][tokens] = best_probs[row, : len(tokens)]
             if probs is not None:
-                probs[i] = all_probs[row, : len(docs[i])].astype("float32")
+                probs[i] = numpy.eye(len(TAGS), dtype="float32")[tags[i]]
+                probs[i][tokens] = all_probs[row, : len(tokens)]
         return (tags, confidences), probs
 
-    def _constrained_emissions(self, emissions: numpy.ndarray, docs: List[Doc]) -> numpy.ndarray:
-        """Emissions (n_docs, length, n_tags) with the tags that split a
-        known name (the names lexicon) or a spoken number ("nine hundred and
-        ninety nine") set to FORBIDDEN (in place)."""
-        for row, doc in enumerate(docs):
+    def _constrained_emissions(
+        self, emissions: numpy.ndarray, docs: List[Doc], content: List[numpy.ndarray]
+    ) -> numpy.ndarray:
+        """Emissions (n_docs, length, n_tags) of the docs' `content` tokens
+        with the tags that split a known name (the names lexicon) or a spoken
+        number ("nine hundred and ninety nine") set to FORBIDDEN (in place)."""
+        for row, (doc, tokens) in enumerate(zip(docs, content)):
             for forbidden in (self._names.forbidden_tags(doc) if len(self._names) else None, forbidden_in_numbers(doc)):
                 if forbidden is not None:
-                    emissions[row, : len(doc)][forbidden] = FORBIDDEN
+                    emissions[row, : len(tokens)][forbidden[tokens]] = FORBIDDEN
         return emissions
 
-    def _decode(self, scores: TagScores, docs: List[Doc]) -> Tuple[numpy.ndarray, numpy.ndarray]:
-        """Tag ids and confidences, (n_docs, length), of non-empty `docs`
-        from their (constrained) scores."""
+    def _decode(
+        self, scores: TagScores, docs: List[Doc], content: List[numpy.ndarray]
+    ) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """Tag ids and confidences, (n_docs, length), of the `content` tokens
+        of `docs` from their (constrained) scores."""
         emissions, lengths = scores.emissions, scores.lengths
         if scores.normalized:
             return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
         similarity_weight = self.cfg["similarity_weight"]
-        unit_vectors = _unit_vectors(docs, emissions.shape[1]) if similarity_weight else None
+        unit_vectors = _unit_vectors(docs, content, emissions.shape[1]) if similarity_weight else None
         if unit_vectors is None:
             similarity_weight = 0.0
         return decode_with_confidences(
@@ -470,19 +481,19 @@ class CoordChunker(TrainablePipe):
         return soft
 
 
-def _unit_vectors(docs: List[Doc], length: int) -> Optional[numpy.ndarray]:
-    """(n_docs, length, width) the tokens' static vectors (by lower-cased
-    word) scaled to length 1, zeros without one; None when the vocab has no
-    vectors."""
+def _unit_vectors(docs: List[Doc], content: List[numpy.ndarray], length: int) -> Optional[numpy.ndarray]:
+    """(n_docs, length, width) the static vectors (by lower-cased word) of
+    the docs' `content` tokens scaled to length 1, zeros without one; None
+    when the vocab has no vectors."""
     vectors = docs[0].vocab.vectors
     if not vectors.shape[0] or not vectors.shape[1]:
         return None
-    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1) for doc in docs])
+    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1)[tokens] for doc, tokens in zip(docs, content)])
     flat = static_vectors(docs[0].vocab, keys)
     norms = numpy.linalg.norm(flat, axis=1, keepdims=True)
     flat = flat / numpy.where(norms > 0, norms, 1.0)
     padded = numpy.zeros((len(docs), length, flat.shape[1]), dtype="float32")
-    padded[numpy.arange(length) < numpy.asarray([len(doc) for doc in docs])[:, None]] = flat
+    padded[numpy.arange(length) < numpy.asarray([len(tokens) for tokens in content])[:, None]] = flat
     return padded
 
 

@@ -98,8 +98,22 @@ def test_output_shapes(trained):
     encoder = nlp.get_pipe("coord_chunker").model.layers[0]
     docs = [nlp.make_doc(text) for text in TEXTS]
     states = encoder.predict(docs)
-    assert states.dataXd.shape == (sum(len(doc) for doc in docs), 384)
-    assert states.lengths.tolist() == [len(doc) for doc in docs]
+    n_content = [sum(not token.is_space for token in doc) for doc in docs]
+    assert states.dataXd.shape == (sum(n_content), 384)
+    assert states.lengths.tolist() == n_content
+
+
+def test_whitespace_tokens_are_no_input(trained):
+    """ "and\\nturn" gives the network what "and turn" gives (it lost the
+    coordination); the conjuncts' offsets are into the text as it is."""
+    nlp, _ = trained
+    model = nlp.get_pipe("coord_chunker").model
+    text = "play some jazz and\nturn off the lights"
+    doc, plain = nlp(text), nlp(" ".join(text.split()))
+    numpy.testing.assert_allclose(model.predict([doc]).emissions, model.predict([plain]).emissions, atol=1e-4)
+    assert [" ".join(span.text.split()) for span in doc.spans["coord"]] == conjuncts(plain)
+    for span in doc.spans["coord"]:
+        assert text[span.start_char : span.end_char] == span.text
 
 
 def test_long_doc_does_not_crash(trained):

@@ -9,6 +9,7 @@ from spacy.util import registry
 from thinc.api import Model, Ragged
 
 from ..errors import Errors
+from .content import content_lengths, content_tokens
 from .head import HeadInput, TagScores
 
 NAME = "spacy-coord.CoordTagger.v1"
@@ -36,15 +37,18 @@ class CoordBatch:
 
 @registry.architectures(NAME)
 def build_coord_tagger(encoder: Model[List[Doc], Ragged], head: Model[HeadInput, Any]) -> Model:
-    """Tag scores for docs: `encoder` gives one state per token, `head`
+    """Tag scores for docs: `encoder` gives one state per content token, `head`
     scores the tags from them. Either can be swapped: for example an encoder
     that listens to a shared tok2vec (`chain(tok2vec, list2ragged())`).
 
-    encoder (Model[List[Doc], Ragged]): Such as spacy-coord.BiLSTMEncoder.v1.
+    encoder (Model[List[Doc], Ragged]): One state per content token, such as
+        spacy-coord.BiLSTMEncoder.v1.
     head (Model[HeadInput, Any]): Such as spacy-coord.CRFHead.v1; its width
         must be the encoder's output width.
-    RETURNS (Model): `TagScores` for a list of docs (empty docs hold no
-        tokens); tagging and adversarial losses for a `CoordBatch`.
+    RETURNS (Model): `TagScores` of the content tokens of a list of docs
+        (`content.content_tokens`: whitespace tokens are no input; docs
+        without content hold no tokens); tagging and adversarial losses for
+        a `CoordBatch`.
     """
     if encoder.has_dim("nO") and encoder.get_dim("nO") != head.get_dim("nI"):
         raise ValueError(Errors.E010.format(head=head.get_dim("nI"), encoder=encoder.get_dim("nO")))
@@ -73,15 +77,16 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
         if is_train:
             raise ValueError(Errors.E009.format(name=NAME))
         return _predict(encoder, head, list(X)), lambda d: X
-    keep = [i for i, doc in enumerate(X.docs) if len(doc)]
+    content = [content_tokens(doc) for doc in X.docs]
+    keep = [i for i, tokens in enumerate(content) if len(tokens)]
     if not keep:
         return (0.0, 0.0), lambda d_loss: X
     states, backprop_encoder = encoder([X.docs[i] for i in keep], is_train)
-    tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64") for i in keep])
+    tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64")[content[i]] for i in keep])
     domains = None if X.domains is None else numpy.asarray([X.domains[i] for i in keep], dtype="int64")
     soft_tags = None
     if X.soft_tags is not None and X.soft_weight:
-        soft_tags = numpy.concatenate([numpy.asarray(X.soft_tags[i], dtype="float32") for i in keep])
+        soft_tags = numpy.concatenate([numpy.asarray(X.soft_tags[i], dtype="float32")[content[i]] for i in keep])
     head_input = HeadInput(states.dataXd, states.lengths, tags, domains, soft_tags, X.soft_weight)
     losses, backprop_head = head(head_input, is_train)
 
@@ -93,8 +98,9 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
 
 
 def _predict(encoder: Model, head: Model, docs: List[Doc]) -> TagScores:
-    """Tag scores of the docs, emissions padded: (n_docs, longest, n_tags)."""
-    lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
+    """Tag scores of the content tokens of the docs, emissions padded:
+    (n_docs, most content tokens, n_tags); lengths are content tokens."""
+    lengths = content_lengths(docs)
     keep = numpy.flatnonzero(lengths)
     padded = numpy.zeros((len(docs), int(lengths.max(initial=0)), head.get_dim("nO")), dtype="float32")
     if not len(keep):

@@ -8,6 +8,8 @@ from curated_transformers.layers import AttentionMask
 from curated_transformers.models.bert import BERTConfig, BERTEncoder
 from torch import Tensor, nn
 
+# Pieces encoded at once: 16 windows of 512 pieces.
+WINDOW_PIECES = 16 * 512
 HF_EXTRAS = ("pooler.", "embeddings.position_ids", "bert.pooler.", "bert.embeddings.position_ids")
 
 
@@ -45,11 +47,21 @@ class PieceTransformerEncoder(nn.Module):
         piece that is pooled, token_index (n_pooled,) its token, docs one
         after the other -> (n_tokens, width) the mean of each token's pieces.
         """
-        hidden = self.bert(piece_ids, AttentionMask(mask)).last_hidden_layer_state
+        hidden = self.encode_windows(piece_ids, mask)
         pieces = hidden.reshape(-1, hidden.shape[-1])[piece_rows]
         counts = torch.bincount(token_index, minlength=n_tokens).clamp(min=1).to(pieces.dtype)
         summed = pieces.new_zeros((n_tokens, pieces.shape[1])).index_add(0, token_index, pieces)
         return summed / counts.unsqueeze(1)
+
+    def encode_windows(self, piece_ids: Tensor, mask: Tensor) -> Tensor:
+        """The last hidden states (n_windows, length, width) of the windows,
+        encoded a group of at most WINDOW_PIECES pieces at a time: attention
+        takes memory in the square of the window length per window, so a
+        document of a million characters (about 400 windows) at once took
+        14 GB; a group at a time, memory is bounded by the group."""
+        per_group = max(1, WINDOW_PIECES // max(1, piece_ids.shape[1]))
+        groups = zip(piece_ids.split(per_group), mask.split(per_group))
+        return torch.cat([self.bert(ids, AttentionMask(m)).last_hidden_layer_state for ids, m in groups])
 
     def load_hf_weights(self, params: Dict[str, Tensor]) -> None:
         """Load a Hugging Face BERT checkpoint's tensors, by name, into the
