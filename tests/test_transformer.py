@@ -199,3 +199,23 @@ def test_missing_package_is_a_clear_error():
     model = {**TRF_MODEL, "encoder": {**TRF_MODEL["encoder"], "package": "no_such_minilm_package"}}
     with pytest.raises(ImportError, match=r"no_such_minilm_package.*spacy-coord\[trf\]"):
         spacy.blank("en").add_pipe("coord_chunker", config={"model": model})
+
+
+def test_windows_in_groups_give_the_states_of_all_at_once(monkeypatch):
+    """A long doc's windows are encoded a group at a time (bounded memory):
+    the same states as all windows at once."""
+    from spacy_coord.models.pytorch import transformer as module
+
+    torch.manual_seed(0)
+    encoder = module.PieceTransformerEncoder(16, 1, 2, 32, 50, 8).eval()
+    piece_ids = torch.randint(1, 50, (5, 8))
+    mask = torch.ones((5, 8), dtype=torch.bool)
+    mask[4, 5:] = False
+    piece_rows = torch.tensor([1, 2, 3, 9, 10, 17, 25, 26, 27, 33, 34, 35])
+    token_index = torch.tensor([0, 0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9])
+    with torch.no_grad():
+        monkeypatch.setattr(module, "WINDOW_PIECES", 1000)
+        at_once = encoder(piece_ids, mask, piece_rows, token_index, 10)
+        monkeypatch.setattr(module, "WINDOW_PIECES", 16)  # two windows a group
+        grouped = encoder(piece_ids, mask, piece_rows, token_index, 10)
+    torch.testing.assert_close(grouped, at_once, rtol=1e-5, atol=1e-5)

@@ -47,21 +47,29 @@ class PieceTransformerEncoder(nn.Module):
         piece that is pooled, token_index (n_pooled,) its token, docs one
         after the other -> (n_tokens, width) the mean of each token's pieces.
         """
-        hidden = self.encode_windows(piece_ids, mask)
-        pieces = hidden.reshape(-1, hidden.shape[-1])[piece_rows]
+        pieces = self.encode_pieces(piece_ids, mask, piece_rows)
         counts = torch.bincount(token_index, minlength=n_tokens).clamp(min=1).to(pieces.dtype)
         summed = pieces.new_zeros((n_tokens, pieces.shape[1])).index_add(0, token_index, pieces)
         return summed / counts.unsqueeze(1)
 
-    def encode_windows(self, piece_ids: Tensor, mask: Tensor) -> Tensor:
-        """The last hidden states (n_windows, length, width) of the windows,
-        encoded a group of at most WINDOW_PIECES pieces at a time: attention
-        takes memory in the square of the window length per window, so a
-        document of a million characters (about 400 windows) at once took
-        14 GB; a group at a time, memory is bounded by the group."""
-        per_group = max(1, WINDOW_PIECES // max(1, piece_ids.shape[1]))
-        groups = zip(piece_ids.split(per_group), mask.split(per_group))
-        return torch.cat([self.bert(ids, AttentionMask(m)).last_hidden_layer_state for ids, m in groups])
+    def encode_pieces(self, piece_ids: Tensor, mask: Tensor, piece_rows: Tensor) -> Tensor:
+        """The last hidden states (n_pooled, width) of the pooled pieces
+        (`piece_rows`, ascending), the windows encoded a group of at most
+        WINDOW_PIECES pieces at a time. Attention takes memory in the square
+        of the window length per window, so a document of a million
+        characters (about 450 windows) at once took 14 GB; a group at a
+        time, it is bounded by the group, and only the pooled states of each
+        group are kept."""
+        length = piece_ids.shape[1]
+        per_group = max(1, WINDOW_PIECES // length)
+        pooled = []
+        for first in range(0, piece_ids.shape[0], per_group):
+            last = first + per_group
+            hidden = self.bert(piece_ids[first:last], AttentionMask(mask[first:last])).last_hidden_layer_state
+            bounds = torch.tensor([first * length, last * length], device=piece_rows.device)
+            lo, hi = torch.searchsorted(piece_rows, bounds).tolist()
+            pooled.append(hidden.reshape(-1, hidden.shape[-1])[piece_rows[lo:hi] - first * length])
+        return torch.cat(pooled)
 
     def load_hf_weights(self, params: Dict[str, Tensor]) -> None:
         """Load a Hugging Face BERT checkpoint's tensors, by name, into the
