@@ -76,7 +76,7 @@ def annotate_cli(
         help="Processes that run the pipeline (local engine); 1: this one; default: one per usable CPU",
     ),
     engine: Engine = typer.Option(
-        Engine.local, "--engine", help="local (nlp.pipe) or ray (Ray Data, needs spacy-coord[ray])"
+        Engine.local, "--engine", help="local (processes on this machine) or ray (Ray Data, needs spacy-coord[ray])"
     ),
     address: Optional[str] = typer.Option(
         None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 (default: a local Ray instance)"
