@@ -236,7 +236,7 @@ def propose_cli(
     starting with '#' are comments; with --compare, "# parser: ..." under a
     line is the other reading, where it differs.
     """
-    from .annotate.core import load_pipeline
+    from .annotate.pipeline import load_pipeline
     from .training.review import (
         PARSER,
         find_chunker,
