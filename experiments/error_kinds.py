@@ -26,7 +26,8 @@ def main(
     import spacy
 
     from spacy_coord.corpus import read_docbin
-    from spacy_coord.scoring import ERROR_KINDS, error_kind, is_exact_match
+    from spacy_coord.scoring import is_exact_match
+    from spacy_coord.training.statistics import ERROR_KINDS, error_kind
 
     counts: Dict[str, Dict[str, int]] = {}
     missed: List[Set[int]] = []  # per pipeline: the indices of the utterances it misses

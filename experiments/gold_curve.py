@@ -26,7 +26,8 @@ import typer
 from wasabi import msg
 
 from spacy_coord.corpus import read_bracket_file
-from spacy_coord.training.evaluation import BUCKETS, OUTSIDE_SCORE_BUCKETS, outside_score, score_buckets, to_markdown
+from spacy_coord.training.evaluation import pipeline_system, score_systems
+from spacy_coord.training.report import write_report
 
 ROOT = Path(__file__).parents[1]
 # The numbers of gold lines of the curve, besides all of them.
@@ -70,10 +71,7 @@ def main(
         results_path.write_text(json.dumps(results, indent=2))  # keep what is done if a later row fails
     results = {row: results[row] for row in rows if row in results}
     caption = f"Exact match per bucket against the number of gold lines trained on ({config.name}, {checkpoint})."
-    table = to_markdown(results, caption) + outside_lines(results)
-    (output_dir / f"{name}.md").write_text(table)
-    plot_curve(results, output_dir / f"{name}.png", f"Exact match against gold lines ({config.name})")
-    print(table)
+    print(write_report(results, output_dir, name, caption, reference=next(iter(results), None)))
 
 
 def curve_rows(gold: Path, sizes: Sequence[int]) -> Dict[str, Tuple[int, List[str]]]:
@@ -95,7 +93,7 @@ def run_row(
     assets: Path, out: Path, corpus_options: List[str], config: Path, train_options: List[str], checkpoint: str
 ) -> Dict[str, Dict]:
     """Build the corpus in OUT/corpus, train in OUT/training, and RETURN the
-    checkpoint's scores on the corpus's buckets (`score_buckets`)."""
+    checkpoint's scores on the corpus's buckets (`score_systems`)."""
     import spacy
 
     corpus, training = out / "corpus", out / "training"
@@ -104,41 +102,7 @@ def run_row(
     paths_options = [arg for key, file in paths.items() for arg in (f"--{key}", str(corpus / file))]
     _run("train.py", str(config), str(training), *paths_options, *train_options)
     nlp = spacy.load(training / checkpoint)
-    return score_buckets(lambda texts: list(nlp.pipe(texts)), corpus / "eval", nlp.vocab)
-
-
-def outside_lines(results: Dict[str, Dict]) -> str:
-    """The outside score of each row (`outside_score`), as markdown lines."""
-    lines = [f"\nOutside score (mean exact match of {', '.join(OUTSIDE_SCORE_BUCKETS)}):\n"]
-    for row, result in results.items():
-        score = outside_score(result["buckets"])
-        lines.append(f"- {row}: " + ("-" if score is None else f"{score:.3f}"))
-    return "\n".join(lines) + "\n"
-
-
-def plot_curve(results: Dict[str, Dict], path: Path, title: str) -> None:
-    """Exact match against the number of gold lines, one line per bucket,
-    and the outside score in bold where every outside bucket was scored."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    x = [row["gold_lines"] for row in results.values()]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    outside = [outside_score(row["buckets"]) for row in results.values()]
-    if all(score is not None for score in outside):
-        ax.plot(x, outside, marker="o", color="black", linewidth=3, label="outside score")
-    for bucket, label in BUCKETS.items():
-        y = [row["buckets"].get(bucket, {}).get("exact") for row in results.values()]
-        if all(value is not None for value in y):
-            ax.plot(x, y, marker="o", label=label)
-    ax.set_xlabel("gold lines trained on")
-    ax.set_ylabel("exact match")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return score_systems({"row": pipeline_system(nlp)}, corpus / "eval", nlp.vocab)["row"]["buckets"]
 
 
 def _run(script: str, *args: str) -> None:

@@ -10,16 +10,15 @@ on the domain's lines of the hand-annotated CLINC150 test requests
     python -m experiments.own_utterances corpus assets /tmp/own --domain travel
 
 The settings (teacher steps, what the teacher labels, epochs, seed) are
-project.yml's vars. Writes metrics/own_utterances.{md,json}. About 30
+project.yml's vars. Writes metrics/own_utterances.{md,json,png}. About 30
 minutes on 2 cores (the two students train side by side, one thread each).
 """
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import List
 
 import srsly
 import typer
@@ -28,11 +27,14 @@ from wasabi import msg
 from spacy_coord.corpus import read_docbin, write_docbin
 from spacy_coord.domain import get_domain
 from spacy_coord.training.corpora import read_clinc150
-from spacy_coord.training.evaluation import BUCKETS, score_buckets
+from spacy_coord.training.evaluation import load_pipeline, pipeline_system, read_bucket, score_systems
+from spacy_coord.training.report import SECTIONS, write_report
 from spacy_coord.training.splits import text_key
 
 ROOT = Path(__file__).parents[1]
 ARMS = ("without", "with")
+# The bucket of the held-out domain's CLINC150 test requests.
+HELD_OUT = "held_out"
 
 
 def main(
@@ -41,11 +43,9 @@ def main(
     work: Path = typer.Argument(..., help="Folder for the held-out data, the teacher and the students"),
     domain: str = typer.Option("travel", help="CLINC150 domain that plays the app's traffic"),
     vectors: Path = typer.Option(ROOT / "vectors" / "glove", exists=True, help="The workflow's vectors"),
-    output_dir: Path = typer.Option(ROOT / "metrics", help="Where own_utterances.{md,json} go"),
+    output_dir: Path = typer.Option(ROOT / "metrics", help="Where own_utterances.{json,md,png} go"),
 ) -> None:
     """Teacher and students without the domain; one student also with its requests as your own."""
-    import spacy
-
     settings = srsly.read_yaml(ROOT / "project.yml")["vars"]
     clinc = read_clinc150(assets / "clinc150")
     in_domain = {text_key(u.text) for u in clinc if u.domain == domain}
@@ -90,19 +90,21 @@ def main(
     for process in students:
         if process.wait() != 0:
             msg.fail(f"A student's training failed: see {work}/student_*.log", exits=1)
-    results: Dict[str, Dict] = {"settings": {"domain": domain, "n_own_utterances": len(own)}}
     test_in_domain = {text_key(u.text) for u in clinc if u.domain == domain and u.uid.split("/")[1] == "test"}
-    for arm, path in [(arm, work / f"student_{arm}" / "model-last") for arm in ARMS] + [("teacher", teacher)]:
-        nlp = spacy.load(path)
-        results[arm] = {
-            "buckets": score_buckets(lambda texts: list(nlp.pipe(texts, batch_size=256)), corpus / "eval", nlp.vocab),
-            "held_out": score_held_out(nlp, corpus / "eval" / "natural_dev_clinc.spacy", test_in_domain),
-        }
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "own_utterances.json").write_text(json.dumps(results, indent=2))
-    table = to_markdown(results)
-    (output_dir / "own_utterances.md").write_text(table)
-    print(table)
+    held_out = [
+        doc for doc in read_bucket(corpus / "eval", "natural_dev_clinc") if text_key(doc.text) in test_in_domain
+    ]
+    paths = {f"student {arm} your utterances": work / f"student_{arm}" / "model-last" for arm in ARMS}
+    paths["teacher"] = teacher
+    systems = {name: pipeline_system(load_pipeline(str(path))) for name, path in paths.items()}
+    results = score_systems(systems, corpus / "eval", reference=next(iter(systems)), extra={HELD_OUT: held_out})
+    sections = {f"held out: {domain}": {HELD_OUT: f"{domain} requests of the CLINC150 test set"}, **SECTIONS}
+    caption = (
+        f"The student taught without and with {len(own):,} unlabeled {domain} requests (CLINC150 train and val) "
+        f"as your own utterances, and their teacher; the {domain} domain is out of all their training data. "
+        "One training run each."
+    )
+    print(write_report(results, output_dir, "own_utterances", caption, sections=sections))
 
 
 def run(command: List) -> None:
@@ -115,38 +117,6 @@ def start(command: List, log: Path) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     with log.open("w") as file_:
         return subprocess.Popen([sys.executable, *map(str, command)], stdout=file_, stderr=subprocess.STDOUT, env=env)
-
-
-def score_held_out(nlp, gold_path: Path, texts: Set[str]) -> Dict:
-    """Exact match on the lines of natural_dev_clinc whose text is in `texts`."""
-    from spacy.training import Example
-
-    from spacy_coord.scoring import score_coord
-
-    gold = [doc for doc in read_docbin(gold_path, nlp.vocab) if text_key(doc.text) in texts]
-    examples = [Example(pred, ref) for pred, ref in zip(nlp.pipe(doc.text for doc in gold), gold)]
-    return {"n": len(examples), "exact": score_coord(examples)["spans_coord_exact"]}
-
-
-def to_markdown(results: Dict) -> str:
-    domain, n_own = results["settings"]["domain"], results["settings"]["n_own_utterances"]
-    held_out = results["without"]["held_out"]["n"]
-    lines = [
-        f"Exact match of the student taught without and with {n_own:,} unlabeled {domain} requests "
-        f"(CLINC150 train and val) as your own utterances, and of their teacher; the {domain} domain is out "
-        "of all their training data. One training run each.",
-        "",
-        "| bucket | student without | student with your utterances | teacher |",
-        "|---|---|---|---|",
-        f"| **{domain} requests of the CLINC150 test set** (n = {held_out}) | "
-        + " | ".join(f"{results[arm]['held_out']['exact']:.3f}" for arm in (*ARMS, "teacher"))
-        + " |",
-    ]
-    for bucket, label in BUCKETS.items():
-        cells = [results[arm]["buckets"].get(bucket, {}).get("exact") for arm in (*ARMS, "teacher")]
-        if None not in cells:
-            lines.append(f"| {label} | " + " | ".join(f"{cell:.3f}" for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,13 +1,11 @@
 """The `coord_chunker` pipeline component."""
 
 import os
-import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy
 import torch
-from spacy.attrs import IDX, LENGTH, LOWER
 from spacy.errors import Errors as SpacyErrors
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
@@ -15,19 +13,19 @@ from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
+from . import serialization
 from .decoding import decode_argmax, decode_with_confidences, marginals
 from .domain import get_domain
-from .errors import Errors, Warnings
+from .errors import Errors
+from .gold import gold_tags, soft_tags
 from .models import CoordBatch, TagScores
 from .models.content import content_tokens
-from .models.featurize import static_vectors
 from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
 from .numbers import forbidden_in_numbers
+from .parallelism import token_unit_vectors
 from .scoring import score_coord
-from .serialization import naming, read_cfg, read_model
-from .soft_targets import get_tag_probs
-from .tags import GROUPS_KEY, SPANS_KEY, TAG_IDS, TAGS, B, fill_whitespace, is_valid, spans_to_tags, tags_to_spans
+from .tags import GROUPS_KEY, SPANS_KEY, TAGS, B, fill_whitespace, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -56,8 +54,6 @@ n_domains = 0
 adversarial_weight = 0.0
 """
 DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
-# Where each token starts and how long it is: equal arrays, equal tokenization.
-_CHAR_OFFSETS = [IDX, LENGTH]
 # Settings of decoding: changing them on a trained pipeline needs no retraining.
 DECODING_SETTINGS = ("parallelism_weight", "similarity_weight")
 
@@ -187,8 +183,7 @@ class CoordChunker(TrainablePipe):
         self.model = model
         self.name = name
         self.scorer = scorer
-        # "domains": the domain labels the adversarial head tells apart;
-        # "names": names with "and" inside, kept whole (see add_names).
+        # "domains": the domain labels the adversarial head tells apart.
         self.cfg: Dict[str, Any] = {
             "spans_key": spans_key,
             "groups_key": groups_key,
@@ -196,10 +191,9 @@ class CoordChunker(TrainablePipe):
             "similarity_weight": float(similarity_weight),
             "soft_target_weight": float(soft_target_weight),
             "domains": [],
-            "names": [],
         }
         # The settings as the config gives them: loading restores what
-        # training learned (domains, names), not older settings.
+        # training learned (domains), not older settings.
         self._settings = {name: self.cfg[name] for name in ("spans_key", "groups_key", *weights)}
         self._names = NameLexicon()
         self._pid = os.getpid()
@@ -223,7 +217,6 @@ class CoordChunker(TrainablePipe):
         names (Iterable[str]): The names, e.g. an app's catalog of artists.
         """
         self._names.add(names)
-        self.cfg["names"] = self._names.names
 
     def predict(self, docs: Iterable[Doc]) -> Predictions:
         """Predict tags for a batch of docs without modifying them: the
@@ -298,7 +291,7 @@ class CoordChunker(TrainablePipe):
         if scores.normalized:
             return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
         similarity_weight = self.cfg["similarity_weight"]
-        unit_vectors = _unit_vectors(docs, content, emissions.shape[1]) if similarity_weight else None
+        unit_vectors = token_unit_vectors(docs, content, emissions.shape[1]) if similarity_weight else None
         if unit_vectors is None:
             similarity_weight = 0.0
         return decode_with_confidences(
@@ -342,10 +335,8 @@ class CoordChunker(TrainablePipe):
         sgd: Optional[Optimizer] = None,
         losses: Optional[Dict[str, float]] = None,
     ) -> Dict[str, float]:
-        """Learn from a batch of examples.
-
-        The CRF likelihood is computed inside the PyTorch module from the gold
-        tags, so the model's output in training is the loss itself.
+        """Learn from a batch of examples: the model gets the docs with their
+        gold and gives its loss (see `get_loss`).
 
         examples (Iterable[Example]): A batch of examples.
         drop (float): The dropout rate of the encoder.
@@ -362,16 +353,7 @@ class CoordChunker(TrainablePipe):
         if not any(len(eg.predicted) for eg in examples):
             return losses
         set_dropout_rate(self.model, drop)
-        # The forward-backward of the soft targets' loss only where a doc has some.
-        soft_tags = [self._soft_tags(eg) for eg in examples] if self.cfg["soft_target_weight"] else []
-        batch = CoordBatch(
-            [eg.predicted for eg in examples],
-            tags=[self._gold_tags(eg) for eg in examples],
-            domains=[self._domain_id(eg.reference) for eg in examples],
-            soft_tags=soft_tags if any(soft.any() for soft in soft_tags) else None,
-            soft_weight=self.cfg["soft_target_weight"],
-        )
-        model_losses, backprop = self.model.begin_update(batch)
+        model_losses, backprop = self.model.begin_update(self._training_batch(examples))
         loss, d_loss = self.get_loss(examples, model_losses)
         backprop(d_loss)
         if sgd is not None:
@@ -380,14 +362,41 @@ class CoordChunker(TrainablePipe):
         return losses
 
     def get_loss(self, examples: Iterable[Example], scores: Tuple[float, float]) -> Tuple[float, float]:
-        """Total loss of a batch and the gradient scale that averages it per doc.
+        """Find the loss and gradient of loss for the batch of examples and
+        the model's output on them.
+
+        Unlike spaCy's taggers, the model's output in training is its loss,
+        not tag scores: the CRF's likelihood of the gold tags sums over all
+        tag sequences under the transition weights it learns, the soft
+        targets compare the CRF's marginals with a teacher's, and the
+        adversarial head reverses its gradient into the encoder. All three
+        need the gold inside the torch module (`update` passes it in a
+        `CoordBatch`), where autograd gives the gradient of every weight. So
+        the loss here is the model's, averaged per doc, and the gradient is
+        that of the average with respect to the model's summed losses.
 
         examples (Iterable[Example]): The batch.
-        scores (Tuple[float, float]): The model's tagging and adversarial losses.
-        RETURNS (Tuple[float, float]): The loss and d(mean loss)/d(loss).
+        scores (Tuple[float, float]): The model's tagging and adversarial
+            losses, each summed over the batch's non-empty docs.
+        RETURNS (Tuple[float, float]): The loss per doc, and its gradient
+            with respect to each of the summed losses.
         """
         n_docs = max(1, sum(1 for eg in examples if len(eg.predicted)))
-        return float(sum(scores)), 1.0 / n_docs
+        return float(sum(scores)) / n_docs, 1.0 / n_docs
+
+    def _training_batch(self, examples: List[Example]) -> CoordBatch:
+        """The model's input in training: the docs with their gold tags,
+        domains and, where a doc has some, a teacher's tag probabilities."""
+        spans_key, groups_key = self.cfg["spans_key"], self.cfg["groups_key"]
+        # The forward-backward of the soft targets' loss only where a doc has some.
+        soft = [soft_tags(eg) for eg in examples] if self.cfg["soft_target_weight"] else []
+        return CoordBatch(
+            [eg.predicted for eg in examples],
+            tags=[gold_tags(eg, spans_key, groups_key) for eg in examples],
+            domains=[self._domain_id(eg.reference) for eg in examples],
+            soft_tags=soft if any(probs.any() for probs in soft) else None,
+            soft_weight=self.cfg["soft_target_weight"],
+        )
 
     def initialize(
         self,
@@ -416,104 +425,62 @@ class CoordChunker(TrainablePipe):
         if n_domains and len(domains) > n_domains:
             raise ValueError(Errors.E003.format(found=len(domains), size=n_domains))
         self.cfg["domains"] = sorted(domains) if n_domains else []
-        self._set_names(names or [])
+        self._names = NameLexicon(names or [])
         self.model.initialize(X=sample or None)
 
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        """Serialize the component to a bytestring: cfg, vocab, model and the
+        names kept whole (`spacy_coord.serialization`).
+
+        exclude (Iterable[str]): String names of serialization fields to exclude.
+        RETURNS (bytes): The serialized component.
+        """
+        self._validate_serialization_attrs()
+        return serialization.to_bytes(self, exclude)
+
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
-        """Load the component from a bytestring; see TrainablePipe.from_bytes.
-        Raises a ValueError (E016) naming the component when the bytes are damaged."""
-        with naming(f"the bytes of component '{self.name}'"):
-            super().from_bytes(bytes_data, exclude=exclude)
-        self._restore()
+        """Load the component from a bytestring. Raises a ValueError (E023)
+        naming the component when the bytes are damaged.
+
+        bytes_data (bytes): The data, from `to_bytes`.
+        exclude (Iterable[str]): String names of serialization fields to exclude.
+        RETURNS (CoordChunker): The loaded component.
+        """
+        self._validate_serialization_attrs()
+        self._restore(serialization.from_bytes(self, bytes_data, exclude))
         return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
+        """Save the component to a directory: cfg, vocab, model and the names
+        kept whole in names.json (`spacy_coord.serialization`).
+
+        path (Union[str, Path]): The directory, created if missing.
+        exclude (Iterable[str]): String names of serialization fields to exclude.
+        """
+        self._validate_serialization_attrs()
+        serialization.to_disk(self, Path(path), exclude)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
-        """Load the component from a directory; see TrainablePipe.from_disk.
-        Raises a ValueError naming the file when one of the component's
-        files is missing (E007) or damaged (E016)."""
-        path = Path(path)
-        # spaCy reads the rest; ours are read by functions that name the file.
-        super().from_disk(path, exclude=(*exclude, "cfg", "model"))
-        if "cfg" not in exclude:
-            self.cfg.update(read_cfg(path / "cfg"))
-        if "model" not in exclude:
-            read_model(self.model, path / "model")
-        self._restore()
+        """Load the component from a directory. Raises a ValueError naming the
+        file when one of the component's files is missing (E007) or damaged (E023).
+
+        path (Union[str, Path]): The directory, from `to_disk`.
+        exclude (Iterable[str]): String names of serialization fields to exclude.
+        RETURNS (CoordChunker): The loaded component.
+        """
+        self._validate_serialization_attrs()
+        self._restore(serialization.from_disk(self, Path(path), exclude))
         return self
 
-    def _restore(self) -> None:
-        """After loading: the config's settings over the saved ones, and the saved names."""
+    def _restore(self, names: Optional[List[str]]) -> None:
+        """After loading: the config's settings over the saved ones, and the
+        saved names (unchanged when the saved data holds none)."""
         self.cfg.update(self._settings)
-        self._set_names(self.cfg.get("names", []))
-
-    def _set_names(self, names: Iterable[str]) -> None:
-        """Replace the names kept whole (the lexicon and its copy in cfg)."""
-        self._names = NameLexicon(names)
-        self.cfg["names"] = self._names.names
+        names = serialization.saved_names(self.cfg, names)
+        if names is not None:
+            self._names = NameLexicon(names)
 
     def _domain_id(self, doc: Doc) -> int:
         domain = get_domain(doc)
         domains = self.cfg["domains"]
         return domains.index(domain) if domain in domains else -1
-
-    def _gold_tags(self, example: Example) -> numpy.ndarray:
-        """Gold tag id per predicted token; -1 where unknown or misaligned."""
-        reference = example.reference
-        if self.cfg["spans_key"] not in reference.spans:
-            return _unknown_per_token(example)
-        conjuncts = reference.spans[self.cfg["spans_key"]]
-        groups = reference.spans.get(self.cfg["groups_key"]) or None
-        ref_tags = [TAG_IDS[tag] for tag in spans_to_tags(reference, conjuncts, groups)]
-        if not is_valid(ref_tags):
-            warnings.warn(Warnings.W001.format(text=reference.text[:80]), stacklevel=2)
-            ref_tags = [-1] * len(reference)
-        return _to_predicted_tokens(example, ref_tags)
-
-    def _soft_tags(self, example: Example) -> numpy.ndarray:
-        """The teacher's tag probabilities per predicted token; rows of 0
-        where there are none or the token does not align."""
-        probs = get_tag_probs(example.reference)
-        soft = numpy.zeros((len(example.predicted), len(TAGS)), dtype="float32")
-        if probs is None:
-            return soft
-        aligned = _to_predicted_tokens(example, list(range(len(example.reference))))
-        soft[aligned >= 0] = probs[aligned[aligned >= 0]]
-        return soft
-
-
-def _unit_vectors(docs: List[Doc], content: List[numpy.ndarray], length: int) -> Optional[numpy.ndarray]:
-    """(n_docs, length, width) the static vectors (by lower-cased word) of
-    the docs' `content` tokens scaled to length 1, zeros without one; None
-    when the vocab has no vectors."""
-    vectors = docs[0].vocab.vectors
-    if not vectors.shape[0] or not vectors.shape[1]:
-        return None
-    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1)[tokens] for doc, tokens in zip(docs, content)])
-    flat = static_vectors(docs[0].vocab, keys)
-    norms = numpy.linalg.norm(flat, axis=1, keepdims=True)
-    flat = flat / numpy.where(norms > 0, norms, 1.0)
-    padded = numpy.zeros((len(docs), length, flat.shape[1]), dtype="float32")
-    padded[numpy.arange(length) < numpy.asarray([len(tokens) for tokens in content])[:, None]] = flat
-    return padded
-
-
-def _unknown_per_token(example: Example) -> numpy.ndarray:
-    """-1 (unknown) for every predicted token."""
-    return numpy.full((len(example.predicted),), -1, dtype="int64")
-
-
-def _to_predicted_tokens(example: Example, ref_values: List[int]) -> numpy.ndarray:
-    """Per-reference-token ids moved to the predicted tokens; -1 where a
-    token does not align one-to-one."""
-    # Tokens match when they cover the same characters in both docs;
-    # usually the two tokenizations are the same.
-    if numpy.array_equal(example.predicted.to_array(_CHAR_OFFSETS), example.reference.to_array(_CHAR_OFFSETS)):
-        return numpy.asarray(ref_values, dtype="int64")
-    x2y, y2x = example.alignment.x2y, example.alignment.y2x
-    ends = numpy.cumsum(x2y.lengths) - 1
-    values = _unknown_per_token(example)
-    for i in numpy.flatnonzero(x2y.lengths == 1):
-        j = x2y.data[ends[i]]
-        if y2x.lengths[j] == 1:
-            values[i] = ref_values[j]
-    return values

@@ -39,11 +39,11 @@ class Errors(metaclass=_WithCodes):
         "[coord_chunker] the pipeline folder lacks {path}: it was saved incompletely or a file was "
         "removed. Save the trained pipeline again (nlp.to_disk) or restore the folder."
     )
-    E016 = (
+    E023 = (
         "[coord_chunker] can't load {path}: {reason}. The file is damaged or incomplete: save the "
         "trained pipeline again (nlp.to_disk) or restore the folder."
     )
-    E017 = (
+    E024 = (
         "The saved weights of a coord_chunker model hold values that are not finite (NaN or infinity) "
         "in {names}: the model diverged in training or the file was changed. Retrain, or restore the "
         "pipeline from a checkpoint saved before."
@@ -83,3 +83,11 @@ class Errors(metaclass=_WithCodes):
         "pip install 'spacy-coord[workflow]'."
     )
     E018 = "{path}: no such gold file (setting --gold, or vars.gold in project.yml; '' for none)."
+    # Evaluation (scripts/evaluate.py and experiments/)
+    E019 = "{option} {value!r} is not NAME=PATH of an existing file, folder or installed package (e.g. 'spacy-coord=training/model-last')"
+    E020 = "the reference {reference!r} is none of the systems scored: {names}"
+    E021 = "lever set {name!r} is not one of {names} (experiments/levers.py: LEVER_SETS)"
+    E022 = (
+        "lever set {name!r} only changes decoding: give the trained pipelines to decode with "
+        "--pipeline PATH (e.g. training/model-last)"
+    )

@@ -11,10 +11,13 @@ phrases: "[my workout playlist] and [my chill playlist]", not "[my chill]"
 (see `decoding.decode_with_confidences`).
 """
 
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy
+from spacy.attrs import LOWER
+from spacy.tokens import Doc
 
+from .models.featurize import static_vectors
 from .tags import B, I, O
 
 # The cosine a pair of last words counts as when one has no static vector:
@@ -83,3 +86,26 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
             cosines = numpy.where(unknown, UNKNOWN_COSINE, (before * after).sum(axis=1))
             total += float((1.0 - cosines).mean())
     return total
+
+
+def token_unit_vectors(docs: List[Doc], content: List[numpy.ndarray], length: int) -> Optional[numpy.ndarray]:
+    """The static vectors (by lower-cased word) of the docs' content tokens
+    (all but whitespace, `models.content.content_tokens`: the tokens the
+    model scores) scaled to length 1, the input of `head_unlikeness`.
+
+    docs (List[Doc]): The docs, of one vocab.
+    content (List[numpy.ndarray]): Per doc, the indices of its content tokens.
+    length (int): The padded length, at least the most content tokens of a doc.
+    RETURNS (Optional[numpy.ndarray]): (n_docs, length, width), zeros for
+        padding and words without a vector; None when the vocab has no vectors.
+    """
+    vectors = docs[0].vocab.vectors
+    if not vectors.shape[0] or not vectors.shape[1]:
+        return None
+    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1)[tokens] for doc, tokens in zip(docs, content)])
+    flat = static_vectors(docs[0].vocab, keys)
+    norms = numpy.linalg.norm(flat, axis=1, keepdims=True)
+    flat = flat / numpy.where(norms > 0, norms, 1.0)
+    padded = numpy.zeros((len(docs), length, flat.shape[1]), dtype="float32")
+    padded[numpy.arange(length) < numpy.asarray([len(tokens) for tokens in content])[:, None]] = flat
+    return padded

@@ -516,7 +516,9 @@ def test_damaged_pipeline_is_one_clear_error(tmp_path, trained_nlp):
     src.write_text("call mom and dad\n", encoding="utf8")
     result = run_in_process(src, tmp_path / "out.jsonl", "--model", model)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert f"Can't load pipeline '{model}' (TypeError" in said(result) and "damaged" in said(result)
+    # The coded error of the component (E023) names the damaged file.
+    assert f"Can't load pipeline '{model}' (ValueError: [E023]" in said(result) and "damaged" in said(result)
+    assert str(model / "coord_chunker" / "cfg") in said(result)
     assert not (tmp_path / "out.jsonl").exists()
 
 

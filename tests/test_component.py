@@ -6,6 +6,7 @@ from thinc.api import Adam, fix_random_seed
 from training_data import TRAIN_DATA, conjuncts, make_example, small_model, train_pipeline
 
 from spacy_coord import get_domain, set_domain
+from spacy_coord.gold import gold_tags
 from spacy_coord.tags import TAG_IDS, is_valid
 
 TEXTS = [text for text, _, _ in TRAIN_DATA]
@@ -131,7 +132,7 @@ def test_misaligned_gold_is_masked_not_fatal():
     misaligned = Example(predicted, example.reference)
     chunker = nlp.get_pipe("coord_chunker")
     nlp.initialize(lambda: [example])
-    tags = chunker._gold_tags(misaligned)
+    tags = gold_tags(misaligned, chunker.cfg["spans_key"], chunker.cfg["groups_key"])
     assert tags.tolist() == [TAG_IDS["O"], -1, -1, TAG_IDS["C"], TAG_IDS["B"]]
     losses = nlp.update([misaligned])
     assert numpy.isfinite(losses["coord_chunker"])
@@ -323,3 +324,33 @@ def test_whitespace_tokens_change_nothing(trained_nlp, text):
     for span in list(doc.spans["coord"]) + list(doc.spans["coord_groups"]):
         assert text[span.start_char : span.end_char] == span.text
         assert not span.text[0].isspace() and not span.text[-1].isspace()
+
+
+def _torch_gradients(chunker):
+    """The gradients of all torch weights of the chunker, then cleared."""
+    grads = []
+    for node in chunker.model.walk():
+        for shim in node.shims:
+            for param in shim._model.parameters():
+                if param.grad is not None:
+                    grads.append(param.grad.detach().numpy().copy().ravel())
+                    param.grad = None
+    return numpy.concatenate(grads)
+
+
+def test_the_loss_is_the_one_the_gradient_minimizes():
+    """get_loss reports the loss whose gradient goes back into the model (the
+    mean per doc): a batch of one example twice has the loss and the gradient
+    of the example once."""
+    nlp = spacy.blank("en")
+    chunker = nlp.add_pipe("coord_chunker", config={"model": small_model()})
+    example = make_example(nlp, *TRAIN_DATA[0])
+    nlp.initialize(lambda: [example])
+    once = chunker.update([example])["coord_chunker"]  # no optimizer: the weights stay
+    gradient_once = _torch_gradients(chunker)
+    twice = chunker.update([example, example.copy()])["coord_chunker"]
+    numpy.testing.assert_allclose(twice, once, rtol=1e-5)
+    numpy.testing.assert_allclose(_torch_gradients(chunker), gradient_once, rtol=1e-4, atol=1e-7)
+    # The contract of get_loss: the gradient is d(loss)/d(each of the model's losses).
+    loss, d_loss = chunker.get_loss([example, example.copy()], (2 * once, 0.0))
+    assert loss == pytest.approx(once) and d_loss == pytest.approx(loss / (2 * once))

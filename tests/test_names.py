@@ -1,8 +1,11 @@
 """Names with "and" inside kept whole: the lexicon and the component's use of it."""
 
+import json
+
 import numpy
 import pytest
 import spacy
+import srsly
 from training_data import TRAIN_DATA, conjuncts, make_example, small_model, train_pipeline
 
 from spacy_coord.names import NameLexicon, name_words
@@ -73,3 +76,53 @@ def test_initialize_takes_names_from_the_config():
     nlp.initialize(lambda: examples)
     assert nlp.get_pipe("coord_chunker").names == ["mom or dad", "rock and roll"]
     assert numpy.isfinite(nlp.get_pipe("coord_chunker").predict([nlp.make_doc("rock and roll")])[1][0]).all()
+
+
+def test_names_are_saved_in_a_file_of_their_own(tmp_path):
+    """As SpanRuler's patterns.jsonl: the names in names.json (the format
+    spacy.read_labels.v1 reads), in the bytes under "names", not in cfg."""
+    nlp = spacy.blank("en")
+    chunker = nlp.add_pipe("coord_chunker", config={"model": small_model()})
+    nlp.initialize(lambda: [make_example(nlp, *row) for row in TRAIN_DATA])
+    chunker.add_names(["Simon & Garfunkel", "rock and roll"])
+    chunker.to_disk(tmp_path / "chunker")
+    assert json.loads((tmp_path / "chunker" / "names.json").read_text()) == ["Simon & Garfunkel", "rock and roll"]
+    assert "names" not in json.loads((tmp_path / "chunker" / "cfg").read_text())
+    assert srsly.json_loads(srsly.msgpack_loads(chunker.to_bytes())["names"]) == chunker.names
+    # Excluded, the names on disk stay out of a loaded component.
+    fresh = spacy.blank("en").add_pipe("coord_chunker", config={"model": small_model()})
+    fresh.from_disk(tmp_path / "chunker", exclude=["names"])
+    assert fresh.names == []
+    fresh.from_disk(tmp_path / "chunker")
+    assert fresh.names == ["Simon & Garfunkel", "rock and roll"]
+
+
+def test_a_pipeline_saved_with_names_in_cfg_still_loads(trained_nlp, tmp_path):
+    """spacy-coord 0.1.0 kept the names in cfg and wrote no names.json."""
+    path = tmp_path / "pipeline"
+    trained_nlp.to_disk(path)
+    names_file = path / "coord_chunker" / "names.json"
+    names_file.unlink()
+    cfg = json.loads((path / "coord_chunker" / "cfg").read_text())
+    (path / "coord_chunker" / "cfg").write_text(json.dumps({**cfg, "names": ["Mom or Dad"]}))
+    loaded = spacy.load(path)
+    chunker = loaded.get_pipe("coord_chunker")
+    assert chunker.names == ["Mom or Dad"]
+    assert conjuncts(loaded("call mom or dad")) == []
+    # Saved again, in today's layout.
+    loaded.to_disk(tmp_path / "again")
+    assert json.loads((tmp_path / "again" / "coord_chunker" / "names.json").read_text()) == ["Mom or Dad"]
+    assert "names" not in json.loads((tmp_path / "again" / "coord_chunker" / "cfg").read_text())
+    # The same from bytes.
+    data = srsly.msgpack_loads(trained_nlp.get_pipe("coord_chunker").to_bytes())
+    del data["names"]
+    data["cfg"] = srsly.json_dumps({**srsly.json_loads(data["cfg"]), "names": ["Mom or Dad"]})
+    fresh = spacy.blank("en").add_pipe("coord_chunker", config={"model": small_model()})
+    assert fresh.from_bytes(srsly.msgpack_dumps(data)).names == ["Mom or Dad"]
+
+
+def test_a_missing_names_file_is_named(trained_nlp, tmp_path):
+    trained_nlp.to_disk(tmp_path / "pipeline")
+    (tmp_path / "pipeline" / "coord_chunker" / "names.json").unlink()
+    with pytest.raises(ValueError, match="E007.*names.json"):
+        spacy.load(tmp_path / "pipeline")

@@ -1,8 +1,10 @@
-"""Exact match and the kinds of misses."""
+"""Exact match (the runtime's scorer) and the statistics of reports:
+intervals, paired tests and the kinds of misses."""
 
 import pytest
 
-from spacy_coord.scoring import ERROR_KINDS, error_kind, exact_match_interval, is_exact_match, paired_sign_test
+from spacy_coord.scoring import is_exact_match
+from spacy_coord.training.statistics import ERROR_KINDS, error_kind, exact_match_interval, paired_sign_test
 
 
 def test_exact_match_ignores_case_punctuation_and_leading_determiner():

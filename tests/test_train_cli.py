@@ -59,24 +59,19 @@ def test_spacy_train_then_load_in_fresh_process(tmp_path):
     (tmp_path / "eval").mkdir()
     DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "eval" / "two.spacy")
     metrics = tmp_path / "metrics"
+    checkpoints = [f"--pipeline={name}={tmp_path / 'out' / name}" for name in ("model-best", "model-last")]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.compare_checkpoints",
-            str(tmp_path / "eval"),
-            str(metrics),
-            "tiny",
-            str(tmp_path / "out"),
-        ],
+        [sys.executable, "scripts/evaluate.py", str(tmp_path / "eval"), str(metrics), *checkpoints]
+        + ["--parser", "", "--no-speed", "--name", "checkpoints"],
         check=True,
         cwd=Path(__file__).parents[1],
     )
-    compared = json.loads((metrics / "checkpoints.json").read_text())["tiny"]
-    assert compared["runs"] == [str(tmp_path / "out")]
-    assert compared["exact"]["model-best"]["two"] > 0.5
-    assert set(compared["exact"]["model-last"]) == {"two"}
-    assert "| tiny, model-last (1 run) |" in (metrics / "checkpoints.md").read_text()
+    compared = json.loads((metrics / "checkpoints.json").read_text())
+    assert set(compared) == {"model-best", "model-last"}
+    assert compared["model-best"]["buckets"]["two"]["exact"] > 0.5
+    assert set(compared["model-last"]["buckets"]) == {"two"}
+    assert compared["model-last"]["against"]["reference"] == "model-best"
+    assert "| model-last |" in (metrics / "checkpoints.md").read_text()
 
 
 @pytest.mark.slow

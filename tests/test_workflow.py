@@ -76,17 +76,24 @@ def test_project_workflow_end_to_end(tmp_path):
     assert (pipeline / "coord_chunker").is_dir()
     # The corpora's names with "and" inside go into the trained pipeline.
     names = json.loads((tmp_path / "corpus" / "names.json").read_text())
-    saved = json.loads((pipeline / "coord_chunker" / "cfg").read_text())["names"]
+    saved = json.loads((pipeline / "coord_chunker" / "names.json").read_text())
     assert set(saved) <= set(names) and bool(saved) == bool(names)
     evaluation = json.loads((tmp_path / "metrics" / "evaluation.json").read_text())
     assert set(evaluation) == {"spacy-coord", "spacy-coord trf", "en_core_web_sm parser"}
-    assert "natural_dev" in evaluation["spacy-coord"]["buckets"]
+    student = evaluation["spacy-coord"]
+    assert {"natural_dev", "slurp_lists_2", "two"} <= set(student["buckets"])
+    assert student["outside_score"] is not None and "floors_missed" in student
+    assert student["utterances_per_second"] > 0 and student["train_minutes"] > 0
     # Utterances only one system gets right: at most the bucket's size.
-    split = evaluation["spacy-coord"]["against_parser"]["natural_dev"]
-    assert split["only_first"] + split["only_second"] <= evaluation["spacy-coord"]["buckets"]["natural_dev"]["n"]
+    against = evaluation["en_core_web_sm parser"]["against"]
+    assert against["reference"] == "spacy-coord"
+    split = against["buckets"]["natural_dev"]
+    assert split["only_first"] + split["only_second"] <= student["buckets"]["natural_dev"]["n"]
     assert 0.0 < split["p"] <= 1.0
     assert (tmp_path / "metrics" / "evaluation.png").stat().st_size > 0
-    assert "| natural dev |" in (tmp_path / "metrics" / "evaluation.md").read_text()
+    table = (tmp_path / "metrics" / "evaluation.md").read_text()
+    assert "**outside**" in table and "**in-house (in-distribution)**" in table
+    assert "| natural dev |" in table and "| outside score |" in table
     assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
     assert list((tmp_path / "packages").rglob("en_coord_chunker-*.tar.gz"))
     review_loop(tmp_path, overrides)
@@ -108,9 +115,9 @@ def test_project_workflow_end_to_end(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     sweep = json.loads((tmp_path / "metrics" / "parallelism.json").read_text())
-    assert sweep["models"] == ["training/model-last"]
-    assert sweep["best_weight"] in [float(w) for w in sweep["exact"]]
-    assert set(sweep["exact"]["0.5"]) >= {"dev", "natural_dev"}
+    assert len(sweep) == 7 and sweep["parallelism_weight 0.5"]["pipeline"] == "training/model-last"
+    assert "natural_dev" in sweep["parallelism_weight 0"]["buckets"]
+    assert sweep["parallelism_weight 0"]["against"]["reference"] == "parallelism_weight 0.5"
     assert (tmp_path / "metrics" / "parallelism.png").stat().st_size > 0
 
 

@@ -15,6 +15,11 @@ import numpy
 from spacy.attrs import IS_SPACE
 from spacy.tokens import Doc
 
+# The encoders that read the content tokens only, by model name; any other
+# encoder (spaCy's tok2vec layers, listeners) gives one state per token of a
+# doc, and the tagger keeps the content tokens' (see `tagger._encode`).
+CONTENT_ENCODERS = ("spacy-coord.BiLSTMEncoder.v1", "spacy-coord.TransformerEncoder.v1")
+
 
 def content_tokens(doc: Doc) -> numpy.ndarray:
     """The indices of the tokens of `doc` that are not whitespace."""

@@ -93,9 +93,9 @@ def deserialize_weights(module: nn.Module, data: bytes, device: torch.device) ->
 
 
 def check_finite(state: Dict[str, torch.Tensor]) -> None:
-    """Raise a ValueError (E017) naming the tensors that hold NaN or infinity:
+    """Raise a ValueError (E024) naming the tensors that hold NaN or infinity:
     a checksum only says the file is as saved, and such weights would give
     empty annotations for every text."""
     not_finite = [name for name, tensor in state.items() if tensor.is_floating_point() and not tensor.isfinite().all()]
     if not_finite:
-        raise ValueError(Errors.E017.format(names=", ".join(not_finite[:5]) + (", ..." if len(not_finite) > 5 else "")))
+        raise ValueError(Errors.E024.format(names=", ".join(not_finite[:5]) + (", ..." if len(not_finite) > 5 else "")))

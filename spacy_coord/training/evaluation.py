@@ -1,15 +1,21 @@
-"""The evaluation buckets, their targets and how a system is scored on them:
-shared by the workflow's evaluation and benchmark steps and the research
-tools in experiments/."""
+"""The evaluation buckets, the outside score and the one function that
+scores systems on them: used by scripts/evaluate.py, scripts/benchmark.py
+and every research tool in experiments/ (their reports: `report.py`)."""
 
 import json
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import spacy
+from spacy.tokens import Doc
 from spacy.training import Example
+from spacy.vocab import Vocab
 
 from ..corpus import read_docbin
-from ..scoring import exact_matches, paired_sign_test, score_coord
+from ..errors import Errors
+from ..scoring import exact_matches, score_coord
+from ..tags import SPANS_KEY
+from .statistics import paired_sign_test
 
 # In-distribution buckets, drawn by the project's own augmenter from the
 # corpora it trains on: they show regressions, not generalization.
@@ -53,17 +59,6 @@ OUTSIDE_SCORE_BUCKETS = (
 # ... with these as floors: a default must keep names whole and find nothing
 # in plain requests (exact match at least this).
 FLOORS = {"names_and": 0.80, "plain": 0.99, "slurp_plain": 0.99}
-# Issue 11's targets of exact match. The project ranks levers by how far
-# they fall short of them, summed over the buckets (`shortfall`).
-TARGETS = {
-    "natural_dev": 0.90,
-    "unseen_domain_2": 0.90,
-    "unseen_domain_3": 0.80,
-    "unseen_domain_4_plus": 0.70,
-    "compound": 0.85,
-    "names_and": 0.90,
-    "plain": 0.99,
-}
 # Rows scored on part of a bucket: name -> (bucket, test on the gold conjunct count).
 SUB_BUCKETS = {
     "unseen_domain_2": ("unseen_domain", lambda n: n == 2),
@@ -73,43 +68,117 @@ SUB_BUCKETS = {
 # The buckets that have a gold file of their own.
 FILE_BUCKETS = [bucket for bucket in BUCKETS if bucket not in SUB_BUCKETS]
 
-
-def score_buckets(
-    run: Callable[[List[str]], List], eval_dir: Path, vocab, matches: Optional[Dict[str, List[bool]]] = None
-) -> Dict[str, Dict]:
-    """Exact match and conjunct F1 per bucket of `run` (texts -> annotated
-    docs). `matches`, if given, receives per bucket whether each utterance
-    is an exact match."""
-
-    def summary(examples: List[Example]) -> Dict:
-        bucket_scores = score_coord(examples)
-        return {"n": len(examples), "exact": bucket_scores["spans_coord_exact"], "f": bucket_scores["spans_coord_f"]}
-
-    scores, examples = {}, {}
-    for bucket in FILE_BUCKETS:
-        if not (eval_dir / f"{bucket}.spacy").exists():
-            continue
-        gold = read_bucket(eval_dir, bucket, vocab)
-        examples[bucket] = [Example(pred, ref) for pred, ref in zip(run([doc.text for doc in gold]), gold)]
-        scores[bucket] = summary(examples[bucket])
-        if matches is not None:
-            matches[bucket] = exact_matches(examples[bucket])
-    for name, (bucket, wanted) in SUB_BUCKETS.items():
-        part = [eg for eg in examples.get(bucket, []) if wanted(len(eg.reference.spans["coord"]))]
-        if part:
-            scores[name] = summary(part)
-            if matches is not None:
-                matches[name] = exact_matches(part)
-    return {bucket: scores[bucket] for bucket in BUCKETS if bucket in scores}
+# A system under evaluation: texts in, docs with conjuncts in doc.spans["coord"] out.
+System = Callable[[List[str]], List[Doc]]
 
 
-def paired_comparison(first: Dict[str, List[bool]], second: Dict[str, List[bool]]) -> Dict[str, Dict]:
-    """Per bucket, the utterances that only the first or only the second
-    system matches exactly, and the exact McNemar test's p-value of the split."""
+def pipeline_system(nlp, batch_size: int = 256) -> System:
+    """A trained pipeline with a coord_chunker, as a system."""
+    return lambda texts: list(nlp.pipe(texts, batch_size=batch_size))
+
+
+def parser_system(parser, batch_size: int = 256) -> System:
+    """The broad-parser baseline: a spaCy pipeline with a dependency parser,
+    its `conj` relations turned into conjunct spans."""
+    from .silver import parser_conjunct_doc
+
+    return lambda texts: [parser_conjunct_doc(doc) for doc in parser.pipe(texts, batch_size=batch_size)]
+
+
+def load_pipeline(path: str, decoding: Optional[Dict[str, Any]] = None):
+    """`spacy.load` a trained pipeline (a folder or an installed package),
+    with coord_chunker settings that only change decoding (such as
+    `parallelism_weight`) overridden at load, without retraining."""
+    config = {"components": {"coord_chunker": dict(decoding)}} if decoding else {}
+    return spacy.load(path, config=config)
+
+
+def named_path(spec: str, option: str) -> Tuple[str, str]:
+    """Split a NAME=PATH command-line value at its last "=" (names may hold
+    "="). PATH is a file or folder, or an installed pipeline package.
+    Raises ValueError naming the option if it is neither."""
+    from spacy.util import is_package
+
+    name, sep, path = spec.rpartition("=")
+    if not sep or not name or not (Path(path).exists() or is_package(path)):
+        raise ValueError(Errors.E019.format(option=option, value=spec))
+    return name, path
+
+
+def pipeline_folder(path: str) -> Path:
+    """The folder of a pipeline given as a folder or an installed package."""
+    from spacy.util import get_package_path, is_package
+
+    return get_package_path(path) if not Path(path).exists() and is_package(path) else Path(path)
+
+
+def score_systems(
+    systems: Dict[str, System],
+    eval_dir: Path,
+    vocab: Optional[Vocab] = None,
+    reference: Optional[str] = None,
+    extra: Optional[Dict[str, List[Doc]]] = None,
+) -> Dict[str, Dict[str, Any]]:
+    """Score every system on every bucket of `eval_dir` that has a gold file
+    (and on `extra` buckets of gold docs), all on the same utterances.
+
+    systems (Dict[str, System]): Name -> system (see `pipeline_system`).
+    eval_dir (Path): The folder of <bucket>.spacy gold files.
+    vocab (Optional[Vocab]): The vocab to read the gold docs with (a new
+        English one if None).
+    reference (Optional[str]): A system every other one is compared with,
+        utterance by utterance (exact McNemar test per bucket).
+    extra (Optional[Dict[str, List[Doc]]]): More buckets: name -> gold docs.
+    RETURNS (Dict[str, Dict[str, Any]]): Per system "buckets" (per bucket n,
+        exact match and conjunct F1), "matches" (per bucket one "1" or "0"
+        per utterance: exact match or not) and, when a reference is given,
+        "against" ({"reference": name, "buckets": see `paired_comparison`}).
+    """
+    if reference is not None and reference not in systems:
+        raise ValueError(Errors.E020.format(reference=reference, names=", ".join(systems)))
+    vocab = vocab or spacy.blank("en").vocab
+    gold = {bucket: read_bucket(eval_dir, bucket, vocab) for bucket in FILE_BUCKETS if has_bucket(eval_dir, bucket)}
+    gold.update(extra or {})
+    results: Dict[str, Dict[str, Any]] = {}
+    for name, system in systems.items():
+        examples = {
+            bucket: [Example(pred, ref) for pred, ref in zip(system([doc.text for doc in docs]), docs)]
+            for bucket, docs in gold.items()
+        }
+        for sub, (bucket, wanted) in SUB_BUCKETS.items():
+            part = [eg for eg in examples.get(bucket, []) if wanted(len(eg.reference.spans[SPANS_KEY]))]
+            if part:
+                examples[sub] = part
+        order = [b for b in BUCKETS if b in examples] + [b for b in examples if b not in BUCKETS]
+        results[name] = {
+            "buckets": {bucket: _summary(examples[bucket]) for bucket in order},
+            "matches": {
+                bucket: "".join("1" if m else "0" for m in exact_matches(examples[bucket])) for bucket in order
+            },
+        }
+    if reference is not None:
+        for name, result in results.items():
+            if name != reference:
+                compared = paired_comparison(result["matches"], results[reference]["matches"])
+                result["against"] = {"reference": reference, "buckets": compared}
+    return results
+
+
+def _summary(examples: List[Example]) -> Dict[str, Any]:
+    scores = score_coord(examples)
+    return {"n": len(examples), "exact": scores["spans_coord_exact"], "f": scores["spans_coord_f"]}
+
+
+def paired_comparison(first: Dict[str, str], second: Dict[str, str]) -> Dict[str, Dict[str, Any]]:
+    """Per bucket of both, the utterances that only the first or only the
+    second system matches exactly (flags as in `score_systems`' "matches"),
+    and the exact McNemar test's p-value of that split."""
     paired = {}
     for bucket, flags in first.items():
-        only_first = sum(a and not b for a, b in zip(flags, second[bucket]))
-        only_second = sum(b and not a for a, b in zip(flags, second[bucket]))
+        if bucket not in second:
+            continue
+        only_first = sum(a == "1" and b == "0" for a, b in zip(flags, second[bucket]))
+        only_second = sum(a == "0" and b == "1" for a, b in zip(flags, second[bucket]))
         paired[bucket] = {
             "only_first": only_first,
             "only_second": only_second,
@@ -118,27 +187,39 @@ def paired_comparison(first: Dict[str, List[bool]], second: Dict[str, List[bool]
     return paired
 
 
-def outside_score(buckets: Dict[str, Dict]) -> Optional[float]:
-    """The mean exact match of OUTSIDE_SCORE_BUCKETS (None unless all are scored)."""
-    scores = [buckets.get(b, {}).get("exact") for b in OUTSIDE_SCORE_BUCKETS]
+def outside_score(buckets: Dict[str, Dict], metric: str = "exact") -> Optional[float]:
+    """The mean exact match (or another `metric` of the buckets, such as "f")
+    of OUTSIDE_SCORE_BUCKETS (None unless all are scored)."""
+    scores = [buckets.get(b, {}).get(metric) for b in OUTSIDE_SCORE_BUCKETS]
     return None if any(score is None for score in scores) else sum(scores) / len(scores)
 
 
 def floors_missed(buckets: Dict[str, Dict]) -> List[str]:
     """The FLOORS buckets scored below their floor."""
-    return [b for b, floor in FLOORS.items() if buckets.get(b, {}).get("exact", 1.0) < floor]
+    scored = {b: buckets.get(b, {}).get("exact") for b in FLOORS}
+    return [b for b, floor in FLOORS.items() if scored[b] is not None and scored[b] < floor]
 
 
-def shortfall(buckets: Dict[str, Dict]) -> Optional[float]:
-    """How far exact match falls short of TARGETS, summed over the buckets
-    scored (None when none of them is): 0 when every target is met."""
-    scored = [
-        (buckets[b]["exact"], target) for b, target in TARGETS.items() if buckets.get(b, {}).get("exact") is not None
-    ]
-    return sum(max(0.0, target - exact) for exact, target in scored) if scored else None
+def mean_buckets(runs: Sequence[Dict[str, Dict]]) -> Dict[str, Dict[str, Any]]:
+    """Per bucket scored in every run ("buckets" of `score_systems`), the
+    mean exact match and F1 (n: the first run's; the runs share their gold)."""
+    buckets = [b for b in runs[0] if all(run.get(b, {}).get("exact") is not None for run in runs)]
+    means = {}
+    for bucket in buckets:
+        means[bucket] = {"exact": sum(run[bucket]["exact"] for run in runs) / len(runs)}
+        if all(run[bucket].get("f") is not None for run in runs):
+            means[bucket]["f"] = sum(run[bucket]["f"] for run in runs) / len(runs)
+        if "n" in runs[0][bucket]:
+            means[bucket]["n"] = runs[0][bucket]["n"]
+    return means
 
 
-def read_bucket(eval_dir: Path, bucket: str, vocab) -> List:
+def has_bucket(eval_dir: Path, bucket: str) -> bool:
+    """Whether `eval_dir` holds a gold file of `bucket`."""
+    return (eval_dir / f"{bucket}.spacy").exists()
+
+
+def read_bucket(eval_dir: Path, bucket: str, vocab: Optional[Vocab] = None) -> List[Doc]:
     """The gold docs of one evaluation bucket (`eval_dir/<bucket>.spacy`)."""
     return read_docbin(eval_dir / f"{bucket}.spacy", vocab)
 
@@ -156,72 +237,3 @@ def train_minutes(train_time: Optional[Path]) -> Optional[float]:
     if train_time is None or not train_time.exists():
         return None
     return json.loads(train_time.read_text())["seconds"] / 60
-
-
-def mean_exact(scored: List[Dict[str, Dict]]) -> Dict[str, float]:
-    """Per bucket scored in every run (`score_buckets` results), the mean exact match."""
-    buckets = [b for b in scored[0] if all(run.get(b, {}).get("exact") is not None for run in scored)]
-    return {b: sum(run[b]["exact"] for run in scored) / len(scored) for b in buckets}
-
-
-def to_markdown(results: Dict[str, Dict], caption: str) -> str:
-    """A table of exact match, one row per variant and one column per
-    bucket, and last the sum of the shortfalls from the targets (`shortfall`)."""
-    buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
-    lines = [
-        caption,
-        "",
-        "| variant | " + " | ".join(BUCKETS[b] for b in buckets) + " | shortfall from the targets |",
-        "|---|" + "---|" * (len(buckets) + 1),
-    ]
-    for name, result in results.items():
-        cells = [_exact_cell(result["buckets"].get(b, {}).get("exact")) for b in buckets]
-        missing = shortfall(result["buckets"])
-        cells.append("-" if missing is None else f"{missing:.3f}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _exact_cell(exact: Optional[float]) -> str:
-    """An exact match in a table: "-" for a bucket not scored or empty."""
-    return "-" if exact is None else f"{exact:.3f}"
-
-
-def plot(results: Dict[str, Dict], path: Path, title: str) -> None:
-    """Exact match per bucket as a grid: the first variant (the default) in
-    plain numbers, every other one as its difference from it, blue where it
-    gains and red where it loses."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy
-
-    buckets = [b for b in BUCKETS if any(b in r["buckets"] for r in results.values())]
-    names = list(results)
-    scores = numpy.array([[results[n]["buckets"].get(b, {}).get("exact", numpy.nan) for b in buckets] for n in names])
-    differences = scores - scores[0]
-    fig, ax = plt.subplots(figsize=(1.0 * len(buckets) + 6, 0.38 * len(names) + 1.6))
-    shown = differences.copy()
-    shown[0] = 0.0  # the reference row in neutral colour
-    ax.imshow(shown, cmap="RdBu", vmin=-0.15, vmax=0.15, aspect="auto")
-    for i in range(len(names)):
-        for j in range(len(buckets)):
-            value = scores[i, j] if i == 0 else round(differences[i, j], 2) + 0.0  # no "-0.00"
-            if not numpy.isnan(value):
-                text = f"{value:.2f}" if i == 0 else f"{value:+.2f}"
-                colour = "white" if abs(shown[i, j]) > 0.1 else "black"  # readable on dark cells
-                ax.text(
-                    j,
-                    i,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color=colour,
-                    weight="bold" if i == 0 else "normal",
-                )
-    ax.set_xticks(range(len(buckets)), [BUCKETS[b] for b in buckets], rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
-    ax.set_title(f"{title}\n(first row: exact match; the others: difference from it)", fontsize=10)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
