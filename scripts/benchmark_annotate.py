@@ -7,8 +7,10 @@ used, which measures the machinery (reading, writing, JSON, tokenization)
 but not the model. Each run is its own subprocess, one torch/BLAS thread per
 process; peak RSS is sampled over the whole process tree (Ray's raylet and
 workers included) from /proc, and the driver's own peak from getrusage.
-The local engine also runs on N/10 lines, to show that memory does not grow
-with the input. Writes metrics/annotate_benchmark.md and .json.
+The local engine runs with each of --n-processes (in this process, or in
+that many worker processes), and with the first of them also on N/10 lines,
+to show that memory does not grow with the input. Without --n the local
+engine's default (--n-process) is the fastest row of this table. Writes metrics/annotate_benchmark.md and .json.
 """
 
 import importlib.util
@@ -109,22 +111,21 @@ def measure(
         import torch
 
         torch.set_num_threads(1)
-        from spacy_coord.annotate import annotate_file
+        from spacy_coord.annotate import AnnotateOptions, annotate_file
 
         nlp = spacy.load(model)
-        summary = annotate_file(
-            nlp, input_path, output_path, batch_size=batch_size, n_process=n_process, overwrite=True
-        )
+        options = AnnotateOptions(batch_size=batch_size, overwrite=True)
+        summary = annotate_file(nlp, input_path, output_path, options, n_process=n_process)
     else:
         import ray
 
+        from spacy_coord.annotate import AnnotateOptions
         from spacy_coord.annotate.ray_engine import annotate_file_ray
 
         ray.init(num_cpus=ray_cpus, include_dashboard=False, log_to_driver=False, logging_level="error")
         start = time.perf_counter()
-        summary = annotate_file_ray(
-            model, input_path, output_path, batch_size=batch_size, workers=ray_cpus, code_path=code, overwrite=True
-        )
+        options = AnnotateOptions(batch_size=batch_size, overwrite=True)
+        summary = annotate_file_ray(model, input_path, output_path, options, workers=ray_cpus, code_path=code)
         summary.seconds = time.perf_counter() - start  # actor start-up included
         ray.shutdown()
     result = {
@@ -170,6 +171,7 @@ def run(
     batch_size: int = typer.Option(256),
     ray_cpus: int = typer.Option(2, help="CPUs of the local Ray instance (one annotator actor each)"),
     engines: str = typer.Option("local,ray", help="Comma-separated: local, ray"),
+    n_processes: str = typer.Option("1,2", help="Comma-separated --n-process values of the local engine"),
     output_dir: Path = typer.Option(ROOT / "metrics"),
     work_dir: Optional[Path] = typer.Option(None, help="Where to write the corpus and outputs (default: a temp dir)"),
 ) -> None:
@@ -189,18 +191,23 @@ def run(
     make_corpus(corpus, n)
     make_corpus(small, max(1, n // 10))
     common = ["--batch-size", str(batch_size)] + (["--code", str(code)] if code else [])
-    rows = []
+    rows, runs = [], []
     for engine in [e.strip() for e in engines.split(",") if e.strip()]:
-        runs = [(corpus, n)] + ([(small, max(1, n // 10))] if engine == "local" else [])
-        for path, size in runs:
-            msg.info(f"{engine}: {size} lines")
-            args = [engine, model, str(path), str(tmp / f"out_{engine}_{size}.jsonl"), *common]
-            if engine == "ray":
-                args += ["--ray-cpus", str(ray_cpus)]
-            result = _run_measure(args)
-            result.update({"engine": engine if engine == "local" else f"ray ({ray_cpus} CPUs)", "n": size})
-            msg.good(json.dumps(result))
-            rows.append(result)
+        if engine == "ray":
+            runs.append((f"ray ({ray_cpus} CPUs)", corpus, n, ["ray", "--ray-cpus", str(ray_cpus)]))
+            continue
+        for i, n_process in enumerate(int(p) for p in n_processes.split(",")):
+            label, args = f"local, -n {n_process}", ["local", "--n-process", str(n_process)]
+            runs.append((label, corpus, n, args))
+            if i == 0:
+                runs.append((label, small, max(1, n // 10), args))
+    for label, path, size, (engine, *options) in runs:
+        msg.info(f"{label}: {size} lines")
+        out = tmp / f"out_{label.replace(' ', '').replace(',', '_')}_{size}.jsonl"
+        result = _run_measure([engine, model, str(path), str(out), *common, *options])
+        result.update({"engine": label, "n": size})
+        msg.good(json.dumps(result))
+        rows.append(result)
     info = {
         "model": model_name,
         "n": n,
@@ -231,7 +238,12 @@ def run(
         "Ray's annotation time includes starting the actors (each loads the pipeline). "
         "The process tree of the Ray run holds the driver, Ray's own services and the actors.",
         "",
-        f"Reproduce: `python scripts/benchmark_annotate.py run --n {n}"
+        "`-n 2` runs two worker processes that return finished JSON lines. Before, it ran "
+        "`nlp.pipe(n_process=2)`, whose parent deserializes every doc: each `Doc.from_bytes` looked up "
+        "srsly's msgpack hooks through catalogue, walking every installed entry point (45 of 57 s "
+        "of the parent's time in a profile of 1,500 lines), which made `-n 2` 4 to 20 times slower than `-n 1`.",
+        "",
+        f"Reproduce: `python scripts/benchmark_annotate.py run --n {n} --engines {engines} --n-processes {n_processes}"
         + (f" --model {model}" if model_name == model else "")
         + "`",
         "",

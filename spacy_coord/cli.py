@@ -1,6 +1,7 @@
 """Command line: `spacy-coord annotate`, `spacy-coord propose` (also as
 `python -m spacy_coord ...`)."""
 
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -30,6 +31,18 @@ class InputFormat(str, Enum):
     text = "text"
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised where the run is, so that its clean-up runs (the
+    output's last lines flushed, worker processes and a Ray instance that
+    the run started ended) as after Ctrl-C."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise Stopped()
+
+
 @app.callback()
 def main() -> None:
     """spacy-coord: find coordinations and their conjuncts in spoken-language utterances."""
@@ -55,9 +68,15 @@ def annotate_cli(
     batch_size: int = typer.Option(
         256, "--batch-size", "-b", min=1, help="Batch size of nlp.pipe (and of Ray batches)"
     ),
-    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes of nlp.pipe (local engine)"),
+    n_process: Optional[int] = typer.Option(
+        None,
+        "--n-process",
+        "-n",
+        min=1,
+        help="Processes that run the pipeline (local engine); 1: this one; default: one per usable CPU",
+    ),
     engine: Engine = typer.Option(
-        Engine.local, "--engine", help="local (nlp.pipe) or ray (Ray Data, needs spacy-coord[ray])"
+        Engine.local, "--engine", help="local (processes on this machine) or ray (Ray Data, needs spacy-coord[ray])"
     ),
     address: Optional[str] = typer.Option(
         None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 (default: a local Ray instance)"
@@ -91,14 +110,10 @@ def annotate_cli(
     of a run are kept in OUTPUT.run.json, and a resume must use the same ones.
     See docs/annotation.md.
     """
-    from .annotate.core import (
-        AnnotateError,
-        check_paths,
-        count_newlines,
-        errors_path_for,
-        find_pipeline,
-        resolve_format,
-    )
+    from .annotate.files import check_paths, errors_path_for
+    from .annotate.lines import count_newlines, resolve_format
+    from .annotate.options import AnnotateError, AnnotateOptions
+    from .annotate.pipeline import find_pipeline
 
     try:
         resolve_format(input_path, input_format.value)
@@ -109,7 +124,7 @@ def annotate_cli(
             find_pipeline(model)
     except AnnotateError as err:
         msg.fail(str(err), exits=1)
-    if engine == Engine.ray and n_process > 1:
+    if engine == Engine.ray and n_process is not None:
         msg.warn("--n-process is for the local engine; the ray engine uses --workers")
     if engine == Engine.local and (address is not None or workers is not None):
         msg.warn("--address and --workers are for the ray engine (--engine ray)")
@@ -118,6 +133,8 @@ def annotate_cli(
 
     def on_start(state) -> None:
         nonlocal bar
+        # Again: starting Ray installs its own handler, which aborts the driver.
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
         if state.n_done:
             msg.info(
                 f"Resuming: {state.n_done} lines already in {output_path}; continuing after input line {state.line_no - 1}"
@@ -127,17 +144,17 @@ def annotate_cli(
 
             bar = tqdm(total=total, initial=state.line_no - 1, unit=" lines", dynamic_ncols=True, file=sys.stderr)
 
-    kwargs = dict(
+    options = AnnotateOptions(
         field=field,
         input_format=input_format.value,
-        batch_size=batch_size,
         spans_key=spans_key,
         groups_key=groups_key,
         splits=splits,
+        batch_size=batch_size,
         overwrite=overwrite,
-        on_start=on_start,
-        on_progress=lambda n: bar.update(n) if bar is not None else None,
     )
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    callbacks = dict(on_start=on_start, on_progress=lambda n: bar.update(n) if bar is not None else None)
     try:
         if engine == Engine.ray:
             try:
@@ -148,18 +165,21 @@ def annotate_cli(
                 model,
                 input_path,
                 output_path,
+                options,
                 workers=workers,
                 address=address,
                 code_path=code_path,
                 lines_per_chunk=chunk_lines,
-                **kwargs,
+                **callbacks,
             )
         else:
-            from .annotate.core import load_pipeline
             from .annotate.local import annotate_file
+            from .annotate.pipeline import load_pipeline
+            from .annotate.workers import usable_cpus
 
             nlp = load_pipeline(model, code_path)
-            summary = annotate_file(nlp, input_path, output_path, n_process=n_process, **kwargs)
+            n_process = n_process or usable_cpus()
+            summary = annotate_file(nlp, input_path, output_path, options, n_process=n_process, **callbacks)
     except AnnotateError as err:
         if bar is not None:
             bar.close()
@@ -168,11 +188,11 @@ def annotate_cli(
         if bar is not None:
             bar.close()
         msg.fail(f"Can't read {err.filename or input_path}: {err.strerror or err}", exits=1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         if bar is not None:
             bar.close()
         msg.warn("Interrupted: the output holds complete lines only; rerun the same command to resume.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(getattr(err, "exit_code", 130)) from None
     if bar is not None:
         bar.close()
     rate = summary.n_written / summary.seconds if summary.seconds > 0 else 0.0
@@ -216,7 +236,7 @@ def propose_cli(
     starting with '#' are comments; with --compare, "# parser: ..." under a
     line is the other reading, where it differs.
     """
-    from .annotate.core import load_pipeline
+    from .annotate.pipeline import load_pipeline
     from .training.review import (
         PARSER,
         find_chunker,

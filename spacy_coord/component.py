@@ -20,12 +20,13 @@ from .errors import Errors
 from .gate import passing
 from .gold import gold_tags, soft_tags
 from .models import CoordBatch, TagScores
+from .models.content import content_tokens
 from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
 from .numbers import forbidden_in_numbers
 from .parallelism import token_unit_vectors
 from .scoring import score_coord
-from .tags import GROUPS_KEY, SPANS_KEY, TAGS, B, tags_to_spans
+from .tags import GROUPS_KEY, SPANS_KEY, TAGS, B, fill_whitespace, tags_to_spans
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -262,38 +263,49 @@ class CoordChunker(TrainablePipe):
         # The network sees only the docs that can hold a coordination; the
         # others keep all-O tags, as an empty doc does.
         rows = passing(docs) if self.cfg["gate"] else [i for i, doc in enumerate(docs) if len(doc)]
+        rows = [i for i in rows if len(content_tokens(docs[i]))]
         if not rows:
             return (tags, confidences), probs
+        # The model scores the content tokens (all but whitespace, see
+        # models.content); whitespace tokens get the tags their neighbours imply.
         kept = [docs[i] for i in rows]
+        content = [content_tokens(doc) for doc in kept]
         scores = self.model.predict(kept)
-        scores = scores._replace(emissions=self._constrained_emissions(scores.emissions, kept))
-        best, best_probs = self._decode(scores, kept)
+        scores = scores._replace(emissions=self._constrained_emissions(scores.emissions, kept, content))
+        best, best_probs = self._decode(scores, kept, content)
         if with_probs:
             all_probs = marginals(scores.emissions, scores.lengths, scores.transitions, scores.start, scores.end)
         for row, i in enumerate(rows):
-            tags[i], confidences[i] = best[row, : len(docs[i])], best_probs[row, : len(docs[i])]
+            tokens = content[row]
+            tags[i] = fill_whitespace(best[row, : len(tokens)], tokens, len(docs[i]))
+            confidences[i][tokens] = best_probs[row, : len(tokens)]
             if probs is not None:
-                probs[i] = all_probs[row, : len(docs[i])].astype("float32")
+                probs[i] = numpy.eye(len(TAGS), dtype="float32")[tags[i]]
+                probs[i][tokens] = all_probs[row, : len(tokens)]
         return (tags, confidences), probs
 
-    def _constrained_emissions(self, emissions: numpy.ndarray, docs: List[Doc]) -> numpy.ndarray:
-        """Emissions (n_docs, length, n_tags) with the tags that split a
-        known name (the names lexicon) or a spoken number ("nine hundred and
-        ninety nine") set to FORBIDDEN (in place)."""
-        for row, doc in enumerate(docs):
+    def _constrained_emissions(
+        self, emissions: numpy.ndarray, docs: List[Doc], content: List[numpy.ndarray]
+    ) -> numpy.ndarray:
+        """Emissions (n_docs, length, n_tags) of the docs' `content` tokens
+        with the tags that split a known name (the names lexicon) or a spoken
+        number ("nine hundred and ninety nine") set to FORBIDDEN (in place)."""
+        for row, (doc, tokens) in enumerate(zip(docs, content)):
             for forbidden in (self._names.forbidden_tags(doc) if len(self._names) else None, forbidden_in_numbers(doc)):
                 if forbidden is not None:
-                    emissions[row, : len(doc)][forbidden] = FORBIDDEN
+                    emissions[row, : len(tokens)][forbidden[tokens]] = FORBIDDEN
         return emissions
 
-    def _decode(self, scores: TagScores, docs: List[Doc]) -> Tuple[numpy.ndarray, numpy.ndarray]:
-        """Tag ids and confidences, (n_docs, length), of non-empty `docs`
-        from their (constrained) scores."""
+    def _decode(
+        self, scores: TagScores, docs: List[Doc], content: List[numpy.ndarray]
+    ) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """Tag ids and confidences, (n_docs, length), of the `content` tokens
+        of `docs` from their (constrained) scores."""
         emissions, lengths = scores.emissions, scores.lengths
         if scores.normalized:
             return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
         similarity_weight = self.cfg["similarity_weight"]
-        unit_vectors = token_unit_vectors(docs, emissions.shape[1]) if similarity_weight else None
+        unit_vectors = token_unit_vectors(docs, content, emissions.shape[1]) if similarity_weight else None
         if unit_vectors is None:
             similarity_weight = 0.0
         return decode_with_confidences(
@@ -441,7 +453,8 @@ class CoordChunker(TrainablePipe):
         return serialization.to_bytes(self, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
-        """Load the component from a bytestring.
+        """Load the component from a bytestring. Raises a ValueError (E023)
+        naming the component when the bytes are damaged.
 
         bytes_data (bytes): The data, from `to_bytes`.
         exclude (Iterable[str]): String names of serialization fields to exclude.
@@ -463,7 +476,7 @@ class CoordChunker(TrainablePipe):
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "CoordChunker":
         """Load the component from a directory. Raises a ValueError naming the
-        file when one of the component's files is missing.
+        file when one of the component's files is missing (E007) or damaged (E023).
 
         path (Union[str, Path]): The directory, from `to_disk`.
         exclude (Iterable[str]): String names of serialization fields to exclude.

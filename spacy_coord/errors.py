@@ -39,6 +39,15 @@ class Errors(metaclass=_WithCodes):
         "[coord_chunker] the pipeline folder lacks {path}: it was saved incompletely or a file was "
         "removed. Save the trained pipeline again (nlp.to_disk) or restore the folder."
     )
+    E023 = (
+        "[coord_chunker] can't load {path}: {reason}. The file is damaged or incomplete: save the "
+        "trained pipeline again (nlp.to_disk) or restore the folder."
+    )
+    E024 = (
+        "The saved weights of a coord_chunker model hold values that are not finite (NaN or infinity) "
+        "in {names}: the model diverged in training or the file was changed. Retrain, or restore the "
+        "pipeline from a checkpoint saved before."
+    )
     # Inputs
     E008 = (
         "[{name}] setting 'vectors_width' is {width}, but the vectors of the docs' vocab have width "

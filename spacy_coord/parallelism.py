@@ -88,22 +88,24 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
     return total
 
 
-def token_unit_vectors(docs: List[Doc], length: int) -> Optional[numpy.ndarray]:
-    """The tokens' static vectors (by lower-cased word) scaled to length 1,
-    the input of `head_unlikeness`.
+def token_unit_vectors(docs: List[Doc], content: List[numpy.ndarray], length: int) -> Optional[numpy.ndarray]:
+    """The static vectors (by lower-cased word) of the docs' content tokens
+    (all but whitespace, `models.content.content_tokens`: the tokens the
+    model scores) scaled to length 1, the input of `head_unlikeness`.
 
     docs (List[Doc]): The docs, of one vocab.
-    length (int): The padded length, at least the longest doc's.
+    content (List[numpy.ndarray]): Per doc, the indices of its content tokens.
+    length (int): The padded length, at least the most content tokens of a doc.
     RETURNS (Optional[numpy.ndarray]): (n_docs, length, width), zeros for
         padding and words without a vector; None when the vocab has no vectors.
     """
     vectors = docs[0].vocab.vectors
     if not vectors.shape[0] or not vectors.shape[1]:
         return None
-    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1) for doc in docs])
+    keys = numpy.concatenate([doc.to_array([LOWER]).reshape(-1)[tokens] for doc, tokens in zip(docs, content)])
     flat = static_vectors(docs[0].vocab, keys)
     norms = numpy.linalg.norm(flat, axis=1, keepdims=True)
     flat = flat / numpy.where(norms > 0, norms, 1.0)
     padded = numpy.zeros((len(docs), length, flat.shape[1]), dtype="float32")
-    padded[numpy.arange(length) < numpy.asarray([len(doc) for doc in docs])[:, None]] = flat
+    padded[numpy.arange(length) < numpy.asarray([len(tokens) for tokens in content])[:, None]] = flat
     return padded

@@ -53,6 +53,31 @@ def is_valid(tag_ids: Sequence[int]) -> bool:
     return all(ALLOWED[a, b] for a, b in zip(tag_ids, tag_ids[1:]))
 
 
+def fill_whitespace(content_tags: numpy.ndarray, content: numpy.ndarray, n_tokens: int) -> numpy.ndarray:
+    """The tags of all tokens of a doc from those of its content tokens (all
+    but whitespace, at indices `content`): what the text with single spaces
+    would give. A whitespace token inside a conjunct is I, one between two
+    conjuncts of a coordination C, any other O.
+
+    content_tags (numpy.ndarray): A valid tag sequence of the content tokens.
+    content (numpy.ndarray): Their indices, ascending.
+    n_tokens (int): The number of tokens of the doc.
+    RETURNS (numpy.ndarray): A valid tag sequence of all tokens.
+    """
+    tags = numpy.full(n_tokens, O, dtype=content_tags.dtype)
+    tags[content] = content_tags
+    if len(content) == n_tokens:
+        return tags
+    space = numpy.ones(n_tokens, dtype=bool)
+    space[content] = False
+    after = numpy.searchsorted(content, numpy.arange(n_tokens))  # the next content token, per token
+    padded = numpy.concatenate([[O], content_tags, [O]])
+    before_tag, next_tag = padded[after], padded[after + 1]
+    tags[space & (next_tag == I)] = I
+    tags[space & numpy.isin(next_tag, (B, C)) & numpy.isin(before_tag, (B, I, C))] = C
+    return tags
+
+
 def infer_groups(doc: Doc, conjuncts: Iterable[Span]) -> List[List[Span]]:
     """Group conjuncts into coordinations: two neighbouring conjuncts belong
     to one group when only coordinator tokens (or nothing) stand between them.

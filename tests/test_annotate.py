@@ -13,8 +13,10 @@ import pytest
 import spacy
 from fake_pipeline import save_fake_pipeline
 
-from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for, run_path_for
-from spacy_coord.annotate.core import MAX_JSON_DEPTH, doc_to_record, parse_line, truncate_partial_line
+from spacy_coord.annotate import AnnotateError, AnnotateOptions, annotate_file, errors_path_for, run_path_for
+from spacy_coord.annotate.files import truncate_partial_line
+from spacy_coord.annotate.lines import MAX_JSON_DEPTH, parse_line
+from spacy_coord.annotate.records import doc_to_record
 
 FAKE_CODE = str(Path(__file__).parent / "fake_pipeline.py")
 WORDS = ["mom", "dad", "jazz", "rock", "tea", "milk", "eggs", "bread", "ben", "jen"]
@@ -155,7 +157,7 @@ def test_resume_in_process(tmp_path, nlp):
     src = tmp_path / "in.jsonl"
     n_valid = write_corpus(src, 500, bad_every=7)
     ref = tmp_path / "ref.jsonl"
-    annotate_file(nlp, src, ref, batch_size=16)
+    annotate_file(nlp, src, ref, AnnotateOptions(batch_size=16))
     ref_lines = ref.read_text(encoding="utf8").splitlines(keepends=True)
     assert len(ref_lines) == n_valid
     ref_errors = errors_path_for(ref).read_text(encoding="utf8")
@@ -164,7 +166,7 @@ def test_resume_in_process(tmp_path, nlp):
     out.write_text("".join(ref_lines[:123]) + ref_lines[123][:20], encoding="utf8")
     errors_path_for(out).write_text(ref_errors + ref_errors[:30], encoding="utf8")
     run_path_for(out).write_bytes(run_path_for(ref).read_bytes())
-    summary = annotate_file(nlp, src, out, batch_size=16)
+    summary = annotate_file(nlp, src, out, AnnotateOptions(batch_size=16))
     assert summary.n_done_before == 123 and summary.n_written == n_valid - 123
     assert out.read_text(encoding="utf8") == "".join(ref_lines)
     assert errors_path_for(out).read_text(encoding="utf8") == ref_errors
@@ -173,7 +175,7 @@ def test_resume_in_process(tmp_path, nlp):
     assert out.read_text(encoding="utf8") == "".join(ref_lines)
     # n_process=2 gives the same output
     mp_out = tmp_path / "mp.jsonl"
-    annotate_file(nlp, src, mp_out, batch_size=32, n_process=2)
+    annotate_file(nlp, src, mp_out, AnnotateOptions(batch_size=32), n_process=2)
     assert mp_out.read_text(encoding="utf8") == "".join(ref_lines)
 
 
@@ -195,7 +197,7 @@ def test_resume_refuses_foreign_output(tmp_path, nlp):
         "out.jsonl.errors.jsonl",
         "out.jsonl.run.json",
     ]
-    assert annotate_file(nlp, src, out, overwrite=True).n_written == 20
+    assert annotate_file(nlp, src, out, AnnotateOptions(overwrite=True)).n_written == 20
 
 
 def test_truncate_partial_line(tmp_path):
@@ -252,7 +254,7 @@ def test_kill_and_resume(tmp_path, slow_model, fake_model):
     assert [e["line"] for e in errors] == [i + 1 for i in range(2000) if i % 11 == 10]
     # byte-identical to an uninterrupted run
     ref = tmp_path / "ref.jsonl"
-    annotate_file(spacy.load(fake_model), src, ref, batch_size=64)
+    annotate_file(spacy.load(fake_model), src, ref, AnnotateOptions(batch_size=64))
     assert out.read_bytes() == ref.read_bytes()
     assert errors_path_for(out).read_bytes() == errors_path_for(ref).read_bytes()
 
@@ -339,7 +341,7 @@ def test_every_line_once_in_output_or_errors(tmp_path, nlp):
     src = tmp_path / "in.jsonl"
     expected = write_hostile_corpus(src)
     out = tmp_path / "out.jsonl"
-    summary = annotate_file(nlp, src, out, batch_size=4)
+    summary = annotate_file(nlp, src, out, AnnotateOptions(batch_size=4))
     check_exactly_once(out, expected)
     assert summary.n_blank == 2 and summary.n_errors == len(HOSTILE_LINES) - 2
     assert "Infinity" not in out.read_text(encoding="utf8") and "NaN" not in out.read_text(encoding="utf8")
@@ -348,7 +350,7 @@ def test_every_line_once_in_output_or_errors(tmp_path, nlp):
     assert annotate_file(nlp, src, out).n_written == 0
     for n_lines in (0, 3, 9):
         out.write_bytes(b"".join(done.splitlines(keepends=True)[:n_lines]) + b'{"id": 9')
-        annotate_file(nlp, src, out, batch_size=4)
+        annotate_file(nlp, src, out, AnnotateOptions(batch_size=4))
         assert out.read_bytes() == done and errors_path_for(out).read_bytes() == done_errors
 
 
@@ -395,7 +397,7 @@ def test_input_is_never_overwritten(tmp_path, fake_model, link):
     assert "which this run would overwrite" in said(result)
     assert src.read_bytes() == content
     with pytest.raises(AnnotateError, match="same file as"):
-        annotate_file(spacy.load(fake_model), *args[:2], overwrite=True)
+        annotate_file(spacy.load(fake_model), *args[:2], AnnotateOptions(overwrite=True))
     assert src.read_bytes() == content
 
 
@@ -514,5 +516,25 @@ def test_damaged_pipeline_is_one_clear_error(tmp_path, trained_nlp):
     src.write_text("call mom and dad\n", encoding="utf8")
     result = run_in_process(src, tmp_path / "out.jsonl", "--model", model)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert f"Can't load pipeline '{model}' (TypeError" in said(result) and "damaged" in said(result)
+    # The coded error of the component (E023) names the damaged file.
+    assert f"Can't load pipeline '{model}' (ValueError: [E023]" in said(result) and "damaged" in said(result)
+    assert str(model / "coord_chunker" / "cfg") in said(result)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_byte_order_mark_at_the_start_of_the_file_only(tmp_path, nlp):
+    """A UTF-8 BOM (Windows editors) before line 1 is dropped; elsewhere it is input."""
+    bom = "\ufeff"
+    src = tmp_path / "in.jsonl"
+    src.write_text(bom + json.dumps({"text": "call mom and dad"}) + "\n" + bom + json.dumps({"text": "b"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    summary = annotate_file(nlp, src, out)
+    assert summary.n_written == 1 and summary.n_errors == 1
+    assert read_jsonl(out)[0]["text"] == "call mom and dad"
+    assert read_jsonl(errors_path_for(out))[0]["line"] == 2
+    text = tmp_path / "in.txt"
+    text.write_text(bom + "call mom and dad\n" + bom + "play jazz\n", encoding="utf8")
+    annotate_file(nlp, text, tmp_path / "text.jsonl")
+    assert [r["text"] for r in read_jsonl(tmp_path / "text.jsonl")] == ["call mom and dad", bom + "play jazz"]
+    # a resume reads line 1 as the first run did
+    assert annotate_file(nlp, src, out).n_written == 0

@@ -1,6 +1,10 @@
 """The Ray Data engine writes the same output as the local engine (local Ray, 2 CPUs)."""
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,8 +15,9 @@ pytest.importorskip("ray.data")
 
 from fake_pipeline import save_fake_pipeline  # noqa: E402
 from test_annotate import FAKE_CODE, check_exactly_once, write_corpus, write_hostile_corpus  # noqa: E402
+from test_annotate_workers import alive, wait_for_output  # noqa: E402
 
-from spacy_coord.annotate import AnnotateError, annotate_file, errors_path_for  # noqa: E402
+from spacy_coord.annotate import AnnotateError, AnnotateOptions, annotate_file, errors_path_for  # noqa: E402
 from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
 
 
@@ -46,10 +51,10 @@ def test_ray_equals_local(tmp_path, local_ray):
     n_valid = write_corpus(src, 400, bad_every=9)
     model = save_fake_pipeline(tmp_path / "model")
     local_out = tmp_path / "local.jsonl"
-    annotate_file(spacy.load(model), src, local_out, batch_size=32)
+    annotate_file(spacy.load(model), src, local_out, AnnotateOptions(batch_size=32))
     ray_out = tmp_path / "ray.jsonl"
     summary = annotate_file_ray(
-        str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50
+        str(model), src, ray_out, AnnotateOptions(batch_size=32), workers=2, code_path=FAKE_CODE, lines_per_chunk=50
     )
     assert summary.n_written == n_valid
     assert ray_out.read_bytes() == local_out.read_bytes()
@@ -58,7 +63,7 @@ def test_ray_equals_local(tmp_path, local_ray):
     lines = local_out.read_bytes().splitlines(keepends=True)
     ray_out.write_bytes(b"".join(lines[:101]) + lines[101][:10])
     summary = annotate_file_ray(
-        str(model), src, ray_out, batch_size=32, workers=2, code_path=FAKE_CODE, lines_per_chunk=50
+        str(model), src, ray_out, AnnotateOptions(batch_size=32), workers=2, code_path=FAKE_CODE, lines_per_chunk=50
     )
     assert summary.n_done_before == 101 and summary.n_written == n_valid - 101
     assert ray_out.read_bytes() == local_out.read_bytes()
@@ -70,9 +75,11 @@ def test_ray_every_line_once_in_output_or_errors(tmp_path, local_ray):
     expected = write_hostile_corpus(src)
     model = save_fake_pipeline(tmp_path / "model")
     local_out = tmp_path / "local.jsonl"
-    annotate_file(spacy.load(model), src, local_out, batch_size=4)
+    annotate_file(spacy.load(model), src, local_out, AnnotateOptions(batch_size=4))
     ray_out = tmp_path / "ray.jsonl"
-    annotate_file_ray(str(model), src, ray_out, batch_size=4, workers=1, code_path=FAKE_CODE, lines_per_chunk=7)
+    annotate_file_ray(
+        str(model), src, ray_out, AnnotateOptions(batch_size=4), workers=1, code_path=FAKE_CODE, lines_per_chunk=7
+    )
     check_exactly_once(ray_out, expected)
     assert ray_out.read_bytes() == local_out.read_bytes()
     assert errors_path_for(ray_out).read_bytes() == errors_path_for(local_out).read_bytes()
@@ -84,8 +91,56 @@ def test_ray_checks_the_pipeline_before_writing(tmp_path, local_ray):
     model = save_fake_pipeline(tmp_path / "model")
     out = tmp_path / "out.jsonl"
     with pytest.raises(AnnotateError, match="--spans-key 'cord': no component of pipeline .* sets it"):
-        annotate_file_ray(str(model), src, out, code_path=FAKE_CODE, spans_key="cord")
+        annotate_file_ray(str(model), src, out, AnnotateOptions(spans_key="cord"), code_path=FAKE_CODE)
     (model / "tokenizer").write_bytes(b"damaged")
     with pytest.raises(AnnotateError, match="Can't load pipeline .* damaged"):
         annotate_file_ray(str(model), src, out, code_path=FAKE_CODE)
     assert not out.exists()
+
+
+def descendants(pid: int) -> list:
+    """Every process below `pid` (from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as file_:
+                    parents[int(entry)] = int(file_.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    found, stack = [], [pid]
+    while stack:
+        below = stack.pop()
+        children = [child for child, parent in parents.items() if parent == below]
+        found += children
+        stack += children
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_sigterm_shuts_down_the_ray_instance_the_run_started(tmp_path):
+    """SIGTERM to a ray run: exit 143, and every Ray process it started ends."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_corpus(src, 50000)
+    model = save_fake_pipeline(tmp_path / "model", delay=0.002)
+    cmd = [sys.executable, "-m", "spacy_coord", "annotate", str(src), str(out), "--model", str(model)]
+    cmd += ["--code", FAKE_CODE, "--engine", "ray", "--workers", "1", "--chunk-lines", "500", "--no-progress"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    wait_for_output(out, 1000)
+    started = descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        stdout, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the terminated run did not exit")
+    assert proc.returncode == 143, stdout
+    deadline = time.time() + 60
+    while time.time() < deadline and any(alive(pid) for pid in started):
+        time.sleep(0.5)
+    left = [pid for pid in started if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "Ray processes outlived the run"

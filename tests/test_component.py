@@ -301,6 +301,34 @@ def test_after_other_components_and_scores(trained_nlp):
     assert scores["spans_coord_f"] == 1.0
 
 
+PLAIN = "play some jazz and turn off the lights"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "play some jazz and\nturn off the lights",
+        "play  some jazz and \n\n turn off the lights\n",
+        "\n\tplay some jazz and turn off the lights",
+    ],
+)
+def test_whitespace_tokens_change_nothing(trained_nlp, text):
+    """Whitespace tokens are no input to the network: the same conjuncts as
+    with single spaces, with offsets into the text as it is."""
+    model = trained_nlp.get_pipe("coord_chunker").model
+    doc, plain = trained_nlp(text), trained_nlp(PLAIN)
+    assert any(token.is_space for token in doc)
+    numpy.testing.assert_allclose(
+        model.predict([doc]).emissions, model.predict([plain]).emissions, rtol=1e-5, atol=1e-5
+    )
+    assert conjuncts(plain) == ["play some jazz", "turn off the lights"]
+    assert [" ".join(span.text.split()) for span in doc.spans["coord"]] == conjuncts(plain)
+    assert list(doc.spans["coord"].attrs["scores"]) == pytest.approx(list(plain.spans["coord"].attrs["scores"]))
+    for span in list(doc.spans["coord"]) + list(doc.spans["coord_groups"]):
+        assert text[span.start_char : span.end_char] == span.text
+        assert not span.text[0].isspace() and not span.text[-1].isspace()
+
+
 def _torch_gradients(chunker):
     """The gradients of all torch weights of the chunker, then cleared."""
     grads = []

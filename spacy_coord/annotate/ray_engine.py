@@ -29,24 +29,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy
 
-from ..tags import GROUPS_KEY, SPANS_KEY
-from .core import (
-    AnnotateError,
-    AnnotateSummary,
-    LineWriter,
-    ResumeState,
-    begin_run,
-    check_paths,
-    doc_to_record,
-    dumps,
-    error_record,
-    errors_path_for,
-    load_pipeline,
-    make_split_fn,
-    parse_line,
-    pipeline_info,
-    resolve_format,
-)
+from .files import LineWriter, check_paths, errors_path_for
+from .lines import error_record, parse_line, resolve_format
+from .options import AnnotateError, AnnotateOptions, AnnotateSummary, RunOptions
+from .pipeline import load_pipeline, pipeline_info
+from .records import annotate_lines, dumps
+from .resume import ResumeState, begin_run
 
 KIND_OK, KIND_ERROR, KIND_BLANK = 0, 1, 2
 
@@ -117,38 +105,16 @@ class CoordAnnotator:
     """Ray Data actor: loads the pipeline once, then annotates batches of lines.
 
     model (str): Package name or path of the pipeline, loadable on the worker.
-    field (str): The JSONL field holding the utterance.
-    input_format (str): "jsonl" or "text".
+    options (RunOptions): The run's options, as recorded by the driver.
     batch_size (int): `nlp.pipe` batch size.
-    spans_key (str): `doc.spans` key of the conjuncts.
-    groups_key (str): `doc.spans` key of the coordinations.
-    splits (bool): Add "splits" from `spacy_coord.split.split_records`.
     code_path (Optional[str]): Python file to import before loading (custom
         components that are not installed packages).
-    max_length (Optional[int]): Longest valid text, as checked by the
-        driver on resume (see `core.parse_line`).
     """
 
-    def __init__(
-        self,
-        model: str,
-        field: str = "text",
-        input_format: str = "jsonl",
-        batch_size: int = 256,
-        spans_key: str = SPANS_KEY,
-        groups_key: str = GROUPS_KEY,
-        splits: bool = False,
-        code_path: Optional[str] = None,
-        max_length: Optional[int] = None,
-    ):
+    def __init__(self, model: str, options: RunOptions, batch_size: int = 256, code_path: Optional[str] = None):
         self.nlp = load_pipeline(model, code_path or None)
-        self.field = field
-        self.input_format = input_format
-        self.max_length = max_length
+        self.options = options
         self.batch_size = batch_size
-        self.spans_key = spans_key
-        self.groups_key = groups_key
-        self.split_fn = make_split_fn(spans_key, groups_key) if splits else None
 
     def __call__(self, batch: Dict[str, numpy.ndarray]) -> Dict[str, numpy.ndarray]:
         """Read and annotate a batch of chunks {"path", "start", "end", "line_no"}.
@@ -156,28 +122,21 @@ class CoordAnnotator:
         RETURNS (Dict[str, numpy.ndarray]): {"line_no", "kind", "json"}, one
             row per input line: kind 0 (output line), 1 (error line), 2 (blank).
         """
+        options = self.options
         items = [
             parse_line(
                 row["raw"],
                 row["line_no"],
                 0,
-                field=self.field,
-                input_format=self.input_format,
-                max_length=self.max_length,
+                field=options.field,
+                input_format=options.input_format,
+                max_length=options.max_length,
             )
             for i in range(len(batch["path"]))
             for row in read_chunk({key: batch[key][i] for key in ("path", "start", "end", "line_no")})
         ]
         valid = [item for item in items if item.record is not None]
-        docs = self.nlp.pipe((item.text for item in valid), batch_size=self.batch_size)
-        lines = {
-            item.line_no: dumps(
-                doc_to_record(
-                    doc, item.record, spans_key=self.spans_key, groups_key=self.groups_key, split_fn=self.split_fn
-                )
-            )
-            for item, doc in zip(valid, docs)
-        }
+        lines = iter(annotate_lines(self.nlp, valid, options, self.batch_size))
         kinds, out = [], []
         for item in items:
             if item.error is not None:
@@ -188,7 +147,7 @@ class CoordAnnotator:
                 out.append("")
             else:
                 kinds.append(KIND_OK)
-                out.append(lines[item.line_no])
+                out.append(next(lines))
         return {
             "line_no": numpy.asarray([item.line_no for item in items], dtype=numpy.int64),
             "kind": numpy.asarray(kinds, dtype=numpy.int8),
@@ -200,16 +159,10 @@ def annotate_file_ray(
     model: str,
     input_path: Union[str, Path],
     output_path: Union[str, Path],
+    options: AnnotateOptions = AnnotateOptions(),
     *,
-    field: str = "text",
-    input_format: str = "auto",
-    batch_size: int = 256,
     workers: Optional[int] = None,
     address: Optional[str] = None,
-    spans_key: str = SPANS_KEY,
-    groups_key: str = GROUPS_KEY,
-    splits: bool = False,
-    overwrite: bool = False,
     code_path: Optional[Union[str, Path]] = None,
     lines_per_chunk: int = 10000,
     on_progress: Optional[Callable[[int], None]] = None,
@@ -220,17 +173,12 @@ def annotate_file_ray(
     model (str): Package name or path of the pipeline (loadable on every worker).
     input_path (Union[str, Path]): JSONL or plain text (readable by every worker).
     output_path (Union[str, Path]): JSONL output, written by the driver.
-    field (str): The JSONL field holding the utterance.
-    input_format (str): "auto", "jsonl" or "text".
-    batch_size (int): `nlp.pipe` batch size in the actors.
+    options (AnnotateOptions): The run's settings; `batch_size` is the
+        `nlp.pipe` batch size in the actors.
     workers (Optional[int]): Annotator actors (one CPU each); default: all
         CPUs of the cluster.
     address (Optional[str]): Ray cluster address ("auto", "ray://host:10001");
         None starts a local instance (or uses the one already initialized).
-    spans_key (str): `doc.spans` key of the conjuncts.
-    groups_key (str): `doc.spans` key of the coordinations.
-    splits (bool): Add "splits" from `spacy_coord.split.split_records`.
-    overwrite (bool): Start over instead of resuming.
     code_path (Optional[Union[str, Path]]): Python file imported by every
         worker before loading the pipeline.
     lines_per_chunk (int): Lines per chunk (one `map_batches` call).
@@ -242,7 +190,7 @@ def annotate_file_ray(
     """
     import ray
 
-    resolve_format(input_path, input_format)
+    resolve_format(input_path, options.input_format)
     check_paths(input_path, output_path)  # before starting Ray
     code_path = str(Path(code_path).resolve()) if code_path else None
     started_ray = False
@@ -253,18 +201,8 @@ def annotate_file_ray(
         pipeline = ray.get(ray.remote(num_cpus=1)(probe_pipeline).remote(str(model), code_path))
         if "error" in pipeline:
             raise AnnotateError(pipeline["error"])
-        options, state, summary = begin_run(
-            input_path,
-            output_path,
-            pipeline,
-            model=f"pipeline '{model}'",
-            field=field,
-            input_format=input_format,
-            spans_key=spans_key,
-            groups_key=groups_key,
-            splits=splits,
-            overwrite=overwrite,
-            on_start=on_start,
+        recorded, state, summary = begin_run(
+            input_path, output_path, pipeline, options, model=f"pipeline '{model}'", on_start=on_start
         )
         chunks = plan_chunks(
             input_path, start_offset=state.offset, start_line=state.line_no, lines_per_chunk=lines_per_chunk
@@ -286,19 +224,14 @@ def annotate_file_ray(
             num_cpus=1,
             fn_constructor_kwargs={
                 "model": str(model),
-                "field": field,
-                "input_format": options.input_format,
-                "batch_size": batch_size,
-                "spans_key": spans_key,
-                "groups_key": groups_key,
-                "splits": splits,
+                "options": recorded,
+                "batch_size": options.batch_size,
                 "code_path": code_path,
-                "max_length": options.max_length,
             },
         )
         last_line = state.line_no - 1
         with (
-            LineWriter(output_path, flush_every=batch_size) as out,
+            LineWriter(output_path, flush_every=options.batch_size) as out,
             LineWriter(errors_path_for(output_path), flush_every=64) as errors,
         ):
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=2):

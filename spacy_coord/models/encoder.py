@@ -1,4 +1,4 @@
-"""spacy-coord.BiLSTMEncoder.v1: docs -> one state per token (a Ragged)."""
+"""spacy-coord.BiLSTMEncoder.v1: docs -> one state per content token (a Ragged)."""
 
 from typing import Any, Callable, List, Optional, Tuple
 
@@ -26,8 +26,9 @@ def build_bilstm_encoder(embed: Model[List[Doc], EmbeddedWords], width: int, dep
         spacy-coord.WordEmbedding.v1.
     width (int): Output width (both directions together).
     depth (int): Number of BiLSTM layers.
-    RETURNS (Model[List[Doc], Ragged]): The states of the tokens of non-empty
-        docs, docs one after the other; dim "nO" is `width`.
+    RETURNS (Model[List[Doc], Ragged]): The states of the content tokens
+        (all but whitespace, `content.content_tokens`) of docs that have
+        some, docs one after the other; dim "nO" is `width`.
     """
     check_settings(NAME, locals())
     module = BiLSTMEncoder(embed.get_dim("nO"), width, depth)

@@ -10,12 +10,15 @@ from spacy.tokens import Doc
 from thinc.api import NumpyOps
 from thinc.util import to_numpy
 
+from .content import content_tokens
+
 
 class WordFeatures(NamedTuple):
     """hash_ids (n_words, n_attrs) hashed attribute rows; char_ids
     (n_words, max_chars) hashed characters or None; vectors (n_words,
     vectors_width) static vectors or None; word_index (n_tokens,) the word
-    of each token, docs one after the other; lengths (n_docs,) tokens per doc."""
+    of each content token, docs one after the other; lengths (n_docs,)
+    content tokens per doc."""
 
     hash_ids: numpy.ndarray
     char_ids: Optional[numpy.ndarray]
@@ -27,15 +30,17 @@ class WordFeatures(NamedTuple):
 def featurize(
     docs: List[Doc], attr_ids: Sequence[int], rows: Sequence[int], max_chars: int, char_rows: int, vectors_width: int
 ) -> WordFeatures:
-    """The features of non-empty `docs`: one `to_array` call per doc, then
-    vectorized hashing, character lookup and vectors of the distinct words.
+    """The features of the content tokens (`content.content_tokens`) of docs
+    that have some: one `to_array` call per doc, then vectorized hashing,
+    character lookup and vectors of the distinct words.
 
     A word is its text and its attribute ids: a token's NORM can differ
     from its word's ("'s" in "let's" is "us").
     """
     columns = list(attr_ids) + [ORTH, LOWER]
-    tokens = numpy.concatenate([doc.to_array(columns).reshape(len(doc), len(columns)) for doc in docs])
-    lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
+    per_doc = [doc.to_array(columns).reshape(len(doc), len(columns))[content_tokens(doc)] for doc in docs]
+    tokens = numpy.concatenate(per_doc)
+    lengths = numpy.asarray([len(doc_tokens) for doc_tokens in per_doc], dtype="int64")
     hash_ids = numpy.stack([hashed_rows(tokens[:, i], i, n) for i, n in enumerate(rows)], axis=1)
     orth, lower = tokens[:, len(columns) - 2], tokens[:, len(columns) - 1]
     first, word_index = _distinct_rows(numpy.column_stack([orth.view("int64"), hash_ids]))

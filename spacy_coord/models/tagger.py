@@ -10,6 +10,7 @@ from thinc.api import Model, Ragged
 from thinc.types import Floats2d
 
 from ..errors import Errors
+from .content import CONTENT_ENCODERS, content_lengths, content_tokens
 from .head import HeadInput, TagScores
 
 NAME = "spacy-coord.CoordTagger.v1"
@@ -35,24 +36,30 @@ class CoordBatch:
     soft_weight: float = 0.0
 
 
-# One state per token: a Ragged (the project's encoders) or one array per
-# doc (spaCy's tok2vec layers and listeners).
+# One state per token: a Ragged (the project's encoders: one per content
+# token) or one array per doc (spaCy's tok2vec layers and listeners: one per
+# token, whitespace tokens included).
 EncoderOutput = Union[Ragged, List[Floats2d]]
 
 
 @registry.architectures(NAME)
 def build_coord_tagger(encoder: Model[List[Doc], EncoderOutput], head: Model[HeadInput, Any]) -> Model:
     """Tag scores for docs: `encoder` gives one state per token, `head`
-    scores the tags from them. Either can be swapped: for example
+    scores the tags of the content tokens from them (whitespace tokens are no
+    input: `content.content_tokens`). Either can be swapped: for example
     `spacy.Tok2VecListener.v1` as the encoder shares the tok2vec of the
     pipeline (configs/coord_listener.cfg).
 
     encoder (Model[List[Doc], EncoderOutput]): Such as
-        spacy-coord.BiLSTMEncoder.v1, or any spaCy tok2vec layer.
+        spacy-coord.BiLSTMEncoder.v1 (one state per content token), or any
+        spaCy tok2vec layer (one state per token: the head gets the content
+        tokens' states, and whitespace tokens a gradient of 0).
     head (Model[HeadInput, Any]): Such as spacy-coord.CRFHead.v1; its width
         must be the encoder's output width.
-    RETURNS (Model): `TagScores` for a list of docs (empty docs hold no
-        tokens); tagging and adversarial losses for a `CoordBatch`.
+    RETURNS (Model): `TagScores` of the content tokens of a list of docs
+        (`content.content_tokens`: whitespace tokens are no input; docs
+        without content hold no tokens); tagging and adversarial losses for
+        a `CoordBatch`.
     """
     if encoder.has_dim("nO") and encoder.get_dim("nO") != head.get_dim("nI"):
         raise ValueError(Errors.E010.format(head=head.get_dim("nI"), encoder=encoder.get_dim("nO")))
@@ -81,15 +88,16 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
         if is_train:
             raise ValueError(Errors.E009.format(name=NAME))
         return _predict(encoder, head, list(X)), lambda d: X
-    keep = [i for i, doc in enumerate(X.docs) if len(doc)]
+    content = [content_tokens(doc) for doc in X.docs]
+    keep = [i for i, tokens in enumerate(content) if len(tokens)]
     if not keep:
         return (0.0, 0.0), lambda d_loss: X
-    states, backprop_encoder = _encode(encoder, [X.docs[i] for i in keep], is_train)
-    tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64") for i in keep])
+    states, backprop_encoder = _encode(encoder, X.docs, is_train)
+    tags = numpy.concatenate([numpy.asarray(X.tags[i], dtype="int64")[content[i]] for i in keep])
     domains = None if X.domains is None else numpy.asarray([X.domains[i] for i in keep], dtype="int64")
     soft_tags = None
     if X.soft_tags is not None and X.soft_weight:
-        soft_tags = numpy.concatenate([numpy.asarray(X.soft_tags[i], dtype="float32") for i in keep])
+        soft_tags = numpy.concatenate([numpy.asarray(X.soft_tags[i], dtype="float32")[content[i]] for i in keep])
     head_input = HeadInput(states.dataXd, states.lengths, tags, domains, soft_tags, X.soft_weight)
     losses, backprop_head = head(head_input, is_train)
 
@@ -101,29 +109,55 @@ def forward(model: Model, X: Any, is_train: bool) -> Tuple[Any, Callable]:
 
 
 def _encode(encoder: Model, docs: List[Doc], is_train: bool) -> Tuple[Ragged, Callable]:
-    """The encoder's states of non-empty `docs` as one Ragged, and the
-    backprop of their gradient (an array) into the encoder.
+    """The encoder's states of the content tokens of `docs` as one Ragged
+    (docs without content left out), and the backprop of their gradient (an
+    array) into the encoder.
 
-    A listener gives the states of its upstream's whole batch: the docs
-    left out here for being empty are there, as entries of length 0.
+    The project's encoders (`content.CONTENT_ENCODERS`) read the docs that
+    have content tokens and give their states. Any other encoder, such as
+    spaCy's tok2vec layers, reads the docs that have tokens and gives one
+    state per token: the content tokens' rows are kept, and whitespace
+    tokens get a gradient of 0. A listener gives the states of its
+    upstream's whole batch (which must be the docs given, or its batch id
+    differs): the empty docs, left out here, are there as entries of length 0.
     """
-    states, backprop_encoder = encoder(docs, is_train)
-    if isinstance(states, list):
-        ragged = Ragged(encoder.ops.flatten(states), encoder.ops.asarray1i([len(s) for s in states]))
-    else:
-        ragged = states
+    if encoder.name in CONTENT_ENCODERS:
+        states, backprop_encoder = encoder([doc for doc in docs if len(content_tokens(doc))], is_train)
+        return states, lambda d_states: backprop_encoder(Ragged(d_states, states.lengths))
+    ops = encoder.ops
+    given = [doc for doc in docs if len(doc)]
+    states, backprop_encoder = encoder(given, is_train)
+    per_doc = list(states) if isinstance(states, list) else list(ops.unflatten(states.dataXd, states.lengths))
+    lengths = [len(doc_states) for doc_states in per_doc]
+    # The entries of the docs given: those with tokens (a listener's upstream batch may hold empty docs).
+    entries = [j for j, length in enumerate(lengths) if length]
+    if [lengths[j] for j in entries] != [len(doc) for doc in given]:
+        raise ValueError(
+            f"[{NAME}] the encoder {encoder.name!r} gives states for {[lengths[j] for j in entries]} "
+            f"tokens, but the docs have {[len(doc) for doc in given]}: it must give one state per token."
+        )
+    content = [content_tokens(doc) for doc in given]
+    rows = [ops.xp.asarray(tokens) for tokens in content]
+    kept = [per_doc[j][doc_rows] for j, doc_rows in zip(entries, rows)]
+    content_lengths = numpy.asarray([len(tokens) for tokens in content], dtype="int64")
+    ragged = Ragged(ops.flatten(kept), ops.asarray1i(content_lengths[content_lengths > 0]))
 
     def backprop(d_states: Floats2d) -> Any:
+        d_per_doc = [ops.alloc2f(length, d_states.shape[1]) for length in lengths]
+        ends = numpy.cumsum(content_lengths)
+        for j, doc_rows, end, length in zip(entries, rows, ends, content_lengths):
+            d_per_doc[j][doc_rows] = d_states[end - length : end]
         if isinstance(states, list):
-            return backprop_encoder(encoder.ops.unflatten(d_states, ragged.lengths))
-        return backprop_encoder(Ragged(d_states, ragged.lengths))
+            return backprop_encoder(d_per_doc)
+        return backprop_encoder(Ragged(ops.flatten(d_per_doc), states.lengths))
 
-    return Ragged(ragged.dataXd, ragged.lengths[ragged.lengths > 0]), backprop
+    return ragged, backprop
 
 
 def _predict(encoder: Model, head: Model, docs: List[Doc]) -> TagScores:
-    """Tag scores of the docs, emissions padded: (n_docs, longest, n_tags)."""
-    lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
+    """Tag scores of the content tokens of the docs, emissions padded:
+    (n_docs, most content tokens, n_tags); lengths are content tokens."""
+    lengths = content_lengths(docs)
     keep = numpy.flatnonzero(lengths)
     padded = numpy.zeros((len(docs), int(lengths.max(initial=0)), head.get_dim("nO")), dtype="float32")
     if not len(keep):

@@ -4,7 +4,7 @@ is checked at load time."""
 
 import functools
 import hashlib
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Dict, Tuple
 
 import srsly
 import torch
@@ -94,8 +94,18 @@ def deserialize_weights(module: nn.Module, data: bytes, device: torch.device) ->
     if hashlib.sha256(weights).hexdigest() != saved.get("sha256"):
         raise ValueError(Errors.E005)
     state = load_safetensors(weights)
+    check_finite(state)
     try:
         module.load_state_dict(state)
     except RuntimeError as err:  # names or shapes differ from the config's module
         raise ValueError(Errors.E006.format(detail=str(err).splitlines()[0])) from None
     return module.to(device)
+
+
+def check_finite(state: Dict[str, torch.Tensor]) -> None:
+    """Raise a ValueError (E024) naming the tensors that hold NaN or infinity:
+    a checksum only says the file is as saved, and such weights would give
+    empty annotations for every text."""
+    not_finite = [name for name, tensor in state.items() if tensor.is_floating_point() and not tensor.isfinite().all()]
+    if not_finite:
+        raise ValueError(Errors.E024.format(names=", ".join(not_finite[:5]) + (", ..." if len(not_finite) > 5 else "")))

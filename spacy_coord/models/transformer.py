@@ -16,6 +16,7 @@ from thinc.api import ArgsKwargs, Model, Ragged, xp2torch
 from thinc.util import get_torch_default_device
 
 from ..errors import Errors
+from .content import content_tokens
 from .settings import check_settings
 from .torch_layer import torch_layer
 
@@ -32,7 +33,7 @@ class PieceBatch(NamedTuple):
     """piece_ids (n_windows, length) with [CLS] and [SEP], 0-padded; mask
     (n_windows, length) False on padding; piece_rows (n_pooled,) the flat
     position of each pooled piece; token_index (n_pooled,) its token, docs
-    one after the other; lengths (n_docs,) tokens per doc."""
+    one after the other; lengths (n_docs,) content tokens per doc."""
 
     piece_ids: numpy.ndarray
     mask: numpy.ndarray
@@ -84,8 +85,9 @@ def build_transformer_encoder(
         quantization, made at the first prediction after loading):
         training and the saved weights stay float, so a pipeline can be
         loaded either way (docs/speed.md measures speed and accuracy).
-    RETURNS (Model[List[Doc], Ragged]): The states of the tokens of non-empty
-        docs, docs one after the other; dim "nO" is `width`.
+    RETURNS (Model[List[Doc], Ragged]): The states of the content tokens
+        (all but whitespace, `content.content_tokens`) of docs that have
+        some, docs one after the other; dim "nO" is `width`.
     """
     check_settings(NAME, {"width": width, "depth": depth})
     _check_settings(locals())
@@ -197,15 +199,16 @@ def forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[Ragged, Call
 
 
 def pieces_of_docs(docs: List[Doc], tokenizer, n_positions: int, pooling: str = "mean") -> PieceBatch:
-    """The word pieces of non-empty docs in windows, and which pieces each
-    token pools.
+    """The word pieces of the content tokens (`content.content_tokens`: all
+    but whitespace tokens) of docs in windows, and which pieces each token
+    pools.
 
     Each token's text is split by the tokenizer on its own (a spaCy token
-    never shares a piece with another). A token without pieces (whitespace)
-    gets [UNK], so that every token has a state; a token's pieces beyond a
-    window's room are dropped.
+    never shares a piece with another). A token without pieces gets [UNK],
+    so that every token has a state; a token's pieces beyond a window's room
+    are dropped.
 
-    docs (List[Doc]): Non-empty docs.
+    docs (List[Doc]): Docs with content tokens.
     tokenizer (tokenizers.Tokenizer): A BERT word piece tokenizer.
     n_positions (int): The longest window, [CLS] and [SEP] included.
     pooling (str): "mean" pools all pieces of a token, "first" its first.
@@ -213,21 +216,21 @@ def pieces_of_docs(docs: List[Doc], tokenizer, n_positions: int, pooling: str = 
     """
     cls, sep, unk = (tokenizer.token_to_id(piece) for piece in ("[CLS]", "[SEP]", "[UNK]"))
     room = n_positions - 2
-    encodings = tokenizer.encode_batch(
-        [[token.text for token in doc] for doc in docs], is_pretokenized=True, add_special_tokens=False
-    )
+    words = [[doc[i].text for i in content_tokens(doc)] for doc in docs]
+    encodings = tokenizer.encode_batch(words, is_pretokenized=True, add_special_tokens=False)
     windows: List[numpy.ndarray] = []
     window_of, offset_of, token_of = [], [], []
     n_tokens = 0
-    for doc, encoding in zip(docs, encodings):
-        ids, words = _token_pieces(encoding, len(doc), unk, room)
-        ends = numpy.searchsorted(words, numpy.arange(len(doc)), side="right")
+    for doc_words, encoding in zip(words, encodings):
+        n_doc_tokens = len(doc_words)
+        ids, word_of = _token_pieces(encoding, n_doc_tokens, unk, room)
+        ends = numpy.searchsorted(word_of, numpy.arange(n_doc_tokens), side="right")
         for start, end in _window_bounds(ends, room):
             window_of.append(numpy.full(end - start, len(windows)))
             offset_of.append(numpy.arange(1, end - start + 1))
-            token_of.append(n_tokens + words[start:end])
+            token_of.append(n_tokens + word_of[start:end])
             windows.append(numpy.concatenate([[cls], ids[start:end], [sep]]))
-        n_tokens += len(doc)
+        n_tokens += n_doc_tokens
     length = max(len(window) for window in windows)
     piece_ids = numpy.zeros((len(windows), length), dtype="int64")
     mask = numpy.arange(length) < numpy.asarray([len(window) for window in windows])[:, None]
@@ -237,7 +240,7 @@ def pieces_of_docs(docs: List[Doc], tokenizer, n_positions: int, pooling: str = 
     if pooling == "first":
         first = numpy.flatnonzero(numpy.diff(token_index, prepend=-1))
         rows, token_index = rows[first], token_index[first]
-    lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
+    lengths = numpy.asarray([len(doc_words) for doc_words in words], dtype="int64")
     return PieceBatch(piece_ids, mask, rows.astype("int64"), token_index.astype("int64"), lengths)
 
 

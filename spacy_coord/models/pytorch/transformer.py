@@ -63,29 +63,36 @@ class PieceTransformerEncoder(nn.Module):
         piece that is pooled, token_index (n_pooled,) its token, docs one
         after the other -> (n_tokens, width) the mean of each token's pieces.
         """
-        hidden = self._encode_by_length(piece_ids, mask)
-        pieces = hidden.reshape(-1, hidden.shape[-1])[piece_rows]
+        pieces = self.encode_pieces(piece_ids, mask, piece_rows)
         counts = torch.bincount(token_index, minlength=n_tokens).clamp(min=1).to(pieces.dtype)
         summed = pieces.new_zeros((n_tokens, pieces.shape[1])).index_add(0, token_index, pieces)
         return summed / counts.unsqueeze(1)
 
-    def _encode_by_length(self, piece_ids: Tensor, mask: Tensor) -> Tensor:
-        """The last layer's states (n_windows, length, width) of the windows,
-        encoded longest first in groups of similar length, each group padded
-        to its own longest window: a batch of short utterances and a few
-        long ones is not padded to the longest, and attention's cost grows
-        with the square of the padded length."""
+    def encode_pieces(self, piece_ids: Tensor, mask: Tensor, piece_rows: Tensor) -> Tensor:
+        """The last hidden states (n_pooled, width) of the pooled pieces
+        (`piece_rows`: indices into the flattened (n_windows, length)
+        pieces). The windows are encoded longest first in groups of similar
+        length, each group padded to its own longest window: a batch of short
+        utterances and a few long ones is not padded to the longest, and
+        attention's cost grows with the square of the padded length. Only
+        the pooled states of each group are kept, so memory is bounded by a
+        group, not the document (a million characters at once took 14 GB)."""
         bert = self._encoder()
+        length = piece_ids.shape[1]
         lengths = mask.sum(dim=1)
         order = torch.argsort(lengths, descending=True, stable=True)
-        hidden = None
+        window_of, offset_of = piece_rows // length, piece_rows % length
+        position = torch.full((piece_ids.shape[0],), -1, dtype=torch.long, device=piece_ids.device)
+        pooled = None
         for rows in order.split(group_sizes(lengths[order].tolist(), GROUP_PIECES)):
             longest = int(lengths[rows[0]])
             states = bert(piece_ids[rows, :longest], AttentionMask(mask[rows, :longest])).last_hidden_layer_state
-            if hidden is None:
-                hidden = states.new_zeros((*piece_ids.shape, states.shape[-1]))
-            hidden[rows, :longest] = states
-        return hidden
+            if pooled is None:
+                pooled = states.new_zeros((len(piece_rows), states.shape[-1]))
+            position[rows] = torch.arange(len(rows), device=position.device)
+            mine = torch.nonzero(torch.isin(window_of, rows)).squeeze(1)
+            pooled[mine] = states[position[window_of[mine]], offset_of[mine]]
+        return pooled
 
     def _encoder(self) -> nn.Module:
         """`bert`; in eval mode with `quantize`, its int8 copy, made at the
