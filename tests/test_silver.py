@@ -320,7 +320,8 @@ def test_outside_sets_stay_out_of_training(tmp_path, assets, parser):
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [d.text for d in read_docbin(out / "eval" / "slurp_plain.spacy")] == [planted, "play some jazz"]
-    assert [s.text for s in read_docbin(out / "eval" / "slurp_lists_2.spacy")[0].spans["coord"]] == ["jazz", "blues"]
+    (listed,) = read_docbin(out / "eval" / "slurp_lists_2.spacy")
+    assert [span.text for span in listed.spans["coord"]] == ["jazz", "blues"]
     seen = {text_key(d.text) for name in ("train", "dev") for d in read_docbin(out / f"{name}.spacy")}
     seen |= {text_key(line) for line in (out / "utterances.txt").read_text(encoding="utf8").splitlines()}
     assert text_key(planted) not in seen
