@@ -1,7 +1,12 @@
 """Corpus-scale annotation benchmark: the local engine and Ray Data on N short utterances.
 
     python scripts/benchmark_annotate.py run --model training/model-last --n 1000000
+    python scripts/benchmark_annotate.py run --model training_trf/model-last --n 1000000 \
+        --texts assets/sgd/test.jsonl --n-processes 2 --name annotate_benchmark_trf
 
+The utterances are generated from templates (7 of 10 with a coordination),
+or with --texts the turns of a JSONL file as they come (natural traffic,
+where the component's gate skips most lines), repeated in order to N lines.
 Without --model, a rule-based stand-in pipeline (tests/fake_pipeline.py) is
 used, which measures the machinery (reading, writing, JSON, tokenization)
 but not the model. Each run is its own subprocess, one torch/BLAS thread per
@@ -62,6 +67,17 @@ def make_corpus(path: Path, n: int, seed: int = 0) -> None:
             r1, r2 = rng.sample(ROOMS, 2)
             text = rng.choice(TEMPLATES).format(i1=i1, i2=i2, i3=i3, p1=p1, p2=p2, m1=rng.choice(MUSIC), r1=r1, r2=r2)
             file_.write(json.dumps({"id": i, "text": text}) + "\n")
+
+
+def repeat_corpus(source: Path, path: Path, n: int) -> None:
+    """Write n JSONL utterances: the texts of `source` in order, repeated."""
+    with source.open(encoding="utf8") as file_:
+        texts = [json.loads(line)["text"] for line in file_ if line.strip()]
+    if not texts:
+        msg.fail(f"No texts in {source}", exits=1)
+    with path.open("w", encoding="utf8") as file_:
+        for i in range(n):
+            file_.write(json.dumps({"id": i, "text": texts[i % len(texts)]}) + "\n")
 
 
 def _tree_rss(root_pid: int) -> int:
@@ -168,6 +184,10 @@ def run(
     ),
     code: Optional[Path] = typer.Option(None, help="Python file registering custom components"),
     n: int = typer.Option(1_000_000, help="Number of utterances"),
+    texts: Optional[Path] = typer.Option(
+        None, exists=True, help="JSONL with a 'text' field, repeated to N lines (default: template utterances)"
+    ),
+    name: str = typer.Option("annotate_benchmark", help="Stem of the .md and .json written to --output-dir"),
     batch_size: int = typer.Option(256),
     ray_cpus: int = typer.Option(2, help="CPUs of the local Ray instance (one annotator actor each)"),
     engines: str = typer.Option("local,ray", help="Comma-separated: local, ray"),
@@ -188,8 +208,12 @@ def run(
     corpus = tmp / "corpus.jsonl"
     small = tmp / "corpus_small.jsonl"
     msg.info(f"Writing {n} utterances to {corpus}")
-    make_corpus(corpus, n)
-    make_corpus(small, max(1, n // 10))
+    for path, size in ((corpus, n), (small, max(1, n // 10))):
+        if texts:
+            repeat_corpus(texts, path, size)
+        else:
+            make_corpus(path, size)
+    source = f"the turns of {texts} as they come, repeated" if texts else "short template utterances"
     common = ["--batch-size", str(batch_size)] + (["--code", str(code)] if code else [])
     rows, runs = [], []
     for engine in [e.strip() for e in engines.split(",") if e.strip()]:
@@ -211,6 +235,7 @@ def run(
     info = {
         "model": model_name,
         "n": n,
+        "texts": source,
         "batch_size": batch_size,
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
@@ -218,11 +243,11 @@ def run(
         "rows": rows,
     }
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "annotate_benchmark.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf8")
+    (output_dir / f"{name}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf8")
     lines = [
         "# Batch annotation benchmark",
         "",
-        f"Pipeline: {model_name}; {n:,} short utterances (JSONL); batch size {batch_size}; "
+        f"Pipeline: {model_name}; {n:,} lines (JSONL), {source}; batch size {batch_size}; "
         f"one torch thread per process; {os.cpu_count()} CPUs, {platform.platform()}.",
         "",
         "| engine | lines | lines/s | annotation s | wall s (with start-up) | peak RSS, driver (MB) | peak RSS, process tree (MB) |",
@@ -245,11 +270,12 @@ def run(
         "",
         f"Reproduce: `python scripts/benchmark_annotate.py run --n {n} --engines {engines} --n-processes {n_processes}"
         + (f" --model {model}" if model_name == model else "")
+        + (f" --texts {texts} --name {name}" if texts else "")
         + "`",
         "",
     ]
-    (output_dir / "annotate_benchmark.md").write_text("\n".join(lines), encoding="utf8")
-    msg.good(f"Wrote {output_dir / 'annotate_benchmark.md'}")
+    (output_dir / f"{name}.md").write_text("\n".join(lines), encoding="utf8")
+    msg.good(f"Wrote {output_dir / f'{name}.md'}")
     print("\n".join(lines))
 
 

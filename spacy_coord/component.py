@@ -306,8 +306,7 @@ class CoordChunker(TrainablePipe):
             return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
         similarity_weight = self.cfg["similarity_weight"]
         unit_vectors = token_unit_vectors(docs, content, emissions.shape[1]) if similarity_weight else None
-        if unit_vectors is None:
-            similarity_weight = 0.0
+        similarity_weight = similarity_weight if unit_vectors is not None else 0.0  # no vectors: no likeness
         return decode_with_confidences(
             emissions,
             lengths,
