@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy
 
-from .parallelism import head_unlikeness, imbalance
+from .parallelism import head_cosines, penalty
 
 # Tag sequences rescored per utterance when parallelism counts: 8 or 16
 # scored the same as 4 (within one utterance) on every evaluation bucket.
@@ -185,16 +185,17 @@ def rescore_by_parallelism(
     anything else, so p >= 1 / (1 + exp(-penalty)) rules the rest out.
     """
 
-    def penalty(row: int, tags: numpy.ndarray) -> float:
-        total = weight * imbalance(tags) if weight else 0.0
-        if similarity_weight:
-            total += similarity_weight * head_unlikeness(tags, unit_vectors[row])
-        return total
+    cosines = {}  # per row, once: its candidates share the tokens
+
+    def row_penalty(row: int, tags: numpy.ndarray) -> float:
+        if similarity_weight and row not in cosines:
+            cosines[row] = head_cosines(unit_vectors[row, : lengths[row]])
+        return penalty(tags, weight, similarity_weight, cosines.get(row))
 
     searched = []
     for i, row in enumerate(rows):
         n = lengths[row]
-        best_penalty = penalty(row, best[row, :n])
+        best_penalty = row_penalty(row, best[row, :n])
         lowest_probability = 1.0 - float((1.0 - path_marginals[i, :n]).sum())
         if best_penalty > 0 and lowest_probability < 1.0 / (1.0 + numpy.exp(-best_penalty)):
             searched.append(row)
@@ -206,7 +207,7 @@ def rescore_by_parallelism(
     for i, row in enumerate(searched):
         n = lengths[row]
         candidates = [path[:n] for path in paths[i]]
-        totals = [score - penalty(row, tags) for score, tags in zip(scores[i], candidates)]
+        totals = [score - row_penalty(row, tags) for score, tags in zip(scores[i], candidates)]
         best[row, :n] = candidates[int(numpy.argmax(totals))]
     return best
 

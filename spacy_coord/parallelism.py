@@ -59,13 +59,7 @@ def imbalance(tags: Sequence[int]) -> float:
     median conjunct length of its coordination. 0 without coordinations or
     when the conjuncts of each are of one length.
     """
-    total = 0.0
-    for lengths in conjunct_lengths(tags):
-        # In plain Python: numpy.median costs more than the whole row on lists this short.
-        ordered = sorted(lengths)
-        median = (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
-        total += sum(abs(length - median) for length in ordered)
-    return total
+    return _imbalance(conjunct_spans(tags))
 
 
 def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
@@ -77,14 +71,52 @@ def head_unlikeness(tags: Sequence[int], unit_vectors: numpy.ndarray) -> float:
         scaled to length 1; a word without a vector has zeros, and a pair
         with one counts as UNKNOWN_COSINE.
     """
+    return _head_unlikeness(conjunct_spans(tags), head_cosines(unit_vectors))
+
+
+def head_cosines(unit_vectors: numpy.ndarray) -> List[List[float]]:
+    """The cosine of every two tokens' static vectors, UNKNOWN_COSINE where
+    one has none, as nested lists: decoding reads a few pairs of each of
+    several candidate tag sequences, and on ten tokens a Python lookup costs
+    far less than a numpy operation.
+
+    unit_vectors (numpy.ndarray): (n_tokens, width), as for `head_unlikeness`.
+    RETURNS (List[List[float]]): (n_tokens, n_tokens) cosines.
+    """
+    known = unit_vectors.any(axis=1)
+    cosines = numpy.where(known[:, None] & known[None, :], unit_vectors @ unit_vectors.T, UNKNOWN_COSINE)
+    return cosines.tolist()
+
+
+def penalty(
+    tags: Sequence[int], weight: float, similarity_weight: float, cosines: Optional[List[List[float]]]
+) -> float:
+    """`weight` times the `imbalance` of a tag sequence plus
+    `similarity_weight` times its `head_unlikeness`, from the tokens'
+    `head_cosines` (unused when `similarity_weight` is 0)."""
+    groups = conjunct_spans(tags)
+    total = weight * _imbalance(groups) if weight else 0.0
+    if similarity_weight:
+        total += similarity_weight * _head_unlikeness(groups, cosines)
+    return total
+
+
+def _imbalance(groups: List[List[Tuple[int, int]]]) -> float:
     total = 0.0
-    for group in conjunct_spans(tags):
+    for group in groups:
+        # In plain Python: numpy.median costs more than the whole row on lists this short.
+        ordered = sorted(end - start for start, end in group)
+        median = (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
+        total += sum(abs(length - median) for length in ordered)
+    return total
+
+
+def _head_unlikeness(groups: List[List[Tuple[int, int]]], cosines: List[List[float]]) -> float:
+    total = 0.0
+    for group in groups:
         lasts = [end - 1 for _, end in group]
         if len(lasts) > 1:
-            before, after = unit_vectors[lasts[:-1]], unit_vectors[lasts[1:]]
-            unknown = ~before.any(axis=1) | ~after.any(axis=1)
-            cosines = numpy.where(unknown, UNKNOWN_COSINE, (before * after).sum(axis=1))
-            total += float((1.0 - cosines).mean())
+            total += sum(1.0 - cosines[a][b] for a, b in zip(lasts, lasts[1:])) / (len(lasts) - 1)
     return total
 
 
