@@ -33,16 +33,18 @@ def name_words(text: str) -> Words:
     return tuple(_SPOKEN.get(word, word) for word in _WORD.findall(text.lower()))
 
 
-def _word_positions(doc: Doc) -> List[Tuple[str, int]]:
+def _word_positions(doc: Doc, lowers: List[int]) -> List[Tuple[str, int]]:
     """The doc's words as `name_words` sees them, each with its token index
-    (punctuation tokens have none)."""
+    (punctuation tokens have none), from the tokens' LOWER hashes: a string
+    lookup costs far less than a Token object per word."""
+    strings = doc.vocab.strings
     positions = []
-    for token in doc:
-        text = token.lower_
+    for i, key in enumerate(lowers):
+        text = strings[key]
         if text.isalnum():
-            positions.append((text, token.i))
+            positions.append((text, i))
         else:
-            positions.extend((word, token.i) for word in name_words(text))
+            positions.extend((word, i) for word in name_words(text))
     return positions
 
 
@@ -97,9 +99,10 @@ class NameLexicon:
         matches are all returned."""
         # Most docs hold no coordinator word: comparing hashes rules them out
         # with one array read per doc (a Token object per word costs more).
-        if not self._index or _COORDINATOR_KEYS.isdisjoint(doc.to_array(LOWER).tolist()):
+        lowers = doc.to_array(LOWER).tolist() if self._index else []
+        if _COORDINATOR_KEYS.isdisjoint(lowers):
             return []
-        positions = _word_positions(doc)
+        positions = _word_positions(doc, lowers)
         words = tuple(word for word, _ in positions)
         found = set()
         for i in range(1, len(words) - 1):

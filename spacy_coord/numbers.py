@@ -43,7 +43,8 @@ def forbidden_in_numbers(doc: Doc) -> Optional[numpy.ndarray]:
     lowers = doc.to_array(LOWER)
     if _AND not in lowers:  # most docs: one array read
         return None
-    words = [token.lower_ for token in doc]
+    # From the hashes: a string lookup costs far less than a Token object per word.
+    words = [doc.vocab.strings[key] for key in lowers.tolist()]
     forbidden = None
     for i in range(1, len(words) - 1):
         if words[i] != "and" or words[i - 1] not in SCALES or not _is_number_start(words[i + 1]):
