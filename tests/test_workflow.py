@@ -86,13 +86,14 @@ def test_project_workflow_end_to_end(tmp_path):
     assert student["utterances_per_second"] > 0 and student["train_minutes"] > 0
     # Utterances only one system gets right: at most the bucket's size.
     against = evaluation["en_core_web_sm parser"]["against"]
-    assert against["reference"] == "spacy-coord"
+    assert against["reference"] == "spacy-coord trf"  # every system against the more accurate pipeline
     split = against["buckets"]["natural_dev"]
     assert split["only_first"] + split["only_second"] <= student["buckets"]["natural_dev"]["n"]
     assert 0.0 < split["p"] <= 1.0
     assert (tmp_path / "metrics" / "evaluation.png").stat().st_size > 0
     table = (tmp_path / "metrics" / "evaluation.md").read_text()
     assert "**outside**" in table and "**in-house (in-distribution)**" in table
+    assert table.startswith("The two pipelines the workflow ships")
     assert "| natural dev |" in table and "| outside score |" in table
     assert (tmp_path / "docs" / "coord.svg").read_text().startswith("<svg")
     assert list((tmp_path / "packages").rglob("en_coord_chunker-*.tar.gz"))
