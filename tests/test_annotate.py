@@ -210,26 +210,18 @@ def test_truncate_partial_line(tmp_path):
     assert path.read_bytes() == b""
 
 
+def annotate_cmd(src: Path, out: Path, model: Path, *extra: str) -> list:
+    """The CLI command annotating SRC into OUT with MODEL (the fake pipeline's code), no progress bar."""
+    model_args = ["--model", str(model), "--code", FAKE_CODE, "--no-progress"]
+    return [sys.executable, "-m", "spacy_coord", "annotate", str(src), str(out), *model_args, *extra]
+
+
 def test_kill_and_resume(tmp_path, slow_model, fake_model):
     """Kill a CLI run mid-way (SIGKILL), rerun it: exactly one line per valid input line."""
     src = tmp_path / "in.jsonl"
     n_valid = write_corpus(src, 2000, bad_every=11)
     out = tmp_path / "out.jsonl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "spacy_coord",
-        "annotate",
-        str(src),
-        str(out),
-        "--model",
-        str(slow_model),
-        "--code",
-        FAKE_CODE,
-        "--batch-size",
-        "8",
-        "--no-progress",
-    ]
+    cmd = annotate_cmd(src, out, slow_model, "--batch-size", "8")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline and (not out.exists() or out.stat().st_size < 20000):

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ pytest.importorskip("ray.data")
 
 from fake_pipeline import save_fake_pipeline  # noqa: E402
 from test_annotate import FAKE_CODE, check_exactly_once, write_corpus, write_hostile_corpus  # noqa: E402
-from test_annotate_workers import alive, wait_for_output  # noqa: E402
+from test_annotate_workers import survivors, wait_for_output  # noqa: E402
 
 from spacy_coord.annotate import AnnotateError, AnnotateOptions, annotate_file, errors_path_for  # noqa: E402
 from spacy_coord.annotate.ray_engine import annotate_file_ray, plan_chunks  # noqa: E402
@@ -137,10 +136,4 @@ def test_sigterm_shuts_down_the_ray_instance_the_run_started(tmp_path):
         proc.kill()
         pytest.fail("the terminated run did not exit")
     assert proc.returncode == 143, stdout
-    deadline = time.time() + 60
-    while time.time() < deadline and any(alive(pid) for pid in started):
-        time.sleep(0.5)
-    left = [pid for pid in started if alive(pid)]
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left, "Ray processes outlived the run"
+    assert not survivors(started, 60), "Ray processes outlived the run"

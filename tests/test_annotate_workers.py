@@ -17,11 +17,11 @@ import pytest
 import spacy
 from fake_pipeline import save_fake_pipeline
 from spacy.language import Language
+from test_annotate import annotate_cmd as base_annotate_cmd
 
 from spacy_coord.annotate import AnnotateOptions, annotate_file
 from spacy_coord.annotate.workers import WorkerError
 
-FAKE_CODE = str(Path(__file__).parent / "fake_pipeline.py")
 TIMEOUT = 120
 
 
@@ -34,22 +34,8 @@ def write_long_corpus(path: Path, n: int) -> None:
 
 
 def annotate_cmd(src: Path, out: Path, model: Path, *extra: str) -> list:
-    return [
-        sys.executable,
-        "-m",
-        "spacy_coord",
-        "annotate",
-        str(src),
-        str(out),
-        "--model",
-        str(model),
-        "--code",
-        FAKE_CODE,
-        "--n-process",
-        "2",
-        "--no-progress",
-        *extra,
-    ]
+    """The CLI command of `test_annotate.annotate_cmd` with two worker processes."""
+    return base_annotate_cmd(src, out, model, "--n-process", "2", *extra)
 
 
 def children_of(pid: int) -> list:
@@ -73,6 +59,18 @@ def alive(pid: int) -> bool:
             return file_.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def survivors(pids: list, timeout: float) -> list:
+    """Wait up to `timeout` seconds for the processes to end; SIGKILL and
+    return those still alive, so that a failing test leaves none behind."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+    left = [pid for pid in pids if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return left
 
 
 def wait_for_output(out: Path, size: int) -> None:
@@ -134,13 +132,7 @@ def test_workers_die_with_their_parent(tmp_path, slow_model):
     assert len(workers) >= 2
     proc.kill()
     proc.wait()
-    deadline = time.time() + TIMEOUT
-    while time.time() < deadline and any(alive(pid) for pid in workers):
-        time.sleep(0.1)
-    left = [pid for pid in workers if alive(pid)]
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left, "workers outlived their parent"
+    assert not survivors(workers, TIMEOUT), "workers outlived their parent"
 
 
 class Failing:
