@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy
 import torch
@@ -11,19 +11,19 @@ from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.util import minibatch
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from . import serialization
+from .constraints import constrain_emissions
 from .decoding import decode_argmax, decode_with_confidences, marginals
 from .domain import get_domain
 from .errors import Errors
-from .gate import passing
+from .gate import gated_batches, passing
 from .gold import gold_tags, soft_tags
 from .models import CoordBatch, TagScores
 from .models.content import content_tokens
-from .models.pytorch.crf import FORBIDDEN
 from .names import NameLexicon
-from .numbers import forbidden_in_numbers
 from .parallelism import token_unit_vectors
 from .scoring import score_coord
 from .tags import GROUPS_KEY, SPANS_KEY, TAGS, B, fill_whitespace, tags_to_spans
@@ -230,6 +230,25 @@ class CoordChunker(TrainablePipe):
         """
         self._names.add(names)
 
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Annotate a stream of docs in batches, in order. With the gate on,
+        a batch holds up to `batch_size` docs that pass it and the docs
+        between them (`gate.gated_batches`), so that the network sees full
+        batches where few utterances hold a conjunction word.
+
+        stream (Iterable[Doc]): The docs.
+        batch_size (int): The most docs the network sees at once.
+        YIELDS (Doc): The docs, annotated.
+        """
+        error_handler = self.get_error_handler()
+        batches = gated_batches(stream, batch_size) if self.cfg["gate"] else minibatch(stream, size=batch_size)
+        for docs in batches:
+            try:
+                self.set_annotations(docs, self.predict(docs))
+                yield from docs
+            except Exception as error:
+                error_handler(self.name, self, docs, error)
+
     def predict(self, docs: Iterable[Doc]) -> Predictions:
         """Predict tags for a batch of docs without modifying them: the
         model's tag scores, decoded under the constraints that keep known
@@ -271,7 +290,7 @@ class CoordChunker(TrainablePipe):
         kept = [docs[i] for i in rows]
         content = [content_tokens(doc) for doc in kept]
         scores = self.model.predict(kept)
-        scores = scores._replace(emissions=self._constrained_emissions(scores.emissions, kept, content))
+        scores = scores._replace(emissions=constrain_emissions(scores.emissions, kept, content, self._names))
         best, best_probs = self._decode(scores, kept, content)
         if with_probs:
             all_probs = marginals(scores.emissions, scores.lengths, scores.transitions, scores.start, scores.end)
@@ -284,40 +303,19 @@ class CoordChunker(TrainablePipe):
                 probs[i][tokens] = all_probs[row, : len(tokens)]
         return (tags, confidences), probs
 
-    def _constrained_emissions(
-        self, emissions: numpy.ndarray, docs: List[Doc], content: List[numpy.ndarray]
-    ) -> numpy.ndarray:
-        """Emissions (n_docs, length, n_tags) of the docs' `content` tokens
-        with the tags that split a known name (the names lexicon) or a spoken
-        number ("nine hundred and ninety nine") set to FORBIDDEN (in place)."""
-        for row, (doc, tokens) in enumerate(zip(docs, content)):
-            for forbidden in (self._names.forbidden_tags(doc) if len(self._names) else None, forbidden_in_numbers(doc)):
-                if forbidden is not None:
-                    emissions[row, : len(tokens)][forbidden[tokens]] = FORBIDDEN
-        return emissions
-
     def _decode(
         self, scores: TagScores, docs: List[Doc], content: List[numpy.ndarray]
     ) -> Tuple[numpy.ndarray, numpy.ndarray]:
         """Tag ids and confidences, (n_docs, length), of the `content` tokens
         of `docs` from their (constrained) scores."""
-        emissions, lengths = scores.emissions, scores.lengths
+        emissions = scores.emissions
+        crf = (emissions, scores.lengths, scores.transitions, scores.start, scores.end)
         if scores.normalized:
-            return decode_argmax(emissions, lengths, scores.transitions, scores.start, scores.end)
+            return decode_argmax(*crf)
         similarity_weight = self.cfg["similarity_weight"]
         unit_vectors = token_unit_vectors(docs, content, emissions.shape[1]) if similarity_weight else None
         similarity_weight = similarity_weight if unit_vectors is not None else 0.0  # no vectors: no likeness
-        return decode_with_confidences(
-            emissions,
-            lengths,
-            scores.transitions,
-            scores.start,
-            scores.end,
-            B,
-            self.cfg["parallelism_weight"],
-            similarity_weight,
-            unit_vectors,
-        )
+        return decode_with_confidences(*crf, B, self.cfg["parallelism_weight"], similarity_weight, unit_vectors)
 
     def _limit_threads_after_fork(self) -> None:
         """In a process forked from the one that made the component (the

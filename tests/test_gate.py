@@ -5,7 +5,7 @@ from thinc.api import Model
 from training_data import TRAIN_DATA, conjuncts
 
 from spacy_coord.component import CoordChunker
-from spacy_coord.gate import has_coordinator_candidate, passing
+from spacy_coord.gate import MAX_DOCS_PER_PASSING, gated_batches, has_coordinator_candidate, passing
 
 WITH_COORDINATOR = [text for text, _, _ in TRAIN_DATA] + ["pick up the dice, then drop it", "milk as well as eggs"]
 WEIGHTS = {"parallelism_weight": 0.5, "similarity_weight": 0.0, "soft_target_weight": 0.0}
@@ -82,6 +82,40 @@ def test_network_sees_only_the_docs_that_pass(trained_nlp, monkeypatch):
     list(trained_nlp.pipe(WITHOUT_COORDINATOR + ["call mom or dad"] + WITHOUT_COORDINATOR, batch_size=100))
     trained_nlp("turn off the lights")
     assert seen == [["call mom or dad"]]
+
+
+def test_gated_batches_fill_up_with_docs_that_pass():
+    """Each batch holds at most `batch_size` docs that pass and at most
+    MAX_DOCS_PER_PASSING times as many in all; every doc comes out once, in order."""
+    nlp = spacy.blank("en")
+    texts = ["mom or dad", "lights off", "", "tea and milk", "what time is it"] * 40 + ["lights off"] * 50
+    docs = [nlp.make_doc(text) for text in texts]
+    batches = list(gated_batches(iter(docs), batch_size=4))
+    assert [doc for batch in batches for doc in batch] == docs
+    assert all(len(passing(batch)) <= 4 and len(batch) <= MAX_DOCS_PER_PASSING * 4 for batch in batches)
+    assert [len(passing(batch)) for batch in batches[:20]] == [4] * 20
+    # The tail, 51 docs without a conjunction word: bounded batches.
+    assert [len(batch) for batch in batches[20:]] == [MAX_DOCS_PER_PASSING * 4, 51 - MAX_DOCS_PER_PASSING * 4]
+
+
+def test_network_batches_are_the_docs_that_pass(trained_nlp, monkeypatch):
+    """`nlp.pipe` fills the network's batches with docs that pass the gate,
+    however many docs without a conjunction word lie between them."""
+    chunker = trained_nlp.get_pipe("coord_chunker")
+    sizes = []
+    predict = Model.predict
+
+    def recording(model, docs):
+        if model is chunker.model:
+            sizes.append(len(docs))
+        return predict(model, docs)
+
+    monkeypatch.setattr(Model, "predict", recording)
+    texts = (WITHOUT_COORDINATOR + ["call mom or dad"]) * 6
+    docs = list(trained_nlp.pipe(texts, batch_size=3))
+    assert sizes == [3, 3]
+    assert [doc.text for doc in docs] == texts
+    assert [conjuncts(doc, "coord") for doc in docs] == [conjuncts(trained_nlp(text), "coord") for text in texts]
 
 
 @pytest.mark.parametrize("gate", [True, False])
