@@ -54,7 +54,11 @@ def passing(docs: Iterable[Doc]) -> List[int]:
     docs (Iterable[Doc]): The docs.
     RETURNS (List[int]): Their positions, in order.
     """
-    return [i for i, doc in enumerate(docs) if len(doc) and has_coordinator_candidate(doc)]
+    return [i for i, doc in enumerate(docs) if _passes(doc)]
+
+
+def _passes(doc: Doc) -> bool:
+    return bool(len(doc)) and has_coordinator_candidate(doc)
 
 
 def _contains(words: List[int], phrase: List[int]) -> bool:
@@ -78,7 +82,7 @@ def gated_batches(docs: Iterable[Doc], batch_size: int) -> Iterator[List[Doc]]:
     n_passing = 0
     for doc in docs:
         batch.append(doc)
-        n_passing += bool(len(doc)) and has_coordinator_candidate(doc)
+        n_passing += _passes(doc)
         if n_passing >= batch_size or len(batch) >= MAX_DOCS_PER_PASSING * batch_size:
             yield batch
             batch, n_passing = [], 0
